@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per test folder, so `vitest run --project unit` runs one layer.
+// Integration suites start real servers in their own globalSetup.
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'property', include: ['test/property/**/*.test.ts'] } },
+      { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
+    ],
+  },
+});
