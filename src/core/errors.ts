@@ -1,0 +1,186 @@
+/**
+ * The error model: one branded base class with a stable `code`, and one subclass per
+ * kind of failure. The classification of a step failure *is* its class.
+ *
+ * Pure: these classes perform no I/O. They live in `core` because `recover()` and
+ * `classify()` reason about them.
+ */
+
+const brand = Symbol.for('sagaflow.error');
+
+/** Stable error codes. Never rename one: users match on them. */
+export const ErrorCode = {
+  Transient: 'TRANSIENT',
+  Permanent: 'PERMANENT',
+  PartialFailure: 'PARTIAL_FAILURE',
+  StepTimeout: 'STEP_TIMEOUT',
+  StreamVersionConflict: 'STREAM_VERSION_CONFLICT',
+  DefinitionInvalid: 'DEFINITION_INVALID',
+  InputInvalid: 'INPUT_INVALID',
+  OutputInvalid: 'OUTPUT_INVALID',
+  EventCorrupted: 'EVENT_CORRUPTED',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  StreamNameInvalid: 'STREAM_NAME_INVALID',
+  StoreUnavailable: 'STORE_UNAVAILABLE',
+  StoreClosed: 'STORE_CLOSED',
+  StoreUrlInvalid: 'STORE_URL_INVALID',
+  SagaNotFound: 'SAGA_NOT_FOUND',
+  SagaUnknown: 'SAGA_UNKNOWN',
+  SagaParked: 'SAGA_PARKED',
+  EngineClosed: 'ENGINE_CLOSED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface SagaErrorOptions {
+  cause?: unknown;
+  /** Free-form facts for logs and operators (stream, revision, field, ...). */
+  details?: Record<string, unknown>;
+}
+
+/** Base of every error sagaflow throws. Check with {@link isSagaError}, which works across package copies. */
+export class SagaError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  readonly [brand] = true;
+
+  constructor(code: ErrorCode, message: string, options: SagaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+    this.name = new.target.name;
+  }
+}
+
+/** True for any sagaflow error, even one thrown by another copy of the package. */
+export function isSagaError(error: unknown): error is SagaError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[brand] === true;
+}
+
+/** Throw from a step for a failure that may go away: the step is retried by its policy. */
+export class TransientError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.Transient, message, options);
+  }
+}
+
+/** Throw from a step for a failure that will not go away (validation, business rule): no retry. */
+export class PermanentError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.Permanent, message, options);
+  }
+}
+
+/**
+ * Throw from a step that applied part of its effect: the step's own compensation runs too,
+ * then the compensations of every completed step in reverse order.
+ */
+export class PartialFailure extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.PartialFailure, message, options);
+  }
+}
+
+/** A step or compensation ran past its `timeoutMs`. Classified transient. */
+export class StepTimeoutError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.StepTimeout, message, options);
+  }
+}
+
+/** An append stated an expected revision the stream no longer has: reload, fold, decide again. */
+export class StreamVersionConflictError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.StreamVersionConflict, message, options);
+  }
+}
+
+/** A saga definition is malformed. Thrown at definition/registration time, naming the field. */
+export class DefinitionError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.DefinitionInvalid, message, options);
+  }
+}
+
+/** Saga input failed its zod schema. Nothing was appended. */
+export class InputValidationError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.InputInvalid, message, options);
+  }
+}
+
+/** A step returned an output that failed its schema. Classified permanent: retrying returns the same. */
+export class OutputValidationError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.OutputInvalid, message, options);
+  }
+}
+
+/** A stored event is unknown or does not match its schema. Names the stream and revision. */
+export class CorruptedEventError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.EventCorrupted, message, options);
+  }
+}
+
+/** An event is larger than the store accepts. Nothing was appended. */
+export class PayloadTooLargeError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.PayloadTooLarge, message, options);
+  }
+}
+
+/** A stream name breaks the naming rule. Nothing was appended. */
+export class StreamNameError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.StreamNameInvalid, message, options);
+  }
+}
+
+/** The store cannot be reached (or went away). Transient for the runtime: it backs off and retries. */
+export class StoreUnavailableError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.StoreUnavailable, message, options);
+  }
+}
+
+/** The store was closed by its owner; calls after `close()` fail with this. */
+export class StoreClosedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.StoreClosed, message, options);
+  }
+}
+
+/** A store URL has an unknown scheme or is malformed. */
+export class StoreUrlError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.StoreUrlInvalid, message, options);
+  }
+}
+
+/** No saga with this id exists in the store. */
+export class SagaNotFoundError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SagaNotFound, message, options);
+  }
+}
+
+/** A stream names a saga definition (name@version) this engine has not registered. */
+export class UnknownSagaError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SagaUnknown, message, options);
+  }
+}
+
+/** `result()` of a saga that was parked (failed, needs attention). */
+export class SagaParkedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SagaParked, message, options);
+  }
+}
+
+/** A call on an engine after `close()`. */
+export class EngineClosedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.EngineClosed, message, options);
+  }
+}

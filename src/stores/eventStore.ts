@@ -1,0 +1,144 @@
+/**
+ * The event-store port: the only thing the runtime knows about storage. Every adapter
+ * (inMemory, sqlite, postgres, esdb) implements it and passes `describeEventStoreContract`.
+ *
+ * Semantics follow EventStoreDB, so that the production store is the reference:
+ * - A stream's revisions are 0, 1, 2, ... without gaps. A missing stream reads as empty.
+ * - Positions are global, strictly increasing in commit order. They may have gaps, but a
+ *   reader of "everything after p" never misses an event that becomes visible later with a
+ *   lower position (a store must not expose position q before every position < q is settled).
+ * - An append is atomic: all its events are stored, consecutively, or none.
+ * - Re-appending events whose ids were already appended, at the same expected revision, is an
+ *   idempotent success that returns the original result and stores nothing twice.
+ */
+import { PayloadTooLargeError, StreamNameError } from '../core/errors.js';
+
+/** JSON values: what event data and metadata may hold. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * What the appender expects of the stream:
+ * - `'no_stream'`: the stream must not exist yet;
+ * - `'any'`: no check (use sparingly: it disables fencing);
+ * - a number: the revision of the stream's last event.
+ */
+export type ExpectedRevision = 'no_stream' | 'any' | number;
+
+export interface NewEvent {
+  /** UUID; the idempotency key of the append. */
+  id: string;
+  type: string;
+  data: Json;
+  metadata?: Record<string, Json>;
+}
+
+export interface RecordedEvent {
+  id: string;
+  streamId: string;
+  type: string;
+  data: Json;
+  metadata: Record<string, Json>;
+  /** Revision within its stream, from 0. */
+  revision: number;
+  /** Global position, strictly increasing in commit order. */
+  position: number;
+  /** When the store recorded it, ISO-8601. */
+  recordedAt: string;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream: pass it as the next expected revision. */
+  nextRevision: number;
+  /** Global position of the last appended event. */
+  position: number;
+}
+
+export interface ReadStreamOptions {
+  /** @default 'forwards' */
+  direction?: 'forwards' | 'backwards';
+  /** First revision to return (inclusive). @default 0 forwards, the last revision backwards */
+  fromRevision?: number;
+  /** @default unlimited */
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Return events with a position strictly greater than this. @default 0 (from the start) */
+  after?: number;
+  /** Only events of streams whose id starts with this prefix (e.g. `'saga-'`). */
+  streamPrefix?: string;
+  /** @default unlimited */
+  maxCount?: number;
+}
+
+export interface SubscribeToAllOptions extends Omit<ReadAllOptions, 'maxCount'> {
+  /**
+   * Called for every event, in position order, exactly once; the next event is delivered
+   * only after the returned promise settles. A throw stops the subscription with onError.
+   */
+  onEvent(event: RecordedEvent): void | Promise<void>;
+  /** Called once, when the catch-up part has delivered everything stored at that time. */
+  onCaughtUp?(): void;
+  /** The subscription stopped for good (the store closed, the handler threw, the server went away past retrying). */
+  onError?(error: unknown): void;
+}
+
+export interface Subscription {
+  /** Stop delivering. Resolves once no handler call is running. */
+  unsubscribe(): Promise<void>;
+}
+
+/** The store port. */
+export interface EventStore {
+  /** A short name for logs: 'memory', 'sqlite', 'postgres', 'esdb'. */
+  readonly kind: string;
+  /** Append atomically, checking the expected revision. Throws StreamVersionConflictError on a mismatch. */
+  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Read one stream; a missing stream reads as `[]`. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Read events of all streams in position order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch up from `after`, then deliver live events, each exactly once, in order. */
+  subscribeToAll(options: SubscribeToAllOptions): Subscription;
+  /** Release connections and stop subscriptions. Later calls throw StoreClosedError. */
+  close(): Promise<void>;
+}
+
+/** Largest event (data + metadata as JSON, UTF-8) a store accepts by default: EventStoreDB's default. */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
+/**
+ * Stream names: 1–200 characters from [A-Za-z0-9_.:@-], not starting with `$` (EventStoreDB
+ * reserves `$` for system streams) or '-'. Saga streams are `saga-<uuid>`.
+ */
+const STREAM_NAME = /^[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,199}$/;
+
+/** Throws StreamNameError when `streamId` breaks the naming rule. Shared by every adapter. */
+export function assertValidStreamName(streamId: unknown): asserts streamId is string {
+  if (typeof streamId !== 'string' || !STREAM_NAME.test(streamId)) {
+    throw new StreamNameError(
+      `Invalid stream name ${JSON.stringify(streamId)}: use 1-200 characters from A-Z a-z 0-9 _ . : @ -, not starting with '-' or '$' (saga streams are 'saga-<uuid>').`,
+      { details: { streamId } },
+    );
+  }
+}
+
+/** Throws PayloadTooLargeError when an event's data + metadata exceed `maxBytes`. Shared by every adapter. */
+export function assertEventSize(streamId: string, event: NewEvent, maxBytes = DEFAULT_MAX_EVENT_BYTES): void {
+  const bytes = Buffer.byteLength(JSON.stringify(event.data ?? null)) + Buffer.byteLength(JSON.stringify(event.metadata ?? {}));
+  if (bytes > maxBytes) {
+    throw new PayloadTooLargeError(
+      `Event ${event.type} (${event.id}) for stream ${streamId} is ${bytes} bytes; the limit is ${maxBytes}. Store large payloads elsewhere (e.g. object storage) and put a reference in the event.`,
+      { details: { streamId, eventId: event.id, bytes, maxBytes } },
+    );
+  }
+}
+
+/** Checks every append's inputs the same way in every adapter, before touching storage. */
+export function assertValidAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, maxBytes?: number): void {
+  assertValidStreamName(streamId);
+  if (!(expected === 'no_stream' || expected === 'any' || (Number.isInteger(expected) && expected >= 0))) {
+    throw new TypeError(`Invalid expected revision ${String(expected)}: use 'no_stream', 'any' or a revision >= 0.`);
+  }
+  for (const event of events) assertEventSize(streamId, event, maxBytes);
+}
