@@ -1,0 +1,47 @@
+/**
+ * Error classification at the effect boundary: step `classify`, then saga `classify`, then
+ * this default. Pure.
+ */
+import { ErrorCode, isSagaError } from './errors.js';
+import type { ErrorInfo, FailureKind } from './events.js';
+
+/** A user classifier: return a kind, or undefined to defer to the next one. */
+export type Classifier = (error: unknown) => FailureKind | undefined;
+
+/** The framework's default: the error class decides; unknown errors are transient (budget-bounded). */
+export function defaultClassify(error: unknown): FailureKind {
+  if (!isSagaError(error)) return 'transient';
+  switch (error.code) {
+    case ErrorCode.Permanent:
+    case ErrorCode.OutputInvalid:
+    case ErrorCode.InputInvalid:
+      return 'permanent';
+    case ErrorCode.PartialFailure:
+      return 'partial';
+    default:
+      return 'transient';
+  }
+}
+
+/** Runs the classifiers in order; the first answer wins. A classifier that throws is ignored. */
+export function classify(error: unknown, ...classifiers: (Classifier | undefined)[]): FailureKind {
+  for (const c of classifiers) {
+    if (!c) continue;
+    try {
+      const kind = c(error);
+      if (kind) return kind;
+    } catch {
+      // A broken classifier must not lose the failure; fall through to the next one.
+    }
+  }
+  return defaultClassify(error);
+}
+
+/** What an event keeps of an error. */
+export function errorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    const code = isSagaError(error) ? error.code : typeof (error as { code?: unknown }).code === 'string' ? String((error as { code?: unknown }).code) : 'ERROR';
+    return { name: error.name, code, message: error.message };
+  }
+  return { name: 'NonError', code: 'ERROR', message: String(error) };
+}

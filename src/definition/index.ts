@@ -1,0 +1,2 @@
+export * from './defineSaga.js';
+export * from './stepContext.js';

@@ -1,0 +1,11 @@
+/**
+ * sagaflow: sagas and compensation on event sourcing. The root export loads no database
+ * driver; stores live under `sagaflow/sqlite`, `sagaflow/postgres`, `sagaflow/esdb`.
+ */
+export * from './core/index.js';
+export * from './definition/index.js';
+export * from './runtime/index.js';
+export * from './observability/index.js';
+export type { EventStore, ExpectedRevision, NewEvent, RecordedEvent, AppendResult, ReadStreamOptions, ReadAllOptions, SubscribeToAllOptions, Subscription, Json } from './stores/eventStore.js';
+export { DEFAULT_MAX_EVENT_BYTES, assertValidStreamName } from './stores/eventStore.js';
+export { createInMemoryEventStore } from './stores/inMemory/index.js';

@@ -1,0 +1,318 @@
+/**
+ * The engine embedded in a service: register definitions, start sagas, await results,
+ * cancel, resume parked sagas, replay, observe. Everything it knows comes from the stream.
+ */
+import { hostname } from 'node:os';
+import { Observable, Subject, concat, defer, filter, from, mergeMap, takeWhile } from 'rxjs';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { InputValidationError, SagaNotFoundError, StreamVersionConflictError, UnknownSagaError, EngineClosedError } from '../core/errors.js';
+import { TERMINAL_EVENT_TYPES, sagaEvent } from '../core/events.js';
+import type { SagaEvent } from '../core/events.js';
+import { evolve, fold } from '../core/evolve.js';
+import { violations } from '../core/invariants.js';
+import { stepShapes } from '../core/sagaModel.js';
+import type { SagaState } from '../core/sagaState.js';
+import { isTerminal } from '../core/sagaState.js';
+import type { SagaDefinition } from '../definition/defineSaga.js';
+import { assertRunnable } from '../definition/defineSaga.js';
+import type { Logger } from '../observability/logger.js';
+import { silentLogger } from '../observability/logger.js';
+import type { EventStore, Json, RecordedEvent } from '../stores/eventStore.js';
+import type { Clock, RandomSource } from './clock.js';
+import { systemClock } from './clock.js';
+import type { SagaResult } from './sagaResult.js';
+import { resultOf } from './sagaResult.js';
+import { SagaScheduler } from './sagaScheduler.js';
+import { loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
+import { findUnfinishedSagas } from './unfinishedSagas.js';
+
+type AnyDefinition = SagaDefinition<any, any>;
+
+export interface EngineOptions {
+  store: EventStore;
+  sagas: readonly AnyDefinition[];
+  /** @default silent */
+  logger?: Logger;
+  /** @default the system clock */
+  clock?: Clock;
+  /** Jitter source, numbers in [0, 1). @default Math.random */
+  random?: RandomSource;
+  /** Recorded in every StepStarted. @default `<hostname>/<pid>/<random>` */
+  workerId?: string;
+  /** How long a started attempt belongs to this engine before others may take it over. @default 5_000 */
+  leaseMs?: number;
+  /** Sagas driven at once. @default 32 */
+  concurrency?: number;
+  /** Resume every unfinished saga in the store when the engine starts. @default true */
+  resumeUnfinished?: boolean;
+}
+
+export interface StartOptions {
+  /** The same key returns the same saga instead of starting another. */
+  idempotencyKey?: string;
+}
+
+export interface StartResult {
+  sagaId: string;
+  streamId: string;
+  /** False when the idempotency key named a saga that already existed. */
+  created: boolean;
+}
+
+/** One event of one saga, as observers see it. */
+export interface SagaEventRecord {
+  sagaId: string;
+  streamId: string;
+  revision: number;
+  type: string;
+  data: Json;
+  recordedAt: string;
+}
+
+export interface ReplayResult {
+  state: SagaState | undefined;
+  events: SagaEventRecord[];
+  /** Broken invariants of the replayed state (empty when valid). */
+  violations: string[];
+}
+
+/** Fixed namespace for idempotency-keyed saga ids (UUID v5 of `<saga>:<key>`). */
+const IDEMPOTENCY_NAMESPACE = '6f1c7d0e-53c2-4b8e-9a55-0c6f4b7e2a10';
+
+function toRecord(e: RecordedEvent): SagaEventRecord {
+  return { sagaId: sagaIdOf(e.streamId), streamId: e.streamId, revision: e.revision, type: e.type, data: e.data, recordedAt: e.recordedAt };
+}
+
+export class Engine {
+  private readonly definitions = new Map<string, AnyDefinition>();
+  private readonly latest = new Map<string, AnyDefinition>();
+  private readonly subject = new Subject<SagaEventRecord>();
+  private readonly draining = new AbortController();
+  private readonly shutdown = new AbortController();
+  private readonly killed = new AbortController();
+  private readonly scheduler: SagaScheduler;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  readonly store: EventStore;
+  readonly workerId: string;
+  /** Every event this engine appends, once durable. */
+  readonly events$: Observable<SagaEventRecord> = this.subject.asObservable();
+  /** Unfinished sagas resumed when the engine started. */
+  recovered = 0;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? silentLogger;
+    this.workerId = options.workerId ?? `${hostname()}/${process.pid}/${uuidv7().slice(-8)}`;
+    for (const definition of options.sagas) this.register(definition);
+    this.scheduler = new SagaScheduler(
+      {
+        store: this.store,
+        clock: this.clock,
+        random: options.random ?? Math.random,
+        logger: this.log,
+        workerId: this.workerId,
+        leaseMs: options.leaseMs ?? 5_000,
+        definitionOf: (state) => this.definitionOf(state.saga, state.version),
+        published: (events) => events.forEach((e) => this.subject.next(toRecord(e))),
+        draining: this.draining.signal,
+        shutdown: this.shutdown.signal,
+        killed: this.killed.signal,
+      },
+      { onCorrupted: (sagaId, error) => this.park(sagaId, error), onSettled: () => {} },
+      options.concurrency ?? 32,
+    );
+  }
+
+  private register(definition: AnyDefinition): void {
+    assertRunnable(definition);
+    this.definitions.set(`${definition.name}@${definition.version}`, definition);
+    const current = this.latest.get(definition.name);
+    if (!current || current.version < definition.version) this.latest.set(definition.name, definition);
+  }
+
+  private definitionOf(name: string, version: number): AnyDefinition {
+    const definition = this.definitions.get(`${name}@${version}`);
+    if (!definition) {
+      throw new UnknownSagaError(`No definition registered for saga ${name}@${version}. Register it with createEngine({ sagas: [...] }); known: ${[...this.definitions.keys()].join(', ') || 'none'}.`, { details: { saga: name, version } });
+    }
+    return definition;
+  }
+
+  private assertOpen(): void {
+    if (this.draining.signal.aborted) throw new EngineClosedError('The engine is closed; create a new one with createEngine().');
+  }
+
+  /** Resumes every unfinished saga in the store (oldest first, bounded concurrency). Returns how many. */
+  async resumeUnfinished(): Promise<number> {
+    const ids = await findUnfinishedSagas(this.store);
+    for (const id of ids) this.scheduler.kick(id);
+    this.recovered += ids.length;
+    if (ids.length > 0) this.log.info({ count: ids.length }, 'resuming unfinished sagas');
+    return ids.length;
+  }
+
+  /**
+   * Starts a saga. The input is validated first: invalid input throws InputValidationError and
+   * appends nothing. Resolves once `SagaStarted` (with the first step's intent) is durable.
+   */
+  async start(name: string, input: unknown, options: StartOptions = {}): Promise<StartResult> {
+    this.assertOpen();
+    const definition = this.latest.get(name);
+    if (!definition) throw new UnknownSagaError(`Unknown saga "${name}". Registered: ${[...this.latest.keys()].join(', ') || 'none'}.`, { details: { saga: name } });
+    const parsed = definition.input.safeParse(input);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw new InputValidationError(`Invalid input for saga "${name}": ${issues}. Nothing was started.`, { details: { saga: name, issues: parsed.error.issues }, cause: parsed.error });
+    }
+    const key = options.idempotencyKey ?? null;
+    const sagaId = key === null ? uuidv7() : uuidv5(`${name}:${key}`, IDEMPOTENCY_NAMESPACE);
+    const started = sagaEvent('SagaStarted', {
+      sagaId,
+      saga: definition.name,
+      version: definition.version,
+      input: JSON.parse(JSON.stringify(parsed.data ?? null)) as unknown,
+      steps: stepShapes(definition),
+      idempotencyKey: key,
+      at: this.clock.now(),
+    });
+    const state = evolve(undefined, started) as SagaState;
+    const created = await new Promise<boolean>((resolve, reject) => {
+      this.scheduler.kick(sagaId, { state, pending: [started], onCreated: (r) => resolve(r.created), onFailed: reject });
+    });
+    if (!created) {
+      const existing = await loadSaga(this.store, sagaId);
+      if (existing.state?.saga !== name) throw new StreamVersionConflictError(`Saga id ${sagaId} exists for another saga`, { details: { sagaId } });
+      if (!isTerminal(existing.state)) this.scheduler.kick(sagaId);
+    }
+    return { sagaId, streamId: sagaStreamId(sagaId), created };
+  }
+
+  /** The saga's current state: a fold of its stream (from the latest snapshot). */
+  async state(sagaId: string): Promise<SagaState> {
+    const { state } = await loadSaga(this.store, sagaId);
+    if (!state) throw new SagaNotFoundError(`No saga ${sagaId} (stream ${sagaStreamId(sagaId)} is empty).`, { details: { sagaId } });
+    return state;
+  }
+
+  /** Resolves when the saga is terminal: completed, compensated, or parked (failed). */
+  async result<TOutputs = Record<string, unknown>>(sagaId: string, options: { pollMs?: number } = {}): Promise<SagaResult<TOutputs>> {
+    for (;;) {
+      const done = resultOf<TOutputs>(await this.state(sagaId));
+      if (done) return done;
+      await new Promise<void>((resolve) => {
+        // Local appends wake us at once; the poll covers sagas run by other processes.
+        const timer = setTimeout(finish, options.pollMs ?? 250);
+        const sub = this.subject.pipe(filter((e) => e.sagaId === sagaId && TERMINAL_EVENT_TYPES.has(e.type))).subscribe(finish);
+        function finish(): void {
+          clearTimeout(timer);
+          sub.unsubscribe();
+          resolve();
+        }
+      });
+    }
+  }
+
+  private async appendFact(sagaId: string, make: (state: SagaState) => SagaEvent | undefined): Promise<boolean> {
+    for (;;) {
+      const loaded = await loadSaga(this.store, sagaId);
+      if (!loaded.state) throw new SagaNotFoundError(`No saga ${sagaId}.`, { details: { sagaId } });
+      const event = make(loaded.state);
+      if (!event) return false;
+      try {
+        await this.store.append(sagaStreamId(sagaId), toNewEvents([event], { sagaId, saga: loaded.state.saga, worker: this.workerId }), loaded.revision);
+        this.scheduler.kick(sagaId);
+        return true;
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflictError)) throw error;
+      }
+    }
+  }
+
+  /** Requests cancellation: the saga compensates what it did. False if it was already terminal. */
+  async cancel(sagaId: string, reason: string): Promise<boolean> {
+    this.assertOpen();
+    return this.appendFact(sagaId, (s) => (s.status === 'running' && s.cancelRequested === null ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() }) : undefined));
+  }
+
+  /** Resumes a parked saga with a fresh retry budget for its stuck compensation. */
+  async resume(sagaId: string, by = 'operator'): Promise<boolean> {
+    this.assertOpen();
+    return this.appendFact(sagaId, (s) => (s.status === 'failed' ? sagaEvent('SagaResumed', { by, at: this.clock.now() }) : undefined));
+  }
+
+  /** Folds the whole stream (no snapshot) up to `toRevision`, with its events and invariant check. */
+  async replay(sagaId: string, options: { toRevision?: number } = {}): Promise<ReplayResult> {
+    const events = await readSagaEvents(this.store, sagaId, options.toRevision);
+    const state = fold(events.map((e) => e.event));
+    const definition = state ? this.definitions.get(`${state.saga}@${state.version}`) : undefined;
+    return { state, events: events.map((e) => toRecord(e.recorded)), violations: state ? violations(state, definition) : [] };
+  }
+
+  /** The saga's stored events, then its live ones from this engine; completes when it ends. */
+  saga$(sagaId: string): Observable<SagaEventRecord> {
+    return defer(() => {
+      let last = -1;
+      const live = new Subject<SagaEventRecord>();
+      const buffered: SagaEventRecord[] = [];
+      const sub = this.subject.pipe(filter((e) => e.sagaId === sagaId)).subscribe((e) => buffered.push(e));
+      return concat(
+        from(this.store.readStream(sagaStreamId(sagaId))).pipe(
+          mergeMap((stored) => {
+            sub.unsubscribe();
+            const all = [...stored.map(toRecord), ...buffered].filter((e) => (e.revision > last ? ((last = e.revision), true) : false));
+            this.subject.pipe(filter((e) => e.sagaId === sagaId && e.revision > last)).subscribe(live);
+            return from(all);
+          }),
+        ),
+        live,
+      ).pipe(takeWhile((e) => !TERMINAL_EVENT_TYPES.has(e.type), true));
+    });
+  }
+
+  private async park(sagaId: string, error: unknown): Promise<void> {
+    const [last] = await this.store.readStream(sagaStreamId(sagaId), { direction: 'backwards', maxCount: 1 });
+    if (!last || TERMINAL_EVENT_TYPES.has(last.type)) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    const event = sagaEvent('SagaFailed', { reason, step: null, needsAttention: true, at: this.clock.now() });
+    await this.store.append(sagaStreamId(sagaId), toNewEvents([event], { sagaId, saga: '', worker: this.workerId }), last.revision);
+  }
+
+  /** Resolves when no saga is being driven right now (timers may still be pending). */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  /**
+   * Graceful close: start nothing new, let running attempts finish and record their outcomes
+   * for up to `graceMs`, then abort and release the rest (they re-run on the next start).
+   * Does not close the store: its owner does.
+   */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.draining.signal.aborted) return;
+    this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));
+    this.scheduler.stopTimers();
+    const grace = setTimeout(() => this.shutdown.abort(new EngineClosedError('engine closed during the attempt')), options.graceMs ?? 10_000);
+    await this.scheduler.idle();
+    clearTimeout(grace);
+    this.shutdown.abort(new EngineClosedError('engine closed'));
+    this.subject.complete();
+  }
+
+  /** Simulates a crash (tests): stops at once, appends nothing more, waits for nothing. */
+  kill(): void {
+    this.killed.abort(new EngineClosedError('engine killed'));
+    this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));
+    this.shutdown.abort(new EngineClosedError('engine killed'));
+    this.scheduler.stopTimers();
+    this.subject.complete();
+  }
+}
+
+/** Creates an engine and, unless told not to, resumes every unfinished saga in the store. */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const engine = new Engine(options);
+  if (options.resumeUnfinished !== false) await engine.resumeUnfinished();
+  return engine;
+}

@@ -1,0 +1,5 @@
+export * from './engine.js';
+export * from './clock.js';
+export * from './sagaResult.js';
+export { sagaStreamId, sagaIdOf, loadSaga, SAGA_STREAM_PREFIX } from './sagaStream.js';
+export type { LoadedSaga } from './sagaStream.js';

@@ -1,0 +1,245 @@
+/**
+ * Drives one saga: load → fold → decide → perform → append with the expected revision, until
+ * the saga waits, ends or is fenced off. Outcomes are batched with the next intent, so a saga
+ * of n successful steps costs n + 1 appends.
+ */
+import { errorInfo } from '../core/classify.js';
+import { compensationIdempotencyKey, decide, stepIdempotencyKey } from '../core/decide.js';
+import { isSagaError, ErrorCode, StreamVersionConflictError } from '../core/errors.js';
+import type { SagaEvent } from '../core/events.js';
+import { sagaEvent } from '../core/events.js';
+import { evolve } from '../core/evolve.js';
+import type { Failure } from '../core/recover.js';
+import { planCompensation, recover } from '../core/recover.js';
+import type { SagaState } from '../core/sagaState.js';
+import type { SagaDefinition } from '../definition/defineSaga.js';
+import type { Logger } from '../observability/logger.js';
+import type { EventStore, RecordedEvent } from '../stores/eventStore.js';
+import { DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
+import type { Clock, RandomSource } from './clock.js';
+import { runEffect } from './effectRunner.js';
+import type { LoadedSaga } from './sagaStream.js';
+import { loadSaga, sagaStreamId, toNewEvents } from './sagaStream.js';
+
+export interface ExecutorDeps {
+  store: EventStore;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+  workerId: string;
+  leaseMs: number;
+  definitionOf(state: SagaState): SagaDefinition<unknown, Record<string, unknown>>;
+  /** Every event this engine appended, after the append is durable. */
+  published(events: RecordedEvent[]): void;
+  /** Aborted when the engine closes: start no new attempt, but record the outcomes of running ones. */
+  draining: AbortSignal;
+  /** Aborted when the grace period ends: running attempts are aborted and released, not recorded. */
+  shutdown: AbortSignal;
+  /** Aborted on kill: stop at once, append nothing more. */
+  killed: AbortSignal;
+}
+
+export type DriveResult = { state: SagaState | undefined; wakeAt?: number };
+
+/** What a first drive starts from when the stream is being created (engine.start). */
+export interface FreshStart {
+  state: SagaState;
+  pending: SagaEvent[];
+  onCreated(result: { created: boolean }): void;
+  /** The stream could not be created (e.g. the input is too large for an event). */
+  onFailed(error: unknown): void;
+}
+
+export class SagaExecutor {
+  private state: SagaState | undefined;
+  private revision = -1;
+  private pending: SagaEvent[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly sagaId: string,
+  ) {
+    this.log = deps.logger.child({ sagaId });
+  }
+
+  private add(events: SagaEvent[]): void {
+    for (const event of events) {
+      this.pending.push(event);
+      this.state = evolve(this.state, event);
+    }
+  }
+
+  private reset(loaded: LoadedSaga): void {
+    this.state = loaded.state;
+    this.revision = loaded.revision;
+    this.pending = [];
+  }
+
+  /** Appends what is pending. Returns false when another writer moved the stream (we reloaded). */
+  private async flush(fresh?: FreshStart): Promise<boolean> {
+    if (this.pending.length === 0) return true;
+    const streamId = sagaStreamId(this.sagaId);
+    const state = this.state;
+    const events = toNewEvents(this.pending, { sagaId: this.sagaId, saga: state?.saga ?? '', worker: this.deps.workerId });
+    const expected = this.revision < 0 ? 'no_stream' : this.revision;
+    for (let attempt = 1; ; attempt++) {
+      if (this.deps.killed.aborted) throw this.deps.killed.reason;
+      try {
+        const result = await this.deps.store.append(streamId, events, expected);
+        const first = result.nextRevision - events.length + 1;
+        const recordedAt = new Date(this.deps.clock.now()).toISOString();
+        const recorded = events.map((e, i) => ({ ...e, streamId, revision: first + i, position: i === events.length - 1 ? result.position : -1, metadata: e.metadata ?? {}, recordedAt }));
+        this.revision = result.nextRevision;
+        this.pending = [];
+        fresh?.onCreated({ created: true });
+        this.deps.published(recorded);
+        return true;
+      } catch (error) {
+        if (error instanceof StreamVersionConflictError || (isSagaError(error) && error.code === ErrorCode.StreamVersionConflict)) {
+          if (fresh) {
+            fresh.onCreated({ created: false });
+            this.pending = [];
+            return false;
+          }
+          this.log.info({ revision: this.revision }, 'stream moved under us: reloading');
+          return false;
+        }
+        if (isSagaError(error) && (error.code === ErrorCode.PayloadTooLarge || error.code === ErrorCode.StreamNameInvalid)) throw error;
+        // The store is unreachable or failing: keep the outcome and retry with the same event ids,
+        // which makes a retry of an append that did land an idempotent success.
+        const delay = Math.min(5_000, 50 * 2 ** Math.min(attempt, 7));
+        this.log.warn({ err: errorInfo(error), attempt, delayMs: delay }, 'append failed; retrying');
+        await this.deps.clock.sleep(delay, this.deps.killed);
+      }
+    }
+  }
+
+  private checkpointEvent(state: SagaState, now: number): SagaEvent {
+    const step = state.checkpointDue ? (state.succeeded.at(-1) ?? null) : null;
+    // A snapshot too large for one event is left out: loads then fold the whole stream.
+    const fits = Buffer.byteLength(JSON.stringify(state)) < DEFAULT_MAX_EVENT_BYTES / 2;
+    return sagaEvent('CheckpointRecorded', { step, snapshot: fits ? state : null, at: now });
+  }
+
+  /** Reloads after a conflict; re-applies our outcome if our attempt is still the one in flight. */
+  private async rebase(outcome: SagaEvent[] | null, failure: Failure | null): Promise<void> {
+    const mine = this.state?.inFlight;
+    this.reset(await loadSaga(this.deps.store, this.sagaId));
+    const now = this.state?.inFlight;
+    const stillMine = mine && now && now.worker === this.deps.workerId && now.step === mine.step && now.attempt === mine.attempt && now.phase === mine.phase;
+    if (!stillMine || !this.state) {
+      if (outcome || failure) this.log.warn({ step: mine?.step, attempt: mine?.attempt }, 'fenced: another worker owns this saga now; dropping our outcome');
+      return;
+    }
+    if (outcome) this.add(outcome);
+    else if (failure) this.add(recover(this.deps.definitionOf(this.state), this.state, failure, { now: this.deps.clock.now(), random: this.deps.random() }));
+  }
+
+  /** Runs the saga until it waits, ends, or is fenced. */
+  async drive(fresh?: FreshStart): Promise<DriveResult> {
+    if (fresh) {
+      this.state = undefined;
+      this.revision = -1;
+      this.add(fresh.pending);
+    } else {
+      this.reset(await loadSaga(this.deps.store, this.sagaId));
+    }
+    let lastOutcome: SagaEvent[] | null = null;
+    let lastFailure: Failure | null = null;
+    for (;;) {
+      const state = this.state;
+      if (!state) return { state };
+      const definition = this.deps.definitionOf(state);
+      const now = this.deps.clock.now();
+      const command = this.deps.draining.aborted ? ({ type: 'Nothing' } as const) : decide(definition, state, now);
+      const ctx = { now, random: this.deps.random() };
+      switch (command.type) {
+        case 'RecordCheckpoint':
+          this.add([this.checkpointEvent(state, now)]);
+          continue;
+        case 'BeginCompensation':
+          this.add(planCompensation(state, command.cause, null, now));
+          continue;
+        case 'AbandonStep':
+          this.log.warn({ step: command.step, attempt: command.attempt }, 'in-doubt step has no attempts left: failing it permanently');
+          this.add(recover(definition, state, { phase: 'step', step: command.step, attempt: command.attempt, kind: 'permanent', error: { name: 'InDoubtError', code: 'IN_DOUBT', message: `attempt ${command.attempt} never reported an outcome (worker lost) and no attempts are left` } }, ctx));
+          continue;
+        case 'Park':
+          this.add([sagaEvent('SagaFailed', { reason: command.reason, step: command.step, needsAttention: true, at: now })]);
+          break;
+        case 'Complete':
+          this.add([sagaEvent('SagaCompleted', { output: state.outputs, at: now })]);
+          break;
+        case 'FinishCompensated':
+          this.add([sagaEvent('SagaCompensated', { at: now })]);
+          break;
+        case 'RunStep':
+        case 'RunCompensation': {
+          const phase = command.type === 'RunStep' ? 'step' : 'compensation';
+          const intent = { step: command.step, attempt: command.attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now };
+          this.add([phase === 'step' ? sagaEvent('StepStarted', intent) : sagaEvent('CompensationStarted', intent)]);
+          if (!(await this.flush(fresh))) {
+            if (fresh) return { state: undefined };
+            await this.rebase(lastOutcome, lastFailure);
+            lastOutcome = lastFailure = null;
+            continue;
+          }
+          fresh = undefined;
+          const outcome = await this.perform(definition, phase, command.step, command.attempt, command.type === 'RunStep' ? stepIdempotencyKey(this.sagaId, command.step) : compensationIdempotencyKey(this.sagaId, command.step));
+          if (outcome === 'released') return { state: this.state };
+          lastOutcome = outcome.events;
+          lastFailure = outcome.failure;
+          continue;
+        }
+        case 'Wait':
+        case 'Nothing':
+          break;
+      }
+      // Wait, Nothing and the terminal commands: make what we have durable, then stop.
+      if (!(await this.flush(fresh))) {
+        if (fresh) return { state: undefined };
+        await this.rebase(lastOutcome, lastFailure);
+        lastOutcome = lastFailure = null;
+        continue;
+      }
+      fresh = undefined;
+      return command.type === 'Wait' ? { state: this.state, wakeAt: command.until } : { state: this.state };
+    }
+  }
+
+  /** Performs one attempt and folds its outcome into the pending batch. */
+  private async perform(
+    definition: SagaDefinition<unknown, Record<string, unknown>>,
+    phase: 'step' | 'compensation',
+    stepName: string,
+    attempt: number,
+    idempotencyKey: string,
+  ): Promise<{ events: SagaEvent[] | null; failure: Failure | null } | 'released'> {
+    const state = this.state as SagaState;
+    const step = definition.steps.find((s) => s.name === stepName);
+    const log = this.log.child({ step: stepName, attempt, phase });
+    if (!step) throw new Error(`bug: step ${stepName} not in ${definition.name}`);
+    log.info({}, phase === 'step' ? 'step started' : 'compensation started');
+    const outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, shutdown: this.deps.shutdown, now: () => this.deps.clock.now() });
+    const now = this.deps.clock.now();
+    if (outcome.ok) {
+      log.info({ durationMs: outcome.durationMs }, phase === 'step' ? 'step succeeded' : 'compensation succeeded');
+      const events = [phase === 'step' ? sagaEvent('StepSucceeded', { step: stepName, attempt, output: outcome.output, at: now }) : sagaEvent('CompensationSucceeded', { step: stepName, attempt, at: now })];
+      this.add(events);
+      return { events, failure: null };
+    }
+    if ('released' in outcome) {
+      log.info({}, 'shutting down: attempt released, it will run again');
+      return 'released';
+    }
+    const events = recover(definition, state, outcome.failure, { now, random: this.deps.random() });
+    const next = events[1];
+    log.warn(
+      { kind: outcome.failure.kind, err: outcome.failure.error, durationMs: outcome.durationMs, ...(next?.type === 'RetryScheduled' ? { delayMs: next.data.dueAt - now } : {}) },
+      `${phase} failed (${outcome.failure.kind}); ${next ? next.type : 'no recovery'}`,
+    );
+    this.add(events);
+    return { events: null, failure: outcome.failure };
+  }
+}

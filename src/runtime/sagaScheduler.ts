@@ -1,0 +1,108 @@
+/**
+ * Runs executors: one drive per saga at a time, at most `concurrency` at once, and a timer for
+ * each saga that waits (retry backoff, another worker's lease).
+ */
+import { errorInfo } from '../core/classify.js';
+import { ErrorCode, isSagaError } from '../core/errors.js';
+import type { SagaState } from '../core/sagaState.js';
+import type { Logger } from '../observability/logger.js';
+import type { ExecutorDeps, FreshStart } from './sagaExecutor.js';
+import { SagaExecutor } from './sagaExecutor.js';
+import { Semaphore } from './semaphore.js';
+
+export interface SchedulerHooks {
+  /** A saga's stream cannot be read (corrupted event): park it. */
+  onCorrupted(sagaId: string, error: unknown): Promise<void>;
+  onSettled(sagaId: string, state: SagaState | undefined): void;
+}
+
+export class SagaScheduler {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly timers = new Map<string, AbortController>();
+  private readonly semaphore: Semaphore;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly hooks: SchedulerHooks,
+    concurrency: number,
+  ) {
+    this.semaphore = new Semaphore(concurrency);
+    this.log = deps.logger;
+  }
+
+  /** Drives the saga now (or right after its current drive). */
+  kick(sagaId: string, fresh?: FreshStart): void {
+    if (this.deps.draining.aborted) return fresh?.onFailed(this.deps.draining.reason);
+    this.timers.get(sagaId)?.abort();
+    this.timers.delete(sagaId);
+    if (this.running.has(sagaId)) {
+      // Only an existing saga can be running: a repeated start with its idempotency key.
+      fresh?.onCreated({ created: false });
+      this.again.add(sagaId);
+      return;
+    }
+    const run = this.run(sagaId, fresh).finally(() => this.running.delete(sagaId));
+    this.running.set(sagaId, run);
+  }
+
+  private async run(sagaId: string, fresh?: FreshStart): Promise<void> {
+    await this.semaphore.acquire();
+    let wakeAt: number | undefined;
+    try {
+      for (let first = true; first || this.again.has(sagaId); first = false) {
+        this.again.delete(sagaId);
+        const result = await new SagaExecutor(this.deps, sagaId).drive(first ? fresh : undefined);
+        wakeAt = result.wakeAt;
+        this.hooks.onSettled(sagaId, result.state);
+      }
+    } catch (error) {
+      if (this.deps.killed.aborted) return;
+      if (isSagaError(error) && error.code === ErrorCode.EventCorrupted) {
+        this.log.error({ sagaId, err: errorInfo(error), details: error.details }, 'corrupted stream: parking the saga');
+        await this.hooks.onCorrupted(sagaId, error).catch((e: unknown) => this.log.error({ sagaId, err: errorInfo(e) }, 'could not park the saga'));
+      } else if (isSagaError(error) && (error.code === ErrorCode.SagaUnknown || error.code === ErrorCode.PayloadTooLarge)) {
+        this.log.error({ sagaId, err: errorInfo(error) }, 'cannot run this saga here');
+        fresh?.onFailed(error);
+      } else {
+        // Reading the store failed (outage): try again later rather than lose the saga.
+        this.log.warn({ sagaId, err: errorInfo(error) }, 'drive failed; retrying in 1 s');
+        fresh?.onFailed(error);
+        wakeAt = this.deps.clock.now() + 1_000;
+      }
+    } finally {
+      this.semaphore.release();
+    }
+    if (wakeAt !== undefined) this.wakeAt(sagaId, wakeAt);
+  }
+
+  private wakeAt(sagaId: string, at: number): void {
+    if (this.deps.draining.aborted) return;
+    const controller = new AbortController();
+    this.timers.set(sagaId, controller);
+    this.deps.clock.sleep(Math.max(0, at - this.deps.clock.now()), controller.signal).then(
+      () => {
+        if (this.timers.get(sagaId) === controller) this.timers.delete(sagaId);
+        this.kick(sagaId);
+      },
+      () => {},
+    );
+  }
+
+  /** Number of sagas being driven or waiting on a timer. */
+  get active(): number {
+    return new Set([...this.running.keys(), ...this.timers.keys()]).size;
+  }
+
+  /** Resolves once no drive is running (timers may remain). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Cancels every timer. */
+  stopTimers(): void {
+    for (const controller of this.timers.values()) controller.abort();
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * How a saga lives in the store: one stream `saga-<sagaId>`, events with a schema version in
+ * their metadata, and loading by snapshot + later events.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import type { SagaEvent } from '../core/events.js';
+import { EVENT_SCHEMA_VERSION, parseSagaEvent } from '../core/events.js';
+import { evolve, fold } from '../core/evolve.js';
+import type { SagaState } from '../core/sagaState.js';
+import type { EventStore, Json, NewEvent, RecordedEvent } from '../stores/eventStore.js';
+
+/** EventStoreDB's category projection splits on the first '-': the category is `saga`. */
+export const SAGA_STREAM_PREFIX = 'saga-';
+
+export function sagaStreamId(sagaId: string): string {
+  return `${SAGA_STREAM_PREFIX}${sagaId}`;
+}
+
+export function sagaIdOf(streamId: string): string {
+  return streamId.startsWith(SAGA_STREAM_PREFIX) ? streamId.slice(SAGA_STREAM_PREFIX.length) : streamId;
+}
+
+/** Wraps saga events for the store: fresh v7 ids (the idempotency keys of the append). */
+export function toNewEvents(events: readonly SagaEvent[], metadata: Record<string, Json>): NewEvent[] {
+  return events.map((event) => ({
+    id: uuidv7(),
+    type: event.type,
+    data: event.data as Json,
+    metadata: { ...metadata, schemaVersion: EVENT_SCHEMA_VERSION },
+  }));
+}
+
+/** Parses a stored event, naming the stream and revision when it is corrupted. */
+export function parseRecorded(recorded: RecordedEvent): SagaEvent {
+  return parseSagaEvent(recorded, { streamId: recorded.streamId, revision: recorded.revision });
+}
+
+export interface LoadedSaga {
+  state: SagaState | undefined;
+  /** Revision of the stream's last event; -1 when the stream does not exist. */
+  revision: number;
+  /** Events read to build the state (after the snapshot, when one was used). */
+  eventsRead: number;
+  fromSnapshot: boolean;
+}
+
+const PAGE = 64;
+
+function snapshotOf(recorded: RecordedEvent): SagaState | undefined {
+  const data = recorded.data as { snapshot?: unknown } | null;
+  const snap = data?.snapshot as SagaState | null | undefined;
+  // A snapshot is a cache: anything that does not look like a state is ignored, and we fold in full.
+  return snap && typeof snap === 'object' && typeof snap.sagaId === 'string' && Array.isArray(snap.steps) ? snap : undefined;
+}
+
+/**
+ * Loads a saga: reads backwards to the latest checkpoint, starts from its snapshot and folds
+ * the events after it. Without a usable snapshot, folds the whole stream.
+ * Throws CorruptedEventError for an unknown or malformed event.
+ */
+export async function loadSaga(store: EventStore, sagaId: string): Promise<LoadedSaga> {
+  const streamId = sagaStreamId(sagaId);
+  const tail: RecordedEvent[] = [];
+  let from: number | undefined;
+  for (;;) {
+    const page = await store.readStream(streamId, { direction: 'backwards', maxCount: PAGE, ...(from === undefined ? {} : { fromRevision: from }) });
+    for (const recorded of page) {
+      if (recorded.type === 'CheckpointRecorded') {
+        const snapshot = snapshotOf(recorded);
+        if (snapshot) {
+          const events = tail.reverse();
+          const state = fold(events.map(parseRecorded), evolve(snapshot, parseRecorded(recorded)));
+          const revision = events.at(-1)?.revision ?? recorded.revision;
+          return { state, revision, eventsRead: events.length + 1, fromSnapshot: true };
+        }
+      }
+      tail.push(recorded);
+    }
+    const last = page.at(-1);
+    if (page.length < PAGE || !last || last.revision === 0) break;
+    from = last.revision - 1;
+  }
+  const events = tail.reverse();
+  return { state: fold(events.map(parseRecorded)), revision: events.at(-1)?.revision ?? -1, eventsRead: events.length, fromSnapshot: false };
+}
+
+/** Reads and parses a whole stream up to `toRevision` (inclusive). */
+export async function readSagaEvents(store: EventStore, sagaId: string, toRevision?: number): Promise<{ recorded: RecordedEvent; event: SagaEvent }[]> {
+  const recorded = await store.readStream(sagaStreamId(sagaId));
+  return recorded.filter((r) => toRevision === undefined || r.revision <= toRevision).map((r) => ({ recorded: r, event: parseRecorded(r) }));
+}
