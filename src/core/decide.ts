@@ -13,7 +13,7 @@ export type SagaCommand =
   | { type: 'RunStep'; step: string; attempt: number; idempotencyKey: string }
   /** Start attempt `attempt` of a step's compensation. */
   | { type: 'RunCompensation'; step: string; attempt: number; idempotencyKey: string }
-  /** An in-doubt step has no attempts left: record it failed permanently and recover. */
+  /** An in-doubt step has no attempts left: record it failed as partially applied (it may have acted) and recover. */
   | { type: 'AbandonStep'; step: string; attempt: number }
   /** An in-doubt compensation has no attempts left: park the saga. */
   | { type: 'Park'; step: string | null; reason: string }

@@ -74,7 +74,8 @@ export function delayCap(policy: RetryPolicy, failedAttempts: number): number {
  * Pure: the same inputs give the same output. Never exceeds `maxDelayMs`.
  */
 export function nextDelay(policy: RetryPolicy, failedAttempts: number, random: number): number {
-  const cap = delayCap(policy, failedAttempts);
+  // Whole milliseconds: timers and stored due times are integers.
+  const cap = Math.floor(delayCap(policy, failedAttempts));
   if (policy.jitter === 'none') return cap;
   return Math.floor(Math.min(Math.max(random, 0), 0.999999) * cap);
 }

@@ -148,6 +148,8 @@ export class SagaExecutor {
     let lastOutcome: SagaEvent[] | null = null;
     let lastFailure: Failure | null = null;
     for (;;) {
+      // A killed engine is a dead process: it neither decides nor performs anything more.
+      if (this.deps.killed.aborted) throw this.deps.killed.reason;
       const state = this.state;
       if (!state) return { state };
       const definition = this.deps.definitionOf(state);
@@ -162,8 +164,10 @@ export class SagaExecutor {
           this.add(planCompensation(state, command.cause, null, now));
           continue;
         case 'AbandonStep':
-          this.log.warn({ step: command.step, attempt: command.attempt }, 'in-doubt step has no attempts left: failing it permanently');
-          this.add(recover(definition, state, { phase: 'step', step: command.step, attempt: command.attempt, kind: 'permanent', error: { name: 'InDoubtError', code: 'IN_DOUBT', message: `attempt ${command.attempt} never reported an outcome (worker lost) and no attempts are left` } }, ctx));
+          // The lost attempt may have applied its effect, so it is recovered as a partial failure:
+          // its own (idempotent) compensation runs too.
+          this.log.warn({ step: command.step, attempt: command.attempt }, 'in-doubt step has no attempts left: compensating it as partially applied');
+          this.add(recover(definition, state, { phase: 'step', step: command.step, attempt: command.attempt, kind: 'partial', error: { name: 'InDoubtError', code: 'IN_DOUBT', message: `attempt ${command.attempt} never reported an outcome (worker lost) and no attempts are left` } }, ctx));
           continue;
         case 'Park':
           this.add([sagaEvent('SagaFailed', { reason: command.reason, step: command.step, needsAttention: true, at: now })]);
@@ -220,6 +224,7 @@ export class SagaExecutor {
     const step = definition.steps.find((s) => s.name === stepName);
     const log = this.log.child({ step: stepName, attempt, phase });
     if (!step) throw new Error(`bug: step ${stepName} not in ${definition.name}`);
+    if (this.deps.killed.aborted) throw this.deps.killed.reason;
     log.info({}, phase === 'step' ? 'step started' : 'compensation started');
     const outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, shutdown: this.deps.shutdown, now: () => this.deps.clock.now() });
     const now = this.deps.clock.now();

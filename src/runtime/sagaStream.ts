@@ -4,7 +4,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { SagaEvent } from '../core/events.js';
-import { EVENT_SCHEMA_VERSION, parseSagaEvent } from '../core/events.js';
+import { EVENT_SCHEMA_VERSION, eventDataSchemas, parseSagaEvent } from '../core/events.js';
 import { evolve, fold } from '../core/evolve.js';
 import type { SagaState } from '../core/sagaState.js';
 import type { EventStore, Json, NewEvent, RecordedEvent } from '../stores/eventStore.js';
@@ -20,8 +20,15 @@ export function sagaIdOf(streamId: string): string {
   return streamId.startsWith(SAGA_STREAM_PREFIX) ? streamId.slice(SAGA_STREAM_PREFIX.length) : streamId;
 }
 
-/** Wraps saga events for the store: fresh v7 ids (the idempotency keys of the append). */
+/**
+ * Wraps saga events for the store: validated against their schema (an invalid event is a bug
+ * and must never reach the log), with fresh v7 ids (the idempotency keys of the append).
+ */
 export function toNewEvents(events: readonly SagaEvent[], metadata: Record<string, Json>): NewEvent[] {
+  for (const event of events) {
+    const check = eventDataSchemas[event.type].safeParse(event.data);
+    if (!check.success) throw new Error(`bug: refusing to append an invalid ${event.type}: ${check.error.message}`);
+  }
   return events.map((event) => ({
     id: uuidv7(),
     type: event.type,

@@ -1,0 +1,5 @@
+/** Test kit for sagaflow users and adapters: virtual clock, scenarios, store contract. */
+export * from './virtualClock.js';
+export * from './scenario.js';
+export * from './scenarioArbitraries.js';
+export * from './scenarioRunner.js';

@@ -1,0 +1,63 @@
+/** fast-check arbitraries of saga shapes and fault schedules (fast-check is a peer dependency of `sagaflow/testing`). */
+import fc from 'fast-check';
+import type { RetryPolicy } from '../core/retryPolicy.js';
+import type { AttemptFault, CompensationFault, Scenario, StepScenario } from './scenario.js';
+
+export const retryPolicyArb: fc.Arbitrary<RetryPolicy> = fc
+  .record({
+    immediateAttempts: fc.integer({ min: 0, max: 2 }),
+    maxAttempts: fc.integer({ min: 1, max: 4 }),
+    maxElapsedMs: fc.constantFrom(300, 60_000, 10_000_000),
+    initialDelayMs: fc.integer({ min: 0, max: 500 }),
+    backoff: fc.constantFrom(1, 1.5, 2, 3),
+    extraDelayMs: fc.integer({ min: 0, max: 5_000 }),
+    jitter: fc.constantFrom('full' as const, 'none' as const),
+  })
+  .map(({ extraDelayMs, ...p }) => ({ ...p, maxDelayMs: p.initialDelayMs + extraDelayMs }));
+
+const attemptFaultArb: fc.Arbitrary<AttemptFault> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('ok' as const) },
+  { weight: 3, arbitrary: fc.constant('transient' as const) },
+  { weight: 1, arbitrary: fc.constant('permanent' as const) },
+  { weight: 1, arbitrary: fc.constant('partial' as const) },
+  { weight: 1, arbitrary: fc.constant('timeout' as const) },
+  { weight: 1, arbitrary: fc.constant('crashBefore' as const) },
+  { weight: 1, arbitrary: fc.constant('crashAfter' as const) },
+);
+
+const compensationFaultArb: fc.Arbitrary<CompensationFault> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('ok' as const) },
+  { weight: 3, arbitrary: fc.constant('fail' as const) },
+  { weight: 1, arbitrary: fc.constant('failPermanent' as const) },
+  { weight: 1, arbitrary: fc.constant('crash' as const) },
+);
+
+const stepArb = (index: number): fc.Arbitrary<StepScenario> =>
+  fc.record({
+    name: fc.constant(`s${index}`),
+    optional: fc.boolean(),
+    compensable: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    checkpoint: fc.boolean(),
+    retry: retryPolicyArb,
+    compensationRetry: retryPolicyArb,
+    faults: fc.array(attemptFaultArb, { maxLength: 4 }),
+    compensationFaults: fc.array(compensationFaultArb, { maxLength: 4 }),
+  });
+
+/** A saga of 1–8 steps with random policies, optional steps, missing compensations and faults. */
+export const scenarioArb: fc.Arbitrary<Scenario> = fc.integer({ min: 1, max: 8 }).chain((n) =>
+  fc.record({
+    steps: fc.tuple(...Array.from({ length: n }, (_, i) => stepArb(i))),
+    checkpointEvery: fc.integer({ min: 2, max: 12 }),
+    crashAfterAppends: fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { maxLength: 3 }),
+    cancelAfterAppend: fc.option(fc.integer({ min: 1, max: 12 }), { nil: null, freq: 5 }),
+  }),
+);
+
+/** A scenario where nothing goes wrong (for the n + 1 appends property). */
+export const faultFreeScenarioArb: fc.Arbitrary<Scenario> = scenarioArb.map((s) => ({
+  ...s,
+  steps: s.steps.map((step) => ({ ...step, faults: [], compensationFaults: [] })),
+  crashAfterAppends: [],
+  cancelAfterAppend: null,
+}));
