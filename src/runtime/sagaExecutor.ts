@@ -122,14 +122,16 @@ export class SagaExecutor {
     return sagaEvent('CheckpointRecorded', { step, snapshot: fits ? state : null, at: now });
   }
 
-  /** Reloads after a conflict; re-applies our outcome if our attempt is still the one in flight. */
+  /** Reloads after a conflict; re-applies our outcome if the attempt it reports is still ours and in flight. */
   private async rebase(outcome: SagaEvent[] | null, failure: Failure | null): Promise<void> {
-    const mine = this.state?.inFlight;
+    const reported = failure ?? (outcome?.[0]?.data as { step: string; attempt: number } | undefined);
+    const phase = failure?.phase ?? (outcome?.[0]?.type.startsWith('Compensation') ? 'compensation' : 'step');
     this.reset(await loadSaga(this.deps.store, this.sagaId));
+    if (!reported) return;
     const now = this.state?.inFlight;
-    const stillMine = mine && now && now.worker === this.deps.workerId && now.step === mine.step && now.attempt === mine.attempt && now.phase === mine.phase;
+    const stillMine = now && now.worker === this.deps.workerId && now.step === reported.step && now.attempt === reported.attempt && now.phase === phase;
     if (!stillMine || !this.state) {
-      if (outcome || failure) this.log.warn({ step: mine?.step, attempt: mine?.attempt }, 'fenced: another worker owns this saga now; dropping our outcome');
+      this.log.warn({ step: reported.step, attempt: reported.attempt }, 'fenced: another worker owns this attempt now; dropping our outcome');
       return;
     }
     if (outcome) this.add(outcome);

@@ -3,3 +3,4 @@ export * from './virtualClock.js';
 export * from './scenario.js';
 export * from './scenarioArbitraries.js';
 export * from './scenarioRunner.js';
+export * from './sagaSpec.js';

@@ -106,6 +106,28 @@ describe('recovery under random faults (engine, in-memory store, virtual clock)'
     );
   });
 
+  it('without crashes, every started attempt records exactly one outcome (a conflict never re-runs a step)', async () => {
+    const noCrash = scenarioArb.map((s) => ({
+      ...s,
+      crashAfterAppends: [],
+      steps: s.steps.map((st) => ({
+        ...st,
+        faults: st.faults.map((f) => (f === 'crashAfter' || f === 'crashBefore' ? 'transient' : f)),
+        compensationFaults: st.compensationFaults.map((f) => (f === 'crash' ? 'fail' : f)),
+      })),
+    }));
+    await fc.assert(
+      fc.asyncProperty(noCrash, fc.integer(), async (scenario, seed) => {
+        const report = await run(scenario, seed);
+        const count = (types: string[]) => parsed(report).filter((e) => types.includes(e.type)).length;
+        expect(count(['StepStarted'])).toBe(count(['StepSucceeded', 'StepFailed']));
+        expect(count(['CompensationStarted'])).toBe(count(['CompensationSucceeded', 'CompensationFailed']));
+        expect(report.restarts).toBe(0);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('folding the stored stream again gives the state the engine loads (snapshot + tail)', async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, fc.integer(), async (scenario, seed) => {
