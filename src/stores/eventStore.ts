@@ -134,11 +134,37 @@ export function assertEventSize(streamId: string, event: NewEvent, maxBytes = DE
   }
 }
 
-/** Checks every append's inputs the same way in every adapter, before touching storage. */
+/** Any RFC 4122/9562 UUID, case-insensitive (EventStoreDB requires event ids to be UUIDs). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Checks every append's inputs the same way in every adapter, before touching storage:
+ * stream name, expected revision, a non-empty batch of events with distinct UUID ids and a
+ * non-empty type, each within `maxBytes`. Programming errors are `TypeError`s; the batch is
+ * rejected as a whole, so nothing is appended.
+ */
 export function assertValidAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, maxBytes?: number): void {
   assertValidStreamName(streamId);
   if (!(expected === 'no_stream' || expected === 'any' || (Number.isInteger(expected) && expected >= 0))) {
     throw new TypeError(`Invalid expected revision ${String(expected)}: use 'no_stream', 'any' or a revision >= 0.`);
   }
-  for (const event of events) assertEventSize(streamId, event, maxBytes);
+  // An empty append has no revision to report and no use in a saga; EventStoreDB's "empty
+  // append" is rejected here so that every store behaves alike.
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new TypeError(`Append to ${streamId} has no events: pass at least one.`);
+  }
+  const ids = new Set<string>();
+  for (const event of events) {
+    if (typeof event?.id !== 'string' || !UUID.test(event.id)) {
+      throw new TypeError(`Event id ${JSON.stringify(event?.id)} for stream ${streamId} is not a UUID (use v7 from 'uuid').`);
+    }
+    if (ids.has(event.id.toLowerCase())) {
+      throw new TypeError(`Event id ${event.id} appears twice in one append to ${streamId}.`);
+    }
+    ids.add(event.id.toLowerCase());
+    if (typeof event.type !== 'string' || event.type.length === 0) {
+      throw new TypeError(`Event ${event.id} for stream ${streamId} has no type.`);
+    }
+    assertEventSize(streamId, event, maxBytes);
+  }
 }

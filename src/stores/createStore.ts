@@ -1,0 +1,79 @@
+/**
+ * One entry point from a URL to a store, for the CLI and for configuration files. Adapters
+ * are loaded on demand, so that `memory:` never loads a database driver and `sqlite:` never
+ * loads `pg` or `@eventstore/db-client`.
+ */
+import { StoreUrlError } from '../core/errors.js';
+import type { EventStore } from './eventStore.js';
+import { createInMemoryEventStore } from './inMemory/index.js';
+import { parseStoreUrl } from './storeUrl.js';
+
+export { parseStoreUrl, redactUrl, SUPPORTED_STORE_URLS, type StoreUrl } from './storeUrl.js';
+
+/** What the on-demand adapter modules must export (the real modules satisfy it structurally). */
+interface PostgresModule {
+  createPostgresEventStore(options: { connectionString: string }): EventStore | Promise<EventStore>;
+}
+interface EsdbModule {
+  createEsdbEventStore(options: { connectionString: string }): EventStore | Promise<EventStore>;
+}
+
+/** Options of {@link createStore}. */
+export interface CreateStoreOptions {
+  /**
+   * Loads an adapter module by its specifier ('./postgres/index.js', './esdb/index.js').
+   * A seam for tests and bundlers. @default dynamic `import()` relative to this module
+   */
+  importAdapter?: (specifier: string) => Promise<unknown>;
+}
+
+const ADAPTERS = {
+  postgres: './postgres/index.js',
+  esdb: './esdb/index.js',
+} as const;
+
+/**
+ * Opens the store a URL names:
+ * - `memory:` — a new, empty in-memory store;
+ * - `sqlite:<path>` — a SQLite file (relative to the working directory or absolute; created
+ *   with its directories if missing), e.g. `sqlite:./.sagaflow/demo.db`;
+ * - `postgres://…` / `postgresql://…` — PostgreSQL, via the `pg` adapter;
+ * - `esdb://…` / `esdb+discover://…` / `kurrentdb://…` / `kurrentdb+discover://…` — EventStoreDB/KurrentDB.
+ *
+ * Throws StoreUrlError for an unknown scheme or a malformed URL; error messages never contain
+ * the URL's password.
+ */
+export async function createStore(url: string, options: CreateStoreOptions = {}): Promise<EventStore> {
+  const parsed = parseStoreUrl(url);
+  // A variable specifier keeps tsc and bundlers from requiring the optional adapters up front.
+  const load = options.importAdapter ?? ((specifier: string) => import(specifier) as Promise<unknown>);
+  switch (parsed.kind) {
+    case 'memory':
+      return createInMemoryEventStore();
+    case 'sqlite': {
+      // Loaded on demand like the others: importing createStore must not load a native driver.
+      const { createSqliteEventStore } = await import('./sqlite/index.js');
+      return createSqliteEventStore({ path: parsed.path });
+    }
+    case 'postgres': {
+      const module = (await loadAdapter(load, ADAPTERS.postgres, 'PostgreSQL')) as PostgresModule;
+      return module.createPostgresEventStore({ connectionString: parsed.connectionString });
+    }
+    case 'esdb': {
+      const module = (await loadAdapter(load, ADAPTERS.esdb, 'EventStoreDB')) as EsdbModule;
+      return module.createEsdbEventStore({ connectionString: parsed.connectionString });
+    }
+  }
+}
+
+/** Loads an adapter module; the URL is left out of the error on purpose (it may hold a password). */
+async function loadAdapter(load: (specifier: string) => Promise<unknown>, specifier: string, label: string): Promise<unknown> {
+  try {
+    return await load(specifier);
+  } catch (error) {
+    throw new StoreUrlError(`Cannot load the ${label} store adapter (${specifier}): ${(error as Error)?.message ?? String(error)}`, {
+      cause: error,
+      details: { adapter: specifier },
+    });
+  }
+}

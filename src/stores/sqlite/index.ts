@@ -1,0 +1,2 @@
+/** The SQLite store: the embedded durable default, one file shareable by several processes. */
+export { createSqliteEventStore, type SqliteEventStore, type SqliteEventStoreOptions } from './sqliteEventStore.js';

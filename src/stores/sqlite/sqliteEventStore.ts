@@ -1,0 +1,221 @@
+/**
+ * The embedded durable store: one SQLite file (better-sqlite3), shareable by several
+ * processes. better-sqlite3 is synchronous, so each call runs to completion without yielding:
+ * within one process there is never a transaction open across an `await`, and store objects
+ * of one process never wait for each other. Waiting for another *process's* write lock
+ * (busy_timeout) does block this process's event loop; appends hold the lock for well under
+ * a millisecond, so in practice the wait is short.
+ */
+import { resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import { CorruptedEventError, StoreClosedError, StoreUnavailableError, isSagaError } from '../../core/errors.js';
+import { checkAppend, conflictError } from '../appendCheck.js';
+import {
+  assertValidAppend,
+  assertValidStreamName,
+  DEFAULT_MAX_EVENT_BYTES,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type Json,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+} from '../eventStore.js';
+import { ChangeSignal, startPollingSubscription, type EventPage, type PollingSubscription } from '../pollingSubscription.js';
+import { openSqliteDatabase } from './sqliteSchema.js';
+
+/** Options of {@link createSqliteEventStore}. */
+export interface SqliteEventStoreOptions {
+  /** The database file, relative to the working directory or absolute; missing directories are created. */
+  path: string;
+  /** Largest event (data + metadata as JSON, UTF-8 bytes). @default 1 MiB (DEFAULT_MAX_EVENT_BYTES) */
+  maxEventBytes?: number;
+  /**
+   * How often an idle subscription polls the file for appends made by other processes, in
+   * milliseconds. Appends through this store object wake subscriptions at once. @default 25
+   */
+  pollIntervalMs?: number;
+}
+
+/** A SQLite event store; `path` is the absolute file path. */
+export interface SqliteEventStore extends EventStore {
+  readonly kind: 'sqlite';
+  readonly path: string;
+}
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+/**
+ * Opens or creates the store file (WAL, synchronous=FULL, busy timeout: see sqliteSchema.ts).
+ * Appends run in one IMMEDIATE transaction that checks the expected revision and idempotency;
+ * subscriptions poll the file so that appends from other processes are delivered too.
+ * Throws StoreUnavailableError when the file cannot be opened.
+ */
+export function createSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
+  const path = options.path === ':memory:' ? options.path : resolve(options.path);
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  const pollIntervalMs = options.pollIntervalMs ?? 25;
+  const db = openSqliteDatabase(path);
+  const sql = {
+    last: db.prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').pluck(),
+    at: db.prepare('SELECT event_id AS id, position FROM events WHERE stream_id = ? AND revision = ?'),
+    byId: db.prepare('SELECT stream_id AS streamId, revision FROM events WHERE event_id = ?'),
+    insert: db.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    forwards: db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?'),
+    backwards: db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
+    all: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+    allPrefix: db.prepare('SELECT * FROM events WHERE position > ? AND substr(stream_id, 1, ?) = ? ORDER BY position LIMIT ?'),
+    head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
+  };
+  const signal = new ChangeSignal();
+  const subscriptions = new Set<PollingSubscription>();
+  let closing: Promise<void> | undefined;
+
+  const assertOpen = (): void => {
+    if (closing) throw new StoreClosedError(`The SQLite event store ${path} is closed.`);
+  };
+
+  /** Runs a synchronous database call, translating closed-store and SQLite errors. */
+  const guard = <T>(fn: () => T): Promise<T> => {
+    try {
+      assertOpen();
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(translate(error, path));
+    }
+  };
+
+  const appendTx = db.transaction((streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
+    const lastRevision = (sql.last.get(streamId) as number | undefined) ?? -1;
+    const ids = events.map((event) => event.id);
+    const check = checkAppend(streamId, ids, expected, {
+      lastRevision,
+      at: (revision) => sql.at.get(streamId, revision) as { id: string; position: number } | undefined,
+      revisionOf: (id) => {
+        const found = sql.byId.get(id) as { streamId: string; revision: number } | undefined;
+        return found?.streamId === streamId ? found.revision : undefined;
+      },
+    });
+    if (check.kind === 'idempotent') return check.result;
+    // Checked before inserting so the error can name the id; UNIQUE(event_id) is the backstop.
+    const reused = ids.find((id) => sql.byId.get(id) !== undefined);
+    if (reused) throw conflictError(streamId, expected, lastRevision, { reason: 'event_id_in_use', eventId: reused });
+    const recordedAt = new Date().toISOString();
+    let position = 0;
+    for (const [i, event] of events.entries()) {
+      const data = JSON.stringify(event.data ?? null);
+      const metadata = JSON.stringify(event.metadata ?? {});
+      const info = sql.insert.run(streamId, check.firstRevision + i, event.id, event.type, data, metadata, recordedAt);
+      position = Number(info.lastInsertRowid);
+    }
+    return { nextRevision: check.firstRevision + events.length - 1, position };
+  });
+
+  const readPage = db.transaction((after: number, maxCount: number, prefix: string | undefined): EventPage => {
+    const limit = Math.max(0, Math.floor(maxCount));
+    const rows = (prefix ? sql.allPrefix.all(after, prefix.length, prefix, limit) : sql.all.all(after, limit)) as EventRow[];
+    // A short page means everything up to the head (read in the same snapshot) was examined.
+    const scannedTo = rows.length < limit ? (sql.head.get() as number) : rows.at(-1)?.position;
+    return { events: rows.map(toRecorded), scannedTo };
+  });
+
+  const store: SqliteEventStore = {
+    kind: 'sqlite',
+    path,
+
+    async append(streamId, events, expected) {
+      assertOpen();
+      assertValidAppend(streamId, events, expected, maxEventBytes);
+      const result = await guard(() => appendTx.immediate(streamId, events, expected));
+      signal.notify();
+      return result;
+    },
+
+    async readStream(streamId: string, options: ReadStreamOptions = {}) {
+      assertOpen();
+      assertValidStreamName(streamId);
+      const limit = options.maxCount === undefined ? -1 : Math.max(0, Math.floor(options.maxCount));
+      const rows = await guard(() =>
+        options.direction === 'backwards'
+          ? sql.backwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+          : sql.forwards.all(streamId, options.fromRevision ?? 0, limit),
+      );
+      return (rows as EventRow[]).map(toRecorded);
+    },
+
+    async readAll(options: ReadAllOptions = {}) {
+      const page = await guard(() => readPage(Math.max(0, options.after ?? 0), options.maxCount ?? Number.MAX_SAFE_INTEGER, options.streamPrefix));
+      return page.events;
+    },
+
+    subscribeToAll(options: SubscribeToAllOptions): Subscription {
+      assertOpen();
+      const source = {
+        signal,
+        pollIntervalMs,
+        readPage: (after: number, maxCount: number) => guard(() => readPage(after, maxCount, options.streamPrefix)),
+      };
+      const sub = startPollingSubscription(source, options, (ended) => subscriptions.delete(ended));
+      subscriptions.add(sub);
+      return sub;
+    },
+
+    /** Stops subscriptions (onError gets StoreClosedError), waits for running handlers, closes the file. */
+    close() {
+      closing ??= (async () => {
+        const error = new StoreClosedError(`The SQLite event store ${path} was closed.`);
+        await Promise.all([...subscriptions].map((sub) => sub.stop(error)));
+        db.close();
+      })();
+      return closing;
+    },
+  };
+
+  return store;
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  try {
+    return {
+      id: row.event_id,
+      streamId: row.stream_id,
+      type: row.type,
+      data: JSON.parse(row.data) as Json,
+      metadata: JSON.parse(row.metadata) as Record<string, Json>,
+      revision: row.revision,
+      position: row.position,
+      recordedAt: row.recorded_at,
+    };
+  } catch (error) {
+    throw new CorruptedEventError(`Event ${row.stream_id}@${row.revision} (position ${row.position}) holds invalid JSON.`, {
+      cause: error,
+      details: { streamId: row.stream_id, revision: row.revision, position: row.position },
+    });
+  }
+}
+
+/** SQLite errors that mean "try again later" become StoreUnavailableError, which the runtime retries. */
+function translate(error: unknown, path: string): unknown {
+  if (isSagaError(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/.test(code)) {
+    return new StoreUnavailableError(`The SQLite event store ${path} is unavailable (${code}): ${(error as Error).message}`, {
+      cause: error,
+      details: { path, code },
+    });
+  }
+  return error;
+}
