@@ -9,3 +9,4 @@ export * from './observability/index.js';
 export type { EventStore, ExpectedRevision, NewEvent, RecordedEvent, AppendResult, ReadStreamOptions, ReadAllOptions, SubscribeToAllOptions, Subscription, Json } from './stores/eventStore.js';
 export { DEFAULT_MAX_EVENT_BYTES, assertValidStreamName } from './stores/eventStore.js';
 export { createInMemoryEventStore } from './stores/inMemory/index.js';
+export { createStore, redactUrl, SUPPORTED_STORE_URLS } from './stores/createStore.js';

@@ -4,3 +4,4 @@ export * from './scenario.js';
 export * from './scenarioArbitraries.js';
 export * from './scenarioRunner.js';
 export * from './sagaSpec.js';
+export * from './eventStoreContract.js';
