@@ -224,7 +224,7 @@ export class SagaExecutor {
   ): Promise<{ events: SagaEvent[] | null; failure: Failure | null } | 'released'> {
     const state = this.state as SagaState;
     const step = definition.steps.find((s) => s.name === stepName);
-    const log = this.log.child({ step: stepName, attempt, phase });
+    const log = this.log.child({ saga: state.saga, step: stepName, attempt, phase });
     if (!step) throw new Error(`bug: step ${stepName} not in ${definition.name}`);
     if (this.deps.killed.aborted) throw this.deps.killed.reason;
     log.info({}, phase === 'step' ? 'step started' : 'compensation started');
