@@ -62,6 +62,8 @@ export const eventDataSchemas = {
   SagaFailed: z.object({ reason: z.string(), step: z.string().nullable(), needsAttention: z.literal(true), at }),
   SagaCancelRequested: z.object({ reason: z.string(), at }),
   SagaResumed: z.object({ by: z.string(), at }),
+  /** The worker running a long attempt renews its lease (heartbeat), so no one takes it over. */
+  LeaseExtended: z.object({ phase, step, attempt, worker: z.string(), leaseUntil: at, at }),
 } as const;
 
 type Schemas = typeof eventDataSchemas;

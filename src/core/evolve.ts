@@ -151,6 +151,13 @@ function apply(s: SagaState, event: SagaEvent): SagaState {
     case 'SagaCancelRequested':
       // Only a running saga can be cancelled; later requests are recorded facts without effect.
       return s.status === SagaStatus.Running && s.cancelRequested === null ? { ...s, cancelRequested: event.data.reason } : s;
+    case 'LeaseExtended': {
+      const d = event.data;
+      const f = s.inFlight;
+      // Only the holder of the attempt in flight can extend it; a stale heartbeat changes nothing.
+      if (!f || f.phase !== d.phase || f.step !== d.step || f.attempt !== d.attempt || f.worker !== d.worker) return s;
+      return { ...s, inFlight: { ...f, leaseUntil: Math.max(f.leaseUntil, d.leaseUntil) } };
+    }
     case 'SagaResumed': {
       if (s.status !== SagaStatus.Failed) return s;
       const current = s.compensation ? s.compensation.plan[s.compensation.done.length] : undefined;

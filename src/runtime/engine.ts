@@ -17,13 +17,13 @@ import type { SagaDefinition } from '../definition/defineSaga.js';
 import { assertRunnable } from '../definition/defineSaga.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
-import type { EventStore, Json, RecordedEvent } from '../stores/eventStore.js';
+import type { EventStore, Json, RecordedEvent, Subscription } from '../stores/eventStore.js';
 import type { Clock, RandomSource } from './clock.js';
 import { systemClock } from './clock.js';
 import type { SagaResult } from './sagaResult.js';
 import { resultOf } from './sagaResult.js';
 import { SagaScheduler } from './sagaScheduler.js';
-import { loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
+import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { findUnfinishedSagas } from './unfinishedSagas.js';
 
 type AnyDefinition = SagaDefinition<any, any>;
@@ -39,7 +39,11 @@ export interface EngineOptions {
   random?: RandomSource;
   /** Recorded in every StepStarted. @default `<hostname>/<pid>/<random>` */
   workerId?: string;
-  /** How long a started attempt belongs to this engine before others may take it over. @default 5_000 */
+  /**
+   * How long a started attempt belongs to this engine before another worker may take it over.
+   * Attempts that run longer renew it every leaseMs / 3 (a LeaseExtended event). Shorter leases
+   * mean faster failover and more heartbeats for long steps. @default 750
+   */
   leaseMs?: number;
   /** Sagas driven at once. @default 32 */
   concurrency?: number;
@@ -99,6 +103,8 @@ export class Engine {
   readonly events$: Observable<SagaEventRecord> = this.subject.asObservable();
   /** Unfinished sagas resumed when the engine started. */
   recovered = 0;
+  private worker: Subscription | undefined;
+  private scannedTo: number | undefined;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -113,7 +119,7 @@ export class Engine {
         random: options.random ?? Math.random,
         logger: this.log,
         workerId: this.workerId,
-        leaseMs: options.leaseMs ?? 5_000,
+        leaseMs: options.leaseMs ?? 750,
         definitionOf: (state) => this.definitionOf(state.saga, state.version),
         published: (events) => events.forEach((e) => this.subject.next(toRecord(e))),
         draining: this.draining.signal,
@@ -146,11 +152,41 @@ export class Engine {
 
   /** Resumes every unfinished saga in the store (oldest first, bounded concurrency). Returns how many. */
   async resumeUnfinished(): Promise<number> {
-    const ids = await findUnfinishedSagas(this.store);
+    const { sagaIds: ids, lastPosition } = await findUnfinishedSagas(this.store);
+    this.scannedTo = Math.max(this.scannedTo ?? 0, lastPosition);
     for (const id of ids) this.scheduler.kick(id);
     this.recovered += ids.length;
     if (ids.length > 0) this.log.info({ count: ids.length }, 'resuming unfinished sagas');
     return ids.length;
+  }
+
+  /**
+   * Makes this engine a worker of the store: besides the sagas it starts, it runs any saga
+   * whose stream moves (started or advanced by another process) and takes over attempts whose
+   * lease has run out. Several engines on one store share the work; appends at the expected
+   * revision fence them from one another. Returns once the catch-up part has been read.
+   */
+  async startWorker(): Promise<void> {
+    this.assertOpen();
+    if (this.worker) return;
+    // Sagas that existed at the scan were resumed by resumeUnfinished(); the subscription covers the rest.
+    const head = this.scannedTo ?? (await findUnfinishedSagas(this.store)).lastPosition;
+    await new Promise<void>((resolve, reject) => {
+      this.worker = this.store.subscribeToAll({
+        after: head,
+        streamPrefix: SAGA_STREAM_PREFIX,
+        onEvent: (event) => {
+          // Our own appends need no wake-up; a terminal event needs no driver.
+          if (event.metadata['worker'] === this.workerId || TERMINAL_EVENT_TYPES.has(event.type)) return;
+          this.scheduler.kick(sagaIdOf(event.streamId));
+        },
+        onCaughtUp: () => resolve(),
+        onError: (error) => {
+          this.log.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'worker subscription stopped');
+          reject(error);
+        },
+      });
+    });
   }
 
   /**
@@ -293,6 +329,7 @@ export class Engine {
     if (this.draining.signal.aborted) return;
     this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));
     this.scheduler.stopTimers();
+    await this.worker?.unsubscribe().catch(() => {});
     const grace = setTimeout(() => this.shutdown.abort(new EngineClosedError('engine closed during the attempt')), options.graceMs ?? 10_000);
     await this.scheduler.idle();
     clearTimeout(grace);
@@ -302,6 +339,7 @@ export class Engine {
 
   /** Simulates a crash (tests): stops at once, appends nothing more, waits for nothing. */
   kill(): void {
+    void this.worker?.unsubscribe().catch(() => {});
     this.killed.abort(new EngineClosedError('engine killed'));
     this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));
     this.shutdown.abort(new EngineClosedError('engine killed'));

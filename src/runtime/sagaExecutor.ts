@@ -214,6 +214,39 @@ export class SagaExecutor {
     }
   }
 
+  /**
+   * Renews the lease of a long attempt every leaseMs / 3 with a LeaseExtended append, so other
+   * workers do not take it over. If the stream shows the attempt is no longer ours (another
+   * worker took over after our lease ran out), aborts the attempt through `fenced`.
+   */
+  private async heartbeat(phase: 'step' | 'compensation', step: string, attempt: number, stop: AbortSignal, fenced: AbortController, log: Logger): Promise<void> {
+    const every = Math.max(5, Math.floor(this.deps.leaseMs / 3));
+    for (;;) {
+      try {
+        await this.deps.clock.sleep(every, AbortSignal.any([stop, this.deps.killed]));
+      } catch {
+        return;
+      }
+      const now = this.deps.clock.now();
+      this.add([sagaEvent('LeaseExtended', { phase, step, attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now })]);
+      try {
+        if (await this.flush()) continue;
+        this.reset(await loadSaga(this.deps.store, this.sagaId));
+      } catch (error) {
+        if (this.deps.killed.aborted) return;
+        log.warn({ err: errorInfo(error) }, 'lease renewal failed; will retry');
+        this.pending = [];
+        continue;
+      }
+      const f = this.state?.inFlight;
+      if (!f || f.worker !== this.deps.workerId || f.step !== step || f.attempt !== attempt || f.phase !== phase) {
+        log.warn({}, 'fenced during the attempt: another worker took it over; aborting ours');
+        fenced.abort(new Error('fenced: another worker owns this attempt'));
+        return;
+      }
+    }
+  }
+
   /** Performs one attempt and folds its outcome into the pending batch. */
   private async perform(
     definition: SagaDefinition<unknown, Record<string, unknown>>,
@@ -228,7 +261,13 @@ export class SagaExecutor {
     if (!step) throw new Error(`bug: step ${stepName} not in ${definition.name}`);
     if (this.deps.killed.aborted) throw this.deps.killed.reason;
     log.info({}, phase === 'step' ? 'step started' : 'compensation started');
-    const outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, shutdown: this.deps.shutdown, now: () => this.deps.clock.now() });
+    const fenced = new AbortController();
+    const stopHeartbeat = new AbortController();
+    const heartbeat = this.heartbeat(phase, stepName, attempt, stopHeartbeat.signal, fenced, log);
+    const outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, shutdown: AbortSignal.any([this.deps.shutdown, fenced.signal]), now: () => this.deps.clock.now() });
+    stopHeartbeat.abort();
+    await heartbeat;
+    if (fenced.signal.aborted) return 'released';
     const now = this.deps.clock.now();
     if (outcome.ok) {
       log.info({ durationMs: outcome.durationMs }, phase === 'step' ? 'step succeeded' : 'compensation succeeded');
@@ -240,7 +279,7 @@ export class SagaExecutor {
       log.info({}, 'shutting down: attempt released, it will run again');
       return 'released';
     }
-    const events = recover(definition, state, outcome.failure, { now, random: this.deps.random() });
+    const events = recover(definition, this.state as SagaState, outcome.failure, { now, random: this.deps.random() });
     const next = events[1];
     log.warn(
       { kind: outcome.failure.kind, err: outcome.failure.error, durationMs: outcome.durationMs, ...(next?.type === 'RetryScheduled' ? { delayMs: next.data.dueAt - now } : {}) },
