@@ -1,0 +1,92 @@
+/**
+ * Telling "the server went away" apart from "the statement failed", retrying the former, and
+ * describing it to a human without leaking the password.
+ */
+import { StoreUnavailableError } from '../../core/errors.js';
+
+/** Node socket errors that mean the connection (not the statement) failed. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/**
+ * SQLSTATEs after which running the whole transaction again is safe and likely to work:
+ * connection exceptions (08), shutdown/restart (57P01-57P03), serialization failure and deadlock.
+ */
+function isRetryableSqlState(code: string): boolean {
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '40001' || code === '40P01';
+}
+
+/** True when the operation failed because of the connection or a transient server state. */
+export function isRetryable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (SOCKET_CODES.has(code) || isRetryableSqlState(code))) return true;
+  // pg reports a socket closed mid-query without a code.
+  return typeof message === 'string' && /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(message);
+}
+
+/** The connection string with its password replaced by `***`, safe for logs and errors. */
+export function redactConnectionString(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    // key=value form (libpq style).
+    return connectionString.replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+  }
+}
+
+/** Host and port from the connection string, for the "check that..." hint. */
+function describeTarget(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.hostname || 'localhost'}:${url.port || '5432'}`;
+  } catch {
+    return 'the configured host and port';
+  }
+}
+
+/** Wraps a connection failure into a StoreUnavailableError that says what to check. */
+export function unavailable(connectionString: string, error: unknown, doing: string): StoreUnavailableError {
+  const safe = redactConnectionString(connectionString);
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailableError(
+    `PostgreSQL at ${safe} is unavailable while ${doing}: ${reason}. ` +
+      `Check that the server is running and accepts TCP connections on ${describeTarget(connectionString)} ` +
+      `(listen_addresses, port, firewall), and that the user, password and database in the connection string are right (pg_hba.conf).`,
+    { cause: error, details: { url: safe } },
+  );
+}
+
+export interface RetryOptions {
+  /** Give up after this long since the first failure. */
+  budgetMs: number;
+  /** Stop retrying when this returns true (the store closed). */
+  stopped(): boolean;
+}
+
+/**
+ * Runs `operation` until it succeeds, fails with a non-retryable error, or retryable failures
+ * have lasted `budgetMs`. Backoff: 50 ms doubling to 1 s, with jitter so a fleet of workers
+ * does not reconnect in lock-step after a restart.
+ */
+export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions, onGiveUp: (error: unknown) => Error): Promise<T> {
+  let firstFailure: number | undefined;
+  let delay = 50;
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      firstFailure ??= Date.now();
+      if (options.stopped() || Date.now() - firstFailure >= options.budgetMs) throw onGiveUp(error);
+      await sleep(delay / 2 + Math.random() * (delay / 2));
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+}
+
+/** A promise that resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

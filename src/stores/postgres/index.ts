@@ -1,0 +1,10 @@
+/**
+ * `sagaflow/postgres`: the PostgreSQL event store. The only module that imports `pg`.
+ *
+ * @example
+ * const store = await createPostgresEventStore({ connectionString: process.env.DATABASE_URL! });
+ * console.log(postgresMigrationSql()); // the schema, for a DBA to review or apply by hand
+ */
+export { createPostgresEventStore, type PostgresEventStore, type PostgresEventStoreOptions } from './postgresEventStore.js';
+export { postgresMigrationSql, DEFAULT_SCHEMA as DEFAULT_POSTGRES_SCHEMA } from './migration.js';
+export { planSagaIndexChange, type ClaimedSaga, type SagaIndexChange } from './sagaIndex.js';

@@ -1,0 +1,148 @@
+/**
+ * The PostgreSQL schema of the store, as one idempotent SQL script. The adapter runs it on
+ * open under an advisory lock; DBAs can print it with `postgresMigrationSql()` and apply it
+ * themselves (running it twice is harmless).
+ */
+
+import type pg from 'pg';
+import { StoreUnavailableError } from '../../core/errors.js';
+
+/** Schema used when none is given. Keeping our tables out of `public` avoids name clashes. */
+export const DEFAULT_SCHEMA = 'sagaflow';
+
+/** First key of every advisory lock we take (two-int form), so ours never collide with the app's. */
+export const ADVISORY_LOCK_CLASS = 0x5a6a;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Checks a schema name and returns it double-quoted for SQL. Only plain lower-case names are accepted, so quoting never changes meaning. */
+export function quoteSchema(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new TypeError(`Invalid PostgreSQL schema name ${JSON.stringify(schema)}: use 1-63 characters from a-z 0-9 _, not starting with a digit.`);
+  }
+  return `"${schema}"`;
+}
+
+/** LISTEN/NOTIFY channel of a schema: appends notify it, subscriptions listen to it. */
+export function notifyChannel(schema: string): string {
+  return `sagaflow_${schema}`;
+}
+
+/**
+ * The migration script for `schema` (default `sagaflow`): tables, indexes and read-model views.
+ * Idempotent; wrapped in one transaction.
+ */
+export function postgresMigrationSql(schema: string = DEFAULT_SCHEMA): string {
+  const s = quoteSchema(schema);
+  // When the runtime says it happened, falling back to when the store recorded it.
+  const eventTime = `CASE WHEN jsonb_typeof(e.data->'at') = 'number' THEN to_timestamp((e.data->>'at')::double precision / 1000) ELSE e.recorded_at END`;
+  return `BEGIN;
+CREATE SCHEMA IF NOT EXISTS ${s};
+
+-- The log. position is assigned while the append holds the global append lock, so positions
+-- follow commit order (see appendEvents.ts): readers can page with "position > p" safely.
+-- Keep the identity's CACHE at 1: cached ranges per session would break that order.
+CREATE TABLE IF NOT EXISTS ${s}.events (
+  position    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id    uuid        NOT NULL,
+  stream_id   text        NOT NULL,
+  revision    bigint      NOT NULL,
+  type        text        NOT NULL,
+  data        jsonb       NOT NULL,
+  metadata    jsonb       NOT NULL DEFAULT '{}'::jsonb,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT events_event_id_key UNIQUE (event_id),
+  CONSTRAINT events_stream_revision_key UNIQUE (stream_id, revision)
+);
+CREATE INDEX IF NOT EXISTS events_type_idx ON ${s}.events (type);
+
+-- One row per stream: the row lock (FOR UPDATE) serialises writers of one stream, and the
+-- row answers "what is the current revision" without scanning events.
+CREATE TABLE IF NOT EXISTS ${s}.streams (
+  stream_id text   PRIMARY KEY,
+  revision  bigint NOT NULL
+);
+
+-- Unfinished sagas, maintained by appends in the same transaction; workers claim rows with
+-- FOR UPDATE SKIP LOCKED (claimRunnableSagas). A cache of the log: rebuildable, never the truth.
+CREATE TABLE IF NOT EXISTS ${s}.sagas (
+  saga_id     text        PRIMARY KEY,
+  stream_id   text        NOT NULL UNIQUE,
+  status      text        NOT NULL,
+  next_run_at timestamptz,
+  lease_owner text,
+  lease_until timestamptz,
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS sagas_runnable_idx ON ${s}.sagas (next_run_at) WHERE status = 'running';
+
+-- The seed's tables, as views over the facts in the log (event shapes: src/core/events.ts;
+-- "at" is the runtime clock in ms since the epoch).
+CREATE OR REPLACE VIEW ${s}.orchestration_checkpoints AS
+SELECT substr(e.stream_id, 6) AS saga_id,
+       e.stream_id,
+       e.revision,
+       e.position,
+       e.data->>'step'        AS step,
+       e.data->'snapshot'     AS snapshot,
+       ${eventTime}           AS checkpointed_at,
+       e.recorded_at
+  FROM ${s}.events e
+ WHERE e.type = 'CheckpointRecorded' AND e.stream_id LIKE 'saga-%';
+
+-- Step and compensation failures, and parked sagas (phase 'saga': needs attention).
+CREATE OR REPLACE VIEW ${s}.orchestration_failures AS
+SELECT substr(e.stream_id, 6)                                  AS saga_id,
+       e.stream_id,
+       e.revision,
+       e.position,
+       CASE e.type WHEN 'StepFailed' THEN 'step'
+                   WHEN 'CompensationFailed' THEN 'compensation'
+                   ELSE 'saga' END                             AS phase,
+       e.data->>'step'                                         AS step,
+       CASE WHEN jsonb_typeof(e.data->'attempt') = 'number'
+            THEN (e.data->>'attempt')::numeric::integer END    AS attempt,
+       e.data->>'kind'                                         AS kind,
+       CASE WHEN jsonb_typeof(e.data->'exhausted') = 'boolean'
+            THEN (e.data->>'exhausted')::boolean END           AS exhausted,
+       e.data#>>'{error,name}'                                 AS error_name,
+       e.data#>>'{error,code}'                                 AS error_code,
+       coalesce(e.data#>>'{error,message}', e.data->>'reason') AS message,
+       ${eventTime}                                            AS occurred_at,
+       e.recorded_at
+  FROM ${s}.events e
+ WHERE e.type IN ('StepFailed', 'CompensationFailed', 'SagaFailed') AND e.stream_id LIKE 'saga-%';
+
+CREATE TABLE IF NOT EXISTS ${s}.schema_version (
+  version    integer     PRIMARY KEY,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO ${s}.schema_version (version) VALUES (1) ON CONFLICT DO NOTHING;
+COMMIT;
+`;
+}
+
+/** Runs the migration on one connection, serialised across processes by a session advisory lock. */
+export async function runMigration(client: pg.PoolClient, schema: string): Promise<void> {
+  const key = [ADVISORY_LOCK_CLASS, `${schema}.migrate`];
+  await client.query('SELECT pg_advisory_lock($1, hashtext($2))', key);
+  try {
+    await client.query(postgresMigrationSql(schema));
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', key);
+  }
+}
+
+/** With `migrate: false`: fails on open, with the fix, when the schema was never migrated. */
+export async function assertMigrated(client: pg.PoolClient, schema: string): Promise<void> {
+  const { rows } = await client.query<{ version: number | null }>(
+    `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE 1 END AS version`,
+    [`${quoteSchema(schema)}.schema_version`],
+  );
+  if (rows[0]?.version == null) {
+    throw new StoreUnavailableError(
+      `The PostgreSQL schema "${schema}" has no sagaflow tables. Apply postgresMigrationSql('${schema}') (e.g. print it and run it with psql), or open the store with migrate: true.`,
+      { details: { schema } },
+    );
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The PostgreSQL event store: the port over `pg`, plus the saga claim queue of §5/§7.
+ * Ordering, fencing and idempotency live in appendEvents.ts; subscriptions in subscription.ts.
+ */
+import pg from 'pg';
+import { StoreClosedError } from '../../core/errors.js';
+import {
+  assertValidAppend,
+  assertValidStreamName,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type Json,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type Subscription,
+} from '../eventStore.js';
+import { appendEvents, type AppendTarget } from './appendEvents.js';
+import { isRetryable, unavailable, withRetry } from './connectionErrors.js';
+import { assertMigrated, DEFAULT_SCHEMA, notifyChannel, quoteSchema, runMigration } from './migration.js';
+import { claimRunnableSagas, releaseSagaLease, type ClaimedSaga } from './sagaIndex.js';
+import { CatchUpSubscription, NotificationListener, type LogPage } from './subscription.js';
+
+/** Options of {@link createPostgresEventStore}. */
+export interface PostgresEventStoreOptions {
+  /** `postgres://user:password@host:port/database`. The password never appears in errors. */
+  connectionString: string;
+  /** Schema holding the store's tables and views; created by the migration. @default 'sagaflow' */
+  schema?: string;
+  /** Largest event (data + metadata as UTF-8 JSON) accepted, in bytes. @default 1 MiB */
+  maxEventBytes?: number;
+  /** `pg.Pool` options (max, idleTimeoutMillis, ssl, ...). @default { max: 10, connectionTimeoutMillis: 5000 } */
+  pool?: Omit<pg.PoolConfig, 'connectionString'>;
+  /** How long an operation retries a dropped or refused connection before StoreUnavailableError, in ms. @default 10000 */
+  retryBudgetMs?: number;
+  /** Fallback poll of live subscriptions when no notification arrives, in ms. @default 5000 */
+  pollIntervalMs?: number;
+  /** How long a subscription rides out an unreachable server before onError, in ms. @default 60000 */
+  subscriptionRetryMs?: number;
+  /** Run the migration on open (under an advisory lock). Set false when a DBA applies `postgresMigrationSql()`. @default true */
+  migrate?: boolean;
+}
+
+/** The PostgreSQL store: the port plus the claim queue of unfinished sagas (not part of the port). */
+export interface PostgresEventStore extends EventStore {
+  readonly kind: 'postgres';
+  /** The schema this store uses. */
+  readonly schema: string;
+  /**
+   * Leases up to `limit` due, unleased running sagas to `owner` for `leaseMs` ms, skipping rows
+   * other workers are claiming at this moment (`FOR UPDATE SKIP LOCKED`). A lease that expires
+   * makes the saga claimable again (failover). Leases already held by `owner` are renewed.
+   */
+  claimRunnableSagas(limit: number, leaseMs: number, owner: string): Promise<ClaimedSaga[]>;
+  /** Ends `owner`'s lease on a saga early. True when `owner` held it. */
+  releaseSagaLease(sagaId: string, owner: string): Promise<boolean>;
+}
+
+interface EventRow {
+  event_id: string;
+  stream_id: string;
+  revision: string;
+  position: string;
+  type: string;
+  data: Json;
+  metadata: Record<string, Json>;
+  recorded_at: Date;
+}
+
+const COLUMNS = 'event_id, stream_id, revision, position, type, data, metadata, recorded_at';
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    revision: Number(row.revision),
+    position: Number(row.position),
+    recordedAt: row.recorded_at.toISOString(),
+  };
+}
+
+class PgEventStore implements PostgresEventStore {
+  readonly kind = 'postgres';
+  private closed: Promise<void> | undefined;
+  private readonly subscriptions = new Set<CatchUpSubscription>();
+  private readonly target: AppendTarget;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly listener: NotificationListener,
+    readonly schema: string,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.target = { schema: quoteSchema(schema), schemaName: schema, channel: notifyChannel(schema) };
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new StoreClosedError('The PostgreSQL event store is closed.');
+  }
+
+  private retrying<T>(doing: string, operation: () => Promise<T>): Promise<T> {
+    return withRetry(
+      operation,
+      { budgetMs: this.options.retryBudgetMs ?? 10_000, stopped: () => this.closed !== undefined },
+      (error) => unavailable(this.options.connectionString, error, doing),
+    );
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.ensureOpen();
+    assertValidAppend(streamId, events, expected, this.options.maxEventBytes);
+    // A retry after a dropped connection is safe: if the first attempt did commit, the event
+    // ids are found at the expected revision and the original result comes back.
+    return this.retrying(`appending to ${streamId}`, async () => {
+      const client = await this.pool.connect();
+      // A checked-out client has no pool listener: a dropped socket would be an uncaught error.
+      const ignore = (): void => undefined;
+      client.on('error', ignore);
+      let broken: Error | undefined;
+      try {
+        return await appendEvents(client, this.target, streamId, events, expected);
+      } catch (error) {
+        if (isRetryable(error)) broken = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        client.off('error', ignore);
+        client.release(broken);
+      }
+    });
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    assertValidStreamName(streamId);
+    const backwards = options.direction === 'backwards';
+    const { rows } = await this.retrying(`reading ${streamId}`, () =>
+      this.pool.query<EventRow>(
+        `SELECT ${COLUMNS} FROM ${this.target.schema}.events
+          WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision ${backwards ? '<=' : '>='} $2)
+          ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
+        [streamId, options.fromRevision ?? null, options.maxCount ?? null],
+      ),
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.ensureOpen();
+    const page = await this.retrying('reading all events', () => this.readPage(options.after ?? 0, options.streamPrefix, options.maxCount));
+    return page.events;
+  }
+
+  /**
+   * One statement, hence one snapshot: the events after `after`, and the highest committed
+   * position. Every position up to that head is settled in this snapshot (commit order), so a
+   * filtered subscription may skip to it instead of rescanning other streams' events.
+   */
+  private async readPage(after: number, streamPrefix: string | undefined, limit: number | undefined): Promise<LogPage> {
+    const { rows } = await this.pool.query<EventRow & { head: string }>(
+      `WITH head AS (SELECT coalesce(max(position), 0) AS head FROM ${this.target.schema}.events)
+       SELECT e.*, head.head FROM head LEFT JOIN LATERAL (
+         SELECT ${COLUMNS} FROM ${this.target.schema}.events
+          WHERE position > $1 AND ($2::text IS NULL OR starts_with(stream_id, $2))
+          ORDER BY position LIMIT $3) e ON true`,
+      [after, streamPrefix ?? null, limit ?? null],
+    );
+    const events = rows.filter((row) => row.event_id !== null).map(toRecorded);
+    const full = limit !== undefined && events.length >= limit;
+    const scannedTo = full ? (events[events.length - 1]?.position ?? after) : Math.max(after, Number(rows[0]?.head ?? 0));
+    return { events, scannedTo };
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): Subscription {
+    this.ensureOpen();
+    const subscription = new CatchUpSubscription(
+      {
+        readPage: (after, prefix, limit) => this.readPage(after, prefix, limit),
+        listener: this.listener,
+        pollIntervalMs: this.options.pollIntervalMs ?? 5_000,
+        retryBudgetMs: this.options.subscriptionRetryMs ?? 60_000,
+        unavailable: (error) => unavailable(this.options.connectionString, error, 'following the event log'),
+      },
+      options,
+      (sub) => this.subscriptions.delete(sub),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async claimRunnableSagas(limit: number, leaseMs: number, owner: string): Promise<ClaimedSaga[]> {
+    this.ensureOpen();
+    return this.retrying('claiming sagas', () => claimRunnableSagas(this.pool, this.target.schema, limit, leaseMs, owner));
+  }
+
+  async releaseSagaLease(sagaId: string, owner: string): Promise<boolean> {
+    this.ensureOpen();
+    return this.retrying('releasing a saga lease', () => releaseSagaLease(this.pool, this.target.schema, sagaId, owner));
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await Promise.all([...this.subscriptions].map((s) => s.closeWithStore()));
+      await this.listener.stop();
+      await this.pool.end();
+    })();
+    return this.closed;
+  }
+}
+
+/**
+ * Opens a PostgreSQL event store: connects (once: an unreachable server fails fast with a
+ * StoreUnavailableError that names the URL without its password and says what to check),
+ * migrates the schema unless `migrate: false`, and returns the store.
+ */
+export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  quoteSchema(schema);
+  const config: pg.PoolConfig = { max: 10, connectionTimeoutMillis: 5_000, ...options.pool, connectionString: options.connectionString };
+  const pool = new pg.Pool(config);
+  // Idle clients die when the server restarts; the pool drops them, we only must not crash.
+  pool.on('error', () => undefined);
+  let client: pg.PoolClient;
+  const ignore = (): void => undefined;
+  try {
+    client = await pool.connect();
+    client.on('error', ignore);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw unavailable(options.connectionString, error, 'opening the event store');
+  }
+  try {
+    if (options.migrate ?? true) await runMigration(client, schema);
+    else await assertMigrated(client, schema);
+  } catch (error) {
+    client.release(true);
+    await pool.end().catch(() => undefined);
+    throw isRetryable(error) ? unavailable(options.connectionString, error, 'migrating the schema') : error;
+  }
+  client.off('error', ignore);
+  client.release();
+  const { max: _max, ...clientConfig } = config;
+  return new PgEventStore(pool, new NotificationListener(clientConfig, notifyChannel(schema)), schema, options);
+}

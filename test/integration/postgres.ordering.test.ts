@@ -1,0 +1,113 @@
+/**
+ * Global order without lost events. A poller that pages with "position > last seen" must see
+ * every event exactly once, even when transactions that took lower positions commit later.
+ * Delays are injected *inside* the append transactions with triggers on the test's schema.
+ */
+import { describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import type { RecordedEvent } from '../../src/stores/eventStore.js';
+import { events, openTestStore, pollFor, rawClient } from '../support/postgresTestStore.js';
+
+describe('postgres store: gap-free global order', () => {
+  it('control: a plain sequence loses an event that commits after a higher position (the hazard we guard against)', async () => {
+    const a = await rawClient();
+    const b = await rawClient();
+    const table = `gap_control_${uuidv7().replace(/-/g, '')}`;
+    try {
+      await a.query(`CREATE TABLE ${table} (position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text)`);
+      const poll = async (after: number): Promise<number[]> =>
+        (await b.query<{ position: string }>(`SELECT position FROM ${table} WHERE position > $1 ORDER BY position`, [after])).rows.map((r) => Number(r.position));
+      await a.query('BEGIN');
+      await a.query(`INSERT INTO ${table} (v) VALUES ('slow')`); // takes position 1, commits late
+      await b.query(`INSERT INTO ${table} (v) VALUES ('fast')`); // position 2, committed at once
+      const seen = await poll(0);
+      await a.query('COMMIT');
+      seen.push(...(await poll(seen[seen.length - 1] ?? 0)));
+      expect(seen).toEqual([2]);
+      expect(await poll(0)).toEqual([1, 2]); // position 1 exists, but the poller never saw it
+      await a.query(`DROP TABLE ${table}`);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  it('an append that took its position first commits first; later appends wait for it', async () => {
+    const store = await openTestStore();
+    const admin = await rawClient();
+    try {
+      const s = `"${store.schema}"`;
+      await admin.query(`CREATE FUNCTION ${s}.park() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_lock_shared(4343); PERFORM pg_advisory_unlock_shared(4343); RETURN NULL; END $$`);
+      await admin.query(`CREATE TRIGGER park AFTER INSERT ON ${s}.events FOR EACH ROW WHEN (NEW.stream_id LIKE 'slow-%') EXECUTE FUNCTION ${s}.park()`);
+      await admin.query('SELECT pg_advisory_lock(4343)');
+
+      const slow = store.append('slow-1', events(1), 'no_stream');
+      const parked = `SELECT 1 FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%INSERT INTO ${s}.events%'`;
+      await pollFor(async () => (await admin.query(parked)).rowCount === 1, 10_000, 'the slow append to park after its INSERT');
+      let fastDone = false;
+      const fast = store.append('fast-1', events(1), 'no_stream').then((r) => ((fastDone = true), r));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(fastDone).toBe(false); // queued behind the slow append's position, not overtaking it
+      expect(await store.readAll()).toEqual([]);
+
+      await admin.query('SELECT pg_advisory_unlock(4343)');
+      const [slowResult, fastResult] = await Promise.all([slow, fast]);
+      expect(slowResult.position).toBeLessThan(fastResult.position);
+      expect((await store.readAll()).map((e) => e.streamId)).toEqual(['slow-1', 'fast-1']);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
+  it('a poller sees every event exactly once, in the final order, under many concurrent writers with delays inside their transactions', async () => {
+    const store = await openTestStore({ pool: { max: 20 } });
+    const admin = await rawClient();
+    const s = `"${store.schema}"`;
+    await admin.query(`CREATE FUNCTION ${s}.jitter() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(random() * 0.004); RETURN NULL; END $$`);
+    await admin.query(`CREATE TRIGGER jitter AFTER INSERT ON ${s}.events FOR EACH STATEMENT EXECUTE FUNCTION ${s}.jitter()`);
+    await admin.end();
+
+    const seen: RecordedEvent[] = [];
+    let writing = true;
+    const poller = (async () => {
+      for (;;) {
+        const done = !writing; // read once more after the writers finished
+        const page = await store.readAll({ after: seen[seen.length - 1]?.position ?? 0, maxCount: 37 });
+        seen.push(...page);
+        if (done && page.length === 0) return;
+      }
+    })();
+
+    const writers = 16;
+    const appendsPerWriter = 20;
+    let appended = 0;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        let revision = -1;
+        for (let k = 0; k < appendsPerWriter; k++) {
+          const batch = events(1 + ((w + k) % 3), 'W', k);
+          // Every fourth writer shares one stream, exercising the per-stream lock as well.
+          const stream = w % 4 === 0 ? 'shared-1' : `writer-${w}`;
+          const result = await store.append(stream, batch, stream === 'shared-1' ? 'any' : revision === -1 ? 'no_stream' : revision);
+          revision = result.nextRevision;
+          appended += batch.length;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+        }
+      }),
+    );
+    writing = false;
+    await poller;
+
+    const final = await store.readAll();
+    expect(final).toHaveLength(appended);
+    expect(seen.map((e) => e.id)).toEqual(final.map((e) => e.id));
+    expect(new Set(seen.map((e) => e.id)).size).toBe(seen.length);
+    expect(seen.every((e, i) => i === 0 || e.position > seen[i - 1]!.position)).toBe(true);
+    const shared = await store.readStream('shared-1');
+    expect(shared.map((e) => e.revision)).toEqual(shared.map((_, i) => i));
+    await store.close();
+  });
+});
