@@ -1,0 +1,68 @@
+/**
+ * Saga throughput per store, side by side in one run (the machines are shared and noisy, so
+ * compare the ratios): N three-step sagas, sequentially and 32 at a time.
+ * Run: npx tsx bench/sagaThroughput.ts [N]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { createEngine, defineSaga } from '../src/index.js';
+import type { EventStore } from '../src/index.js';
+import { createInMemoryEventStore } from '../src/stores/inMemory/index.js';
+import { createPostgresEventStore } from '../src/stores/postgres/index.js';
+import { createSqliteEventStore } from '../src/stores/sqlite/index.js';
+import { destroyPostgresServer, startPostgresServer } from '../test/support/postgresServer.js';
+import { printTable, timed } from './support.js';
+
+const N = Number(process.argv[2] ?? 300);
+const saga = defineSaga({ name: 'bench', input: z.object({ i: z.number() }) })
+  .step('reserve', { run: ({ input }) => ({ id: input.i }), compensate: () => {} })
+  .step('charge', { run: () => ({ paid: true }), compensate: () => {} })
+  .step('ship', { run: () => 'ok' });
+
+async function measure(store: EventStore, concurrency: number): Promise<number> {
+  const engine = await createEngine({ store, sagas: [saga], concurrency: 64 });
+  const { ms } = await timed(async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < N) {
+          const { sagaId } = await engine.start('bench', { i: next++ });
+          await engine.result(sagaId, { pollMs: 5 });
+        }
+      }),
+    );
+  });
+  await engine.close();
+  return ms;
+}
+
+export async function sagaThroughput(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sagaflow-bench-'));
+  const pg = await startPostgresServer();
+  const stores: [string, () => Promise<EventStore>][] = [
+    ['memory', async () => createInMemoryEventStore()],
+    ['sqlite (WAL, synchronous=FULL)', async () => createSqliteEventStore({ path: join(dir, `b${Math.random()}.db`) })],
+    ['postgres (private cluster)', async () => createPostgresEventStore({ connectionString: pg.url, schema: `b${Date.now()}${Math.floor(Math.random() * 1e6)}` })],
+  ];
+  const rows: Record<string, string | number>[] = [];
+  let base: Record<number, number> = {};
+  try {
+    for (const [name, open] of stores) {
+      for (const concurrency of [1, 32]) {
+        const store = await open();
+        const ms = await measure(store, concurrency);
+        await store.close();
+        if (name === 'memory') base = { ...base, [concurrency]: ms };
+        rows.push({ store: name, concurrency, sagas: N, 'ms/saga': ms / N, 'sagas/s': (N / ms) * 1000, 'appends/s': ((N * 4) / ms) * 1000, 'time vs memory': ms / (base[concurrency] ?? ms) });
+      }
+    }
+  } finally {
+    await destroyPostgresServer(pg);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  printTable(`Saga throughput: ${N} sagas of 3 steps (4 appends each)`, rows);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await sagaThroughput();
