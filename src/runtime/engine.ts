@@ -49,6 +49,11 @@ export interface EngineOptions {
   concurrency?: number;
   /** Resume every unfinished saga in the store when the engine starts. @default true */
   resumeUnfinished?: boolean;
+  /**
+   * False makes a client: it starts, cancels, resumes and reads sagas but never runs a step;
+   * workers (`startWorker()` elsewhere) run them. @default true
+   */
+  runSagas?: boolean;
 }
 
 export interface StartOptions {
@@ -104,12 +109,14 @@ export class Engine {
   /** Unfinished sagas resumed when the engine started. */
   recovered = 0;
   private worker: Subscription | undefined;
+  private readonly runSagas: boolean;
   private scannedTo: number | undefined;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? silentLogger;
+    this.runSagas = options.runSagas !== false;
     this.workerId = options.workerId ?? `${hostname()}/${process.pid}/${uuidv7().slice(-8)}`;
     for (const definition of options.sagas) this.register(definition);
     this.scheduler = new SagaScheduler(
@@ -168,6 +175,7 @@ export class Engine {
    */
   async startWorker(): Promise<void> {
     this.assertOpen();
+    if (!this.runSagas) throw new TypeError('This engine was created with runSagas: false (a client); create the worker with runSagas: true.');
     if (this.worker) return;
     // Sagas that existed at the scan were resumed by resumeUnfinished(); the subscription covers the rest.
     const head = this.scannedTo ?? (await findUnfinishedSagas(this.store)).lastPosition;
@@ -214,15 +222,28 @@ export class Engine {
       at: this.clock.now(),
     });
     const state = evolve(undefined, started) as SagaState;
-    const created = await new Promise<boolean>((resolve, reject) => {
-      this.scheduler.kick(sagaId, { state, pending: [started], onCreated: (r) => resolve(r.created), onFailed: reject });
-    });
+    const created = this.runSagas
+      ? await new Promise<boolean>((resolve, reject) => {
+          this.scheduler.kick(sagaId, { state, pending: [started], onCreated: (r) => resolve(r.created), onFailed: reject });
+        })
+      : await this.appendStart(sagaId, started);
     if (!created) {
       const existing = await loadSaga(this.store, sagaId);
       if (existing.state?.saga !== name) throw new StreamVersionConflictError(`Saga id ${sagaId} exists for another saga`, { details: { sagaId } });
-      if (!isTerminal(existing.state)) this.scheduler.kick(sagaId);
+      if (!isTerminal(existing.state) && this.runSagas) this.scheduler.kick(sagaId);
     }
     return { sagaId, streamId: sagaStreamId(sagaId), created };
+  }
+
+  /** A client's start: only SagaStarted; a worker appends the first intent. */
+  private async appendStart(sagaId: string, started: SagaEvent): Promise<boolean> {
+    try {
+      await this.store.append(sagaStreamId(sagaId), toNewEvents([started], { sagaId, saga: (started.data as { saga: string }).saga, worker: this.workerId }), 'no_stream');
+      return true;
+    } catch (error) {
+      if (error instanceof StreamVersionConflictError) return false;
+      throw error;
+    }
   }
 
   /** The saga's current state: a fold of its stream (from the latest snapshot). */
@@ -258,7 +279,7 @@ export class Engine {
       if (!event) return false;
       try {
         await this.store.append(sagaStreamId(sagaId), toNewEvents([event], { sagaId, saga: loaded.state.saga, worker: this.workerId }), loaded.revision);
-        this.scheduler.kick(sagaId);
+        if (this.runSagas) this.scheduler.kick(sagaId);
         return true;
       } catch (error) {
         if (!(error instanceof StreamVersionConflictError)) throw error;
@@ -351,6 +372,6 @@ export class Engine {
 /** Creates an engine and, unless told not to, resumes every unfinished saga in the store. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const engine = new Engine(options);
-  if (options.resumeUnfinished !== false) await engine.resumeUnfinished();
+  if (options.resumeUnfinished !== false && options.runSagas !== false) await engine.resumeUnfinished();
   return engine;
 }

@@ -29,11 +29,14 @@ export function toNewEvents(events: readonly SagaEvent[], metadata: Record<strin
     const check = eventDataSchemas[event.type].safeParse(event.data);
     if (!check.success) throw new Error(`bug: refusing to append an invalid ${event.type}: ${check.error.message}`);
   }
-  return events.map((event) => ({
-    id: uuidv7(),
+  const ids = events.map(() => uuidv7());
+  // `append` is the id of the batch's first event: it tells an auditor (and the tests) which
+  // events were made durable together, i.e. which states a crash could have left behind.
+  return events.map((event, i) => ({
+    id: ids[i] as string,
     type: event.type,
     data: event.data as Json,
-    metadata: { ...metadata, schemaVersion: EVENT_SCHEMA_VERSION },
+    metadata: { ...metadata, append: ids[0] as string, schemaVersion: EVENT_SCHEMA_VERSION },
   }));
 }
 

@@ -93,4 +93,20 @@ describe('workers sharing one store', () => {
     expect(events.filter((e) => e.type === 'LeaseExtended').length).toBeGreaterThanOrEqual(3);
     expect(events.filter((e) => e.type === 'StepStarted')).toHaveLength(1);
   });
+
+  it('a client (runSagas: false) starts sagas that workers run; it never runs a step itself', async () => {
+    const store = createInMemoryEventStore();
+    const ranBy: string[] = [];
+    const saga = defineSaga({ name: 'remote', input: z.object({}) }).step('only', { run: () => void ranBy.push('worker') });
+    const client = await createEngine({ store, sagas: [saga], runSagas: false });
+    engines.push(client);
+    const w = await worker(store, [saga]);
+    const { sagaId } = await client.start('remote', {});
+    expect(await client.result(sagaId, { pollMs: 10 })).toMatchObject({ status: 'completed' });
+    const events = await eventsOf(store, sagaId);
+    expect(events[0]).toMatchObject({ type: 'SagaStarted', worker: client.workerId });
+    expect(events.slice(1).every((e) => e.worker === w.workerId)).toBe(true);
+    expect(ranBy).toEqual(['worker']);
+    await expect(client.startWorker()).rejects.toThrow(/client/);
+  });
 });
