@@ -40,7 +40,10 @@ export function classify(error: unknown, ...classifiers: (Classifier | undefined
 /** What an event keeps of an error. */
 export function errorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) {
-    const code = isSagaError(error) ? error.code : typeof (error as { code?: unknown }).code === 'string' ? String((error as { code?: unknown }).code) : 'ERROR';
+    // A business code given as `details.code` (new PermanentError('…', { details: { code: 'PAYMENT_DECLINED' } }))
+    // is more useful to an auditor than the class's code, which `kind` already records.
+    const business = isSagaError(error) ? error.details['code'] : undefined;
+    const code = typeof business === 'string' ? business : isSagaError(error) ? error.code : typeof (error as { code?: unknown }).code === 'string' ? String((error as { code?: unknown }).code) : 'ERROR';
     return { name: error.name, code, message: error.message };
   }
   return { name: 'NonError', code: 'ERROR', message: String(error) };

@@ -1,0 +1,24 @@
+/**
+ * The example sagas: order fulfilment, trip booking and bank transfer, each with in-process
+ * participants that deduplicate by idempotency key and accept planted faults.
+ *
+ * `sagas` is a default set (fresh participants, default policies): the module the CLI's
+ * `resume --sagas sagas/index.ts` loads.
+ */
+export * from './shared/index.js';
+export * from './orderFulfilment/orderFulfilment.messages.js';
+export * from './orderFulfilment/orderFulfilment.participants.js';
+export * from './orderFulfilment/orderFulfilment.saga.js';
+export * from './tripBooking/tripBooking.messages.js';
+export * from './tripBooking/tripBooking.participants.js';
+export * from './tripBooking/tripBooking.saga.js';
+export * from './bankTransfer/bankTransfer.messages.js';
+export * from './bankTransfer/bankTransfer.participants.js';
+export * from './bankTransfer/bankTransfer.saga.js';
+
+import { createBankTransferSaga } from './bankTransfer/bankTransfer.saga.js';
+import { createOrderFulfilmentSaga } from './orderFulfilment/orderFulfilment.saga.js';
+import { createTripBookingSaga } from './tripBooking/tripBooking.saga.js';
+
+/** The three example sagas with default participants and policies. */
+export const sagas = [createOrderFulfilmentSaga(), createTripBookingSaga(), createBankTransferSaga()] as const;
