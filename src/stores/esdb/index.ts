@@ -1,0 +1,6 @@
+/**
+ * `sagaflow/esdb`: the EventStoreDB / KurrentDB event store. The only module that loads
+ * `@eventstore/db-client`; importing the package root never does.
+ */
+export { createEsdbEventStore, type EsdbEventStoreOptions } from './esdbEventStore.js';
+export type { ReconnectOptions } from './esdbSubscription.js';
