@@ -5,6 +5,7 @@
  *   sagaflow timeline <sagaId> --store <url>
  *   sagaflow verify [sagaId] --store <url> [--sagas <module>]
  *   sagaflow resume <sagaId> --store <url> --sagas <module>
+ *   sagaflow worker --store <url> --sagas <module> [--concurrency n] [--lease-ms ms] [--grace-ms ms]
  * Exit codes: 0 ok, 1 a broken invariant (verify) or a saga parked again (resume), 2 an error.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -16,6 +17,7 @@ import { ExitCode, processIo } from './cliIo.js';
 import { listCommand, timelineCommand, verifyCommand } from './inspectCommands.js';
 import { loadSagaDefinitions } from './loadSagas.js';
 import { resumeCommand } from './resumeCommand.js';
+import { runWorker } from './workerCommand.js';
 
 const io = processIo;
 
@@ -90,6 +92,33 @@ program
       const sagas = await loadSagaDefinitions(options.sagas);
       const logger = createPinoLogger({ level: process.env['SAGAFLOW_LOG_LEVEL'] ?? 'error' }, process.stderr);
       return resumeCommand(store, sagaId, { sagas, logger, timeoutMs: options.timeout }, io);
+    }),
+  );
+
+const int = (v: string): number => Number.parseInt(v, 10);
+program
+  .command('worker')
+  .description('run sagas from the store: resume unfinished ones whose lease ran out, then take whatever moves; SIGTERM stops it gracefully')
+  .addOption(storeOption())
+  .requiredOption('--sagas <module>', 'module exporting the saga definitions (`export const sagas = [...]`)')
+  .option('--concurrency <n>', 'sagas driven at once', int, 32)
+  .option('--lease-ms <ms>', 'lease of a started attempt; others take it over after it runs out', int, 750)
+  .option('--grace-ms <ms>', 'on SIGTERM, how long running attempts may take to finish before they are released', int, 10_000)
+  .option('--worker-id <id>', 'name recorded in the events this worker appends (default: host/pid/random)')
+  .action((options: { store: string; sagas: string; concurrency: number; leaseMs: number; graceMs: number; workerId?: string }) =>
+    withStore(options.store, async (store) => {
+      const sagas = await loadSagaDefinitions(options.sagas);
+      const logger = createPinoLogger({ level: process.env['SAGAFLOW_LOG_LEVEL'] ?? 'info' }, process.stderr);
+      await runWorker(store, {
+        sagas,
+        logger,
+        concurrency: options.concurrency,
+        leaseMs: options.leaseMs,
+        graceMs: options.graceMs,
+        ...(options.workerId ? { workerId: options.workerId } : {}),
+        onReady: (recovered) => io.out(`worker ready: resumed ${recovered} unfinished saga(s)`),
+      });
+      return ExitCode.Ok;
     }),
   );
 
