@@ -5,3 +5,4 @@ export * from './scenarioArbitraries.js';
 export * from './scenarioRunner.js';
 export * from './sagaSpec.js';
 export * from './eventStoreContract.js';
+export { startEsdbProtocolServer, type EsdbProtocolServer, type EsdbProtocolServerOptions } from './esdbProtocolServer.js';
