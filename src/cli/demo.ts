@@ -14,13 +14,17 @@ import { createPinoLogger } from '../observability/pinoLogger.js';
 import { createEngine } from '../runtime/engine.js';
 import type { SagaResult } from '../runtime/sagaResult.js';
 import { sagaStreamId } from '../runtime/sagaStream.js';
-import { createStore } from '../stores/createStore.js';
+import { createStore, redactUrl } from '../stores/createStore.js';
 import type { RecordedEvent } from '../stores/eventStore.js';
 import { DEMO_POLICIES, DEMO_SCENARIOS } from './demoScenarios.js';
 import { formatDuration, formatTimeline } from './timeline.js';
 
 const DB_PATH = './.sagaflow/demo.db';
-const STORE_URL = `sqlite:${DB_PATH}`;
+// SAGAFLOW_STORE runs the demo on another store (postgres://…, esdb://…). Such a store is not
+// recreated, so the idempotency keys get a per-run suffix there.
+const STORE_URL = process.env['SAGAFLOW_STORE'] ?? `sqlite:${DB_PATH}`;
+const ON_DEFAULT_STORE = process.env['SAGAFLOW_STORE'] === undefined;
+const RUN = ON_DEFAULT_STORE ? '' : `-${Date.now().toString(36)}`;
 const INDENT = '    ';
 
 function freshDatabase(): void {
@@ -50,7 +54,7 @@ function effects(journal: Journal, sagaId: string): string {
 }
 
 async function main(): Promise<void> {
-  freshDatabase();
+  if (ON_DEFAULT_STORE) freshDatabase();
   const store = await createStore(STORE_URL);
   // A little latency makes attempt durations visible in the timelines.
   const participants = createOrderFulfilmentParticipants({ stock: { widget: 10, gadget: 5 }, latencyMs: 5 });
@@ -58,12 +62,12 @@ async function main(): Promise<void> {
   const logger = createPinoLogger({ level: process.env['SAGAFLOW_LOG_LEVEL'] ?? 'error' }, process.stderr);
   const engine = await createEngine({ store, sagas: [saga], logger });
   const out = (line = ''): void => void process.stdout.write(`${line}\n`);
-  out(`sagaflow demo: ${saga.name} (${saga.steps.map((s) => s.name).join(' → ')}) on ${STORE_URL} (recreated on every run)`);
+  out(`sagaflow demo: ${saga.name} (${saga.steps.map((s) => s.name).join(' → ')}) on ${redactUrl(STORE_URL)}${ON_DEFAULT_STORE ? ' (recreated on every run)' : ''}`);
   let parked: string | undefined;
   try {
     for (const scenario of DEMO_SCENARIOS) {
       scenario.arrange(participants);
-      const { sagaId } = await engine.start(saga.name, scenario.input, { idempotencyKey: scenario.input.orderId });
+      const { sagaId } = await engine.start(saga.name, scenario.input, { idempotencyKey: `${scenario.input.orderId}${RUN}` });
       const result = await engine.result(sagaId);
       participants.inventory.faults.clear();
       participants.payments.faults.clear();
@@ -71,13 +75,13 @@ async function main(): Promise<void> {
       const events = await store.readStream(sagaStreamId(sagaId));
       out();
       out(`(${scenario.label}) ${scenario.title}`);
-      out(`${INDENT}saga ${sagaId}, idempotency key ${scenario.input.orderId}`);
+      out(`${INDENT}saga ${sagaId}, idempotency key ${scenario.input.orderId}${RUN}`);
       for (const line of formatTimeline(events, { indent: INDENT })) out(line);
       out(`${INDENT}${outcome(result, events)}`);
       out(`${INDENT}${effects(participants.journal, sagaId)}`);
       if (result.status === 'failed') parked = sagaId;
     }
-    const again = await engine.start(saga.name, DEMO_SCENARIOS[0]?.input, { idempotencyKey: DEMO_SCENARIOS[0]?.input.orderId });
+    const again = await engine.start(saga.name, DEMO_SCENARIOS[0]?.input, { idempotencyKey: `${DEMO_SCENARIOS[0]?.input.orderId}${RUN}` });
     out();
     out(`Starting (a) again with the same idempotency key returns saga ${again.sagaId} (created: ${String(again.created)}); nothing runs twice.`);
     const { inventory, payments, shipping } = participants;
@@ -88,11 +92,11 @@ async function main(): Promise<void> {
   }
   out();
   out('Explore the stored streams:');
-  out(`  npx tsx src/cli/main.ts list --store ${STORE_URL}`);
-  out(`  npx tsx src/cli/main.ts verify --store ${STORE_URL}`);
+  out(`  npx tsx src/cli/main.ts list --store ${redactUrl(STORE_URL)}`);
+  out(`  npx tsx src/cli/main.ts verify --store ${redactUrl(STORE_URL)}`);
   if (parked) {
-    out(`  npx tsx src/cli/main.ts timeline ${parked} --store ${STORE_URL}`);
-    out(`  npx tsx src/cli/main.ts resume ${parked} --store ${STORE_URL} --sagas ./sagas/index.ts`);
+    out(`  npx tsx src/cli/main.ts timeline ${parked} --store ${redactUrl(STORE_URL)}`);
+    out(`  npx tsx src/cli/main.ts resume ${parked} --store ${redactUrl(STORE_URL)} --sagas ./sagas/index.ts`);
     out('    (the CLI brings fresh in-process participants: they find nothing to undo, and the saga ends compensated)');
   }
 }

@@ -43,7 +43,12 @@ export class SagaScheduler {
       this.again.add(sagaId);
       return;
     }
-    const run = this.run(sagaId, fresh).finally(() => this.running.delete(sagaId));
+    const run = this.run(sagaId, fresh).finally(() => {
+      this.running.delete(sagaId);
+      // A kick that arrived after the drive loop's last check (while its timer was being set)
+      // must not be lost: drive again now.
+      if (this.again.delete(sagaId)) this.kick(sagaId);
+    });
     this.running.set(sagaId, run);
   }
 

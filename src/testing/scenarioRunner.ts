@@ -174,7 +174,12 @@ export async function runScenario(scenario: Scenario, store: EventStore, seed: n
   for (let guard = 0; ; guard++) {
     if (guard > 10_000) throw new Error('scenario did not settle in 10,000 rounds');
     await settle(current);
-    await Promise.all(pendingCalls.splice(0));
+    const calls = pendingCalls.splice(0);
+    if (calls.length > 0) {
+      // A cancel kicks a drive of its own: let it run before judging the saga.
+      await Promise.all(calls);
+      continue;
+    }
     if (crashed) {
       if (++restarts > (options.maxRestarts ?? 100)) throw new Error('too many restarts');
       current = await boot();
@@ -182,7 +187,10 @@ export async function runScenario(scenario: Scenario, store: EventStore, seed: n
     }
     const [last] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
     if (last && TERMINAL_EVENT_TYPES.has(last.type)) break;
-    if (!clock.advanceToNext()) throw new Error(`saga stuck: last event ${last?.type} at revision ${last?.revision}, no timer pending`);
+    if (!clock.advanceToNext()) {
+      const history = (await store.readStream(streamId)).map((e) => `${e.revision}:${e.type}`).join(' ');
+      throw new Error(`saga stuck: last event ${last?.type} at revision ${last?.revision}, no timer pending; stream: ${history}`);
+    }
   }
   const loadedState = await current.state(sagaId);
   await current.close({ graceMs: 0 });
