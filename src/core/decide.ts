@@ -64,7 +64,8 @@ function decideCompensating(model: SagaModel, state: SagaState, now: number): Sa
   if (inFlight) {
     if (inFlight.leaseUntil > now) return { type: 'Wait', until: inFlight.leaseUntil, reason: 'lease' };
     const policy = stepModel(model, inFlight.step)?.compensationRetry;
-    if (policy && inFlight.attempt >= policy.maxAttempts) {
+    const before = state.steps.find((s) => s.name === inFlight.step)?.compensationAttemptsBeforeResume ?? 0;
+    if (policy && inFlight.attempt - before >= policy.maxAttempts) {
       return { type: 'Park', step: inFlight.step, reason: `compensation of ${inFlight.step} in doubt after ${inFlight.attempt} attempts` };
     }
     if (inFlight.phase === 'compensation') {

@@ -25,6 +25,7 @@ function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): SagaState 
       attempts: 0,
       firstStartedAt: null,
       compensationAttempts: 0,
+      compensationAttemptsBeforeResume: 0,
       compensationFirstStartedAt: null,
       lastError: null,
     })),
@@ -167,7 +168,7 @@ function apply(s: SagaState, event: SagaEvent): SagaState {
         needsAttention: false,
         // A resume grants the stuck compensation a fresh retry budget.
         steps: current
-          ? updateStep(s, current, (st) => ({ ...st, status: 'compensating', compensationAttempts: 0, compensationFirstStartedAt: null }))
+          ? updateStep(s, current, (st) => ({ ...st, status: 'compensating', compensationAttemptsBeforeResume: st.compensationAttempts, compensationFirstStartedAt: null }))
           : s.steps,
       };
     }

@@ -82,8 +82,10 @@ function recoverCompensation(model: SagaModel, state: SagaState, failure: Failur
   const elapsed = ctx.now - (shape?.compensationFirstStartedAt ?? ctx.now);
   const failed = sagaEvent('CompensationFailed', { step: failure.step, attempt: failure.attempt, kind: failure.kind, error: failure.error, at: ctx.now });
   // A compensation must eventually succeed, so every kind but permanent is retried.
-  if (failure.kind !== 'permanent' && policy && canRetry(policy, failure.attempt, elapsed)) {
-    const dueAt = ctx.now + nextDelay(policy, failure.attempt, ctx.random);
+  // An operator's resume grants a fresh budget: count only the attempts made since.
+  const since = failure.attempt - (shape?.compensationAttemptsBeforeResume ?? 0);
+  if (failure.kind !== 'permanent' && policy && canRetry(policy, since, elapsed)) {
+    const dueAt = ctx.now + nextDelay(policy, since, ctx.random);
     return [failed, sagaEvent('RetryScheduled', { phase: 'compensation', step: failure.step, attempt: failure.attempt + 1, dueAt, at: ctx.now })];
   }
   const reason = `compensation of ${failure.step} failed after ${failure.attempt} attempt(s): ${failure.error.code}: ${failure.error.message}`;

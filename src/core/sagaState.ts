@@ -21,7 +21,10 @@ export interface StepState extends StepShape {
   /** Attempts of the action started so far (an in-doubt attempt counts). */
   attempts: number;
   firstStartedAt: number | null;
+  /** Attempts of the compensation started so far, numbered on across resumes. */
   compensationAttempts: number;
+  /** Compensation attempts made before the last operator resume: the policy counts only those after. */
+  compensationAttemptsBeforeResume: number;
   compensationFirstStartedAt: number | null;
   lastError: ErrorInfo | null;
 }

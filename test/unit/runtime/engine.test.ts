@@ -132,6 +132,10 @@ describe('engine', () => {
     broken = false;
     expect(await engine.resume(sagaId, 'alice')).toBe(true);
     expect(await engine.result(sagaId)).toMatchObject({ status: 'compensated', compensated: ['a'] });
+    // Attempts number on across the resume, so no attempt is recorded twice; the budget is fresh.
+    const attempts = (await engine.replay(sagaId)).events.filter((e) => e.type === 'CompensationStarted').map((e) => (e.data as { attempt: number }).attempt);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect((await engine.replay(sagaId)).violations).toEqual([]);
   });
 
   it('a saga of n successful steps costs n + 1 appends', async () => {
