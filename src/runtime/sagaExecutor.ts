@@ -4,7 +4,7 @@
  * of n successful steps costs n + 1 appends.
  */
 import { errorInfo } from '../core/classify.js';
-import { compensationIdempotencyKey, decide, stepIdempotencyKey } from '../core/decide.js';
+import { decide } from '../core/decide.js';
 import { isSagaError, ErrorCode, StreamVersionConflictError } from '../core/errors.js';
 import type { SagaEvent } from '../core/events.js';
 import { sagaEvent } from '../core/events.js';
@@ -138,6 +138,18 @@ export class SagaExecutor {
     else if (failure) this.add(recover(this.deps.definitionOf(this.state), this.state, failure, { now: this.deps.clock.now(), random: this.deps.random() }));
   }
 
+  /**
+   * Appends what is pending. On a conflict: a fresh start reports the existing saga
+   * ('not-created'); otherwise we reload and re-apply our unrecorded outcome if it is still ours
+   * ('rebased': decide again).
+   */
+  private async flushOrRebase(fresh: FreshStart | undefined, outcome: SagaEvent[] | null, failure: Failure | null): Promise<'appended' | 'rebased' | 'not-created'> {
+    if (await this.flush(fresh)) return 'appended';
+    if (fresh) return 'not-created';
+    await this.rebase(outcome, failure);
+    return 'rebased';
+  }
+
   /** Runs the saga until it waits, ends, or is fenced. */
   async drive(fresh?: FreshStart): Promise<DriveResult> {
     if (fresh) {
@@ -185,14 +197,12 @@ export class SagaExecutor {
           const phase = command.type === 'RunStep' ? 'step' : 'compensation';
           const intent = { step: command.step, attempt: command.attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now };
           this.add([phase === 'step' ? sagaEvent('StepStarted', intent) : sagaEvent('CompensationStarted', intent)]);
-          if (!(await this.flush(fresh))) {
-            if (fresh) return { state: undefined };
-            await this.rebase(lastOutcome, lastFailure);
-            lastOutcome = lastFailure = null;
-            continue;
-          }
+          const flushed = await this.flushOrRebase(fresh, lastOutcome, lastFailure);
+          lastOutcome = lastFailure = null;
           fresh = undefined;
-          const outcome = await this.perform(definition, phase, command.step, command.attempt, command.type === 'RunStep' ? stepIdempotencyKey(this.sagaId, command.step) : compensationIdempotencyKey(this.sagaId, command.step));
+          if (flushed === 'not-created') return { state: undefined };
+          if (flushed === 'rebased') continue;
+          const outcome = await this.perform(definition, phase, command.step, command.attempt, command.idempotencyKey);
           if (outcome === 'released') return { state: this.state };
           lastOutcome = outcome.events;
           lastFailure = outcome.failure;
@@ -203,13 +213,11 @@ export class SagaExecutor {
           break;
       }
       // Wait, Nothing and the terminal commands: make what we have durable, then stop.
-      if (!(await this.flush(fresh))) {
-        if (fresh) return { state: undefined };
-        await this.rebase(lastOutcome, lastFailure);
-        lastOutcome = lastFailure = null;
-        continue;
-      }
+      const flushed = await this.flushOrRebase(fresh, lastOutcome, lastFailure);
+      lastOutcome = lastFailure = null;
       fresh = undefined;
+      if (flushed === 'not-created') return { state: undefined };
+      if (flushed === 'rebased') continue;
       return command.type === 'Wait' ? { state: this.state, wakeAt: command.until } : { state: this.state };
     }
   }
