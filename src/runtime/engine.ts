@@ -3,7 +3,7 @@
  * cancel, resume parked sagas, replay, observe. Everything it knows comes from the stream.
  */
 import { hostname } from 'node:os';
-import { Observable, Subject, concat, defer, filter, from, mergeMap, takeWhile } from 'rxjs';
+import { Observable, Subject, filter } from 'rxjs';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { InputValidationError, SagaNotFoundError, StreamVersionConflictError, UnknownSagaError, EngineClosedError } from '../core/errors.js';
 import { TERMINAL_EVENT_TYPES, sagaEvent } from '../core/events.js';
@@ -17,11 +17,13 @@ import type { SagaDefinition } from '../definition/defineSaga.js';
 import { assertRunnable } from '../definition/defineSaga.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
-import type { EventStore, Json, RecordedEvent, Subscription } from '../stores/eventStore.js';
+import type { EventStore, Subscription } from '../stores/eventStore.js';
 import type { Clock, RandomSource } from './clock.js';
 import { systemClock } from './clock.js';
 import type { SagaResult } from './sagaResult.js';
 import { resultOf } from './sagaResult.js';
+import { observeSaga, toSagaEventRecord } from './sagaObservable.js';
+import type { SagaEventRecord } from './sagaObservable.js';
 import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { findUnfinishedSagas } from './unfinishedSagas.js';
@@ -68,16 +70,6 @@ export interface StartResult {
   created: boolean;
 }
 
-/** One event of one saga, as observers see it. */
-export interface SagaEventRecord {
-  sagaId: string;
-  streamId: string;
-  revision: number;
-  type: string;
-  data: Json;
-  recordedAt: string;
-}
-
 export interface ReplayResult {
   state: SagaState | undefined;
   events: SagaEventRecord[];
@@ -87,10 +79,6 @@ export interface ReplayResult {
 
 /** Fixed namespace for idempotency-keyed saga ids (UUID v5 of `<saga>:<key>`). */
 const IDEMPOTENCY_NAMESPACE = '6f1c7d0e-53c2-4b8e-9a55-0c6f4b7e2a10';
-
-function toRecord(e: RecordedEvent): SagaEventRecord {
-  return { sagaId: sagaIdOf(e.streamId), streamId: e.streamId, revision: e.revision, type: e.type, data: e.data, recordedAt: e.recordedAt };
-}
 
 export class Engine {
   private readonly definitions = new Map<string, AnyDefinition>();
@@ -128,7 +116,7 @@ export class Engine {
         workerId: this.workerId,
         leaseMs: options.leaseMs ?? 750,
         definitionOf: (state) => this.definitionOf(state.saga, state.version),
-        published: (events) => events.forEach((e) => this.subject.next(toRecord(e))),
+        published: (events) => events.forEach((e) => this.subject.next(toSagaEventRecord(e))),
         draining: this.draining.signal,
         shutdown: this.shutdown.signal,
         killed: this.killed.signal,
@@ -304,28 +292,12 @@ export class Engine {
     const events = await readSagaEvents(this.store, sagaId, options.toRevision);
     const state = fold(events.map((e) => e.event));
     const definition = state ? this.definitions.get(`${state.saga}@${state.version}`) : undefined;
-    return { state, events: events.map((e) => toRecord(e.recorded)), violations: state ? violations(state, definition) : [] };
+    return { state, events: events.map((e) => toSagaEventRecord(e.recorded)), violations: state ? violations(state, definition) : [] };
   }
 
-  /** The saga's stored events, then its live ones from this engine; completes when it ends. */
+  /** The saga's stored events, then its live ones (appended by any process); completes when it ends. */
   saga$(sagaId: string): Observable<SagaEventRecord> {
-    return defer(() => {
-      let last = -1;
-      const live = new Subject<SagaEventRecord>();
-      const buffered: SagaEventRecord[] = [];
-      const sub = this.subject.pipe(filter((e) => e.sagaId === sagaId)).subscribe((e) => buffered.push(e));
-      return concat(
-        from(this.store.readStream(sagaStreamId(sagaId))).pipe(
-          mergeMap((stored) => {
-            sub.unsubscribe();
-            const all = [...stored.map(toRecord), ...buffered].filter((e) => (e.revision > last ? ((last = e.revision), true) : false));
-            this.subject.pipe(filter((e) => e.sagaId === sagaId && e.revision > last)).subscribe(live);
-            return from(all);
-          }),
-        ),
-        live,
-      ).pipe(takeWhile((e) => !TERMINAL_EVENT_TYPES.has(e.type), true));
-    });
+    return observeSaga(this.store, sagaId);
   }
 
   private async park(sagaId: string, error: unknown): Promise<void> {

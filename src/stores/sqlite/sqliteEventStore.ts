@@ -7,7 +7,6 @@
  * a millisecond, so in practice the wait is short.
  */
 import { resolve } from 'node:path';
-import type Database from 'better-sqlite3';
 import { CorruptedEventError, StoreClosedError, StoreUnavailableError, isSagaError } from '../../core/errors.js';
 import { checkAppend, conflictError } from '../appendCheck.js';
 import {

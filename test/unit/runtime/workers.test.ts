@@ -2,6 +2,7 @@
  * Several engines on one store as workers: fencing, failover after a lost worker, and leases
  * renewed by heartbeat for long steps. Real clock, short leases.
  */
+import { firstValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createEngine, defineSaga, fold, parseSagaEvent } from '../../../src/index.js';
@@ -102,7 +103,10 @@ describe('workers sharing one store', () => {
     engines.push(client);
     const w = await worker(store, [saga]);
     const { sagaId } = await client.start('remote', {});
+    // The client observes the events the worker appends, live, through the store.
+    const observed = firstValueFrom(client.saga$(sagaId).pipe(toArray()));
     expect(await client.result(sagaId, { pollMs: 10 })).toMatchObject({ status: 'completed' });
+    expect((await observed).map((e) => e.type)).toEqual(['SagaStarted', 'StepStarted', 'StepSucceeded', 'SagaCompleted']);
     const events = await eventsOf(store, sagaId);
     expect(events[0]).toMatchObject({ type: 'SagaStarted', worker: client.workerId });
     expect(events.slice(1).every((e) => e.worker === w.workerId)).toBe(true);
