@@ -2,7 +2,15 @@
  * An in-process EventStoreDB gRPC server for tests: it speaks the client protocol on
  * 127.0.0.1 (insecure) with the service definitions and message classes that
  * `@eventstore/db-client` ships, so the real client, over real gRPC, exercises the adapter
- * where no EventStoreDB server can be installed.
+ * where no EventStoreDB server can be installed. The successor client,
+ * `@kurrent/kurrentdb-client` 1.x, speaks the same v1 protocol (same service paths and field
+ * numbers; it adds a few fields the fixture does not send) and is served too: its reads go
+ * through its native bridge, a separate HTTP/2 client, which this server answers like any other.
+ * It looks for its newer v2 services (AppendSession, AppendRecords) in ServerFeatures only for
+ * `multiStreamAppend`/`appendRecords`, which the adapter does not call; the fixture neither
+ * lists nor serves them, like EventStoreDB and KurrentDB before 25.1. Both packages register their generated classes in one
+ * global protobuf namespace, so when the successor is loaded its classes serialize the
+ * fixture's nested messages; see `registered()` in esdb/proto.ts.
  *
  * It is a fixture, not a database. It reproduces the behaviour the adapter relies on:
  * ServerFeatures (advertising BatchAppend or not), Gossip (a single leader, so

@@ -1,14 +1,16 @@
 /**
- * The only file that imports `@eventstore/db-client` (6.x). Everything whose name or shape
- * differs in its successor, `@kurrent/kurrentdb-client` (1.x), is here, so supporting the
- * successor is a change to this file alone:
+ * The only file that imports `@eventstore/db-client` (6.x): it implements the adapter's
+ * client interface (clientApi.ts) with it. Its successor, `@kurrent/kurrentdb-client` (1.x),
+ * implements the same interface in `clientCompat.kurrent.ts`; the names that differ:
  *
  * | here (6.x)                               | successor (1.x)                                   |
  * |------------------------------------------|---------------------------------------------------|
  * | `EventStoreDBClient`                     | `KurrentDBClient`                                 |
  * | `appendToStream(s, e, { expectedRevision })` | `appendToStream(s, e, { streamState })`       |
- * | `esdb://`, `esdb+discover://` only       | also `kurrentdb://`, `kurrentdb+discover://`      |
+ * | `esdb://`, `esdb+discover://` only       | `kurrentdb://`, `kurrentdb+discover://` (and `esdb://`, with a warning) |
  * | `readAll` takes no filter                | `readAll({ filter })` filters on the server       |
+ * | `WrongExpectedVersionError.expectedVersion`/`actualVersion` | `.expectedState`/`.actualState` |
+ * | reads over gRPC (grpc-js)                | reads through a native (Rust) bridge, errors by name |
  *
  * Nothing outside this folder may import the client: the runtime sees only the port.
  */
@@ -26,33 +28,28 @@ import {
   excludeSystemEvents,
   jsonEvent,
   streamNameFilter,
-  type AllStreamResolvedEvent,
-  type AppendResult,
-  type Position,
-  type ResolvedEvent,
 } from '@eventstore/db-client';
 import type { ExpectedRevision, Json, NewEvent } from '../eventStore.js';
+import { Grpc, type AllSubscriptionHandle, type ClientErrorKind, type Credentials, type EsdbAppendResult, type EsdbClient, type EsdbPosition, type EsdbResolvedEvent, type ReadStreamRequest } from './clientApi.js';
 
-export type EsdbClient = EventStoreDBClient;
-export type EsdbPosition = Position;
-export type EsdbResolvedEvent = ResolvedEvent | AllStreamResolvedEvent;
-export type { AppendResult as EsdbAppendResult };
-
-/** URL schemes this client parses. */
-export const CLIENT_SCHEMES: readonly string[] = ['esdb', 'esdb+discover'];
-/** Schemes of the successor, rewritten for this client (the URLs are otherwise the same). */
-export const SCHEME_ALIASES: Readonly<Record<string, string>> = { kurrentdb: 'esdb', 'kurrentdb+discover': 'esdb+discover' };
-
-export function createClient(connectionString: string): EsdbClient {
-  return EventStoreDBClient.connectionString(connectionString);
+/** Parses the URL (throws on a bad one); connects on first use. */
+export function connect(connectionString: string): EsdbClient {
+  const client = EventStoreDBClient.connectionString(connectionString);
+  return {
+    name: 'eventstore',
+    // 6.x's `readAll` takes no filter: the adapter filters each page.
+    filtersReadAll: false,
+    append: (streamId, events, expected, credentials) => append(client, streamId, events, expected, credentials),
+    readStream: (streamId, request) => readStream(client, streamId, request),
+    readAllForwards: (from, maxCount) => client.readAll({ direction: FORWARDS, fromPosition: from === 'start' ? START : from, maxCount }),
+    subscribeToAll: (from, streamPrefix) => subscribeToAll(client, from, streamPrefix),
+    dispose: () => client.dispose(),
+    classifyError,
+    isDroppedConnection,
+  };
 }
 
-export interface Credentials {
-  username: string;
-  password: string;
-}
-
-export function append(client: EsdbClient, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, credentials?: Credentials): Promise<AppendResult> {
+function append(client: EventStoreDBClient, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, credentials?: Credentials): Promise<EsdbAppendResult> {
   const expectedRevision = expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : BigInt(expected);
   const data = events.map((event) =>
     jsonEvent({
@@ -67,14 +64,7 @@ export function append(client: EsdbClient, streamId: string, events: readonly Ne
   return client.appendToStream(streamId, data, { expectedRevision, ...(credentials === undefined ? {} : { credentials }) });
 }
 
-export interface ReadStreamRequest {
-  backwards: boolean;
-  /** undefined: from the start (forwards) or the end (backwards). */
-  fromRevision: number | undefined;
-  maxCount: number | undefined;
-}
-
-export function readStream(client: EsdbClient, streamId: string, request: ReadStreamRequest): AsyncIterable<EsdbResolvedEvent> {
+function readStream(client: EventStoreDBClient, streamId: string, request: ReadStreamRequest): AsyncIterable<EsdbResolvedEvent> {
   return client.readStream(streamId, {
     direction: request.backwards ? BACKWARDS : FORWARDS,
     fromRevision: request.fromRevision === undefined ? (request.backwards ? END : START) : BigInt(request.fromRevision),
@@ -82,31 +72,7 @@ export function readStream(client: EsdbClient, streamId: string, request: ReadSt
   });
 }
 
-/**
- * Reads `$all` forwards from `from` (inclusive), unfiltered: 6.x's `readAll` takes no filter,
- * so the adapter filters each page. The successor's does; passing it the prefix filter here
- * would save the traffic.
- */
-export function readAllForwards(client: EsdbClient, from: EsdbPosition | 'start', maxCount: number): AsyncIterable<EsdbResolvedEvent> {
-  return client.readAll({ direction: FORWARDS, fromPosition: from === 'start' ? START : from, maxCount });
-}
-
-/** A live catch-up subscription to `$all`. */
-export interface AllSubscriptionHandle {
-  readonly events: AsyncIterable<EsdbResolvedEvent>;
-  /** Events received from the network but not yet taken from `events`. */
-  buffered(): number;
-  onConfirmed(listener: () => void): void;
-  onCaughtUp(listener: () => void): void;
-  /** Cancels the call and ends `events`; never rejects. */
-  cancel(): Promise<void>;
-}
-
-/**
- * Subscribes after `from` (exclusive) with a server-side filter: the stream prefix when
- * given, else "no system events" (an event-type filter; the server applies one filter only).
- */
-export function subscribeToAll(client: EsdbClient, from: EsdbPosition | 'start', streamPrefix: string | undefined): AllSubscriptionHandle {
+function subscribeToAll(client: EventStoreDBClient, from: EsdbPosition | 'start', streamPrefix: string | undefined): AllSubscriptionHandle {
   const filter = streamPrefix === undefined ? excludeSystemEvents() : streamNameFilter({ prefixes: [streamPrefix] });
   const subscription = client.subscribeToAll({ fromPosition: from === 'start' ? START : from, filter });
   // The iterator sees errors through its own listener; this one keeps a late error (after cancel) from crashing the process.
@@ -124,24 +90,7 @@ export function subscribeToAll(client: EsdbClient, from: EsdbPosition | 'start',
   };
 }
 
-export async function dispose(client: EsdbClient): Promise<void> {
-  await client.dispose();
-}
-
-/** How an error from the client should be treated. */
-export type ClientErrorKind =
-  | { kind: 'conflict'; expected: string | number; actual: number | 'no_stream' }
-  | { kind: 'stream_not_found' }
-  | { kind: 'too_large'; maxAppendSize: number }
-  | { kind: 'unavailable' }
-  | { kind: 'access_denied' }
-  | { kind: 'invalid_position' }
-  | { kind: 'other' };
-
-/** gRPC status codes, so the adapter needs no gRPC import of its own. */
-const Grpc = { CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, PERMISSION_DENIED: 7, ABORTED: 10, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
-
-export function classifyError(error: unknown): ClientErrorKind {
+function classifyError(error: unknown): ClientErrorKind {
   if (error instanceof WrongExpectedVersionError) {
     return { kind: 'conflict', expected: revisionOrState(error.expectedVersion), actual: error.actualVersion === 'no_stream' ? 'no_stream' : Number(error.actualVersion) };
   }
@@ -160,8 +109,7 @@ export function classifyError(error: unknown): ClientErrorKind {
   return { kind: 'other' };
 }
 
-/** A call that failed because its connection went away, not because of the server's answer. */
-export function isDroppedConnection(error: unknown): boolean {
+function isDroppedConnection(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message, type } = error as { code?: unknown; message?: unknown; type?: unknown };
   // The client moves to the leader after a not-leader answer, so the next call goes there.

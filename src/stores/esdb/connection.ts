@@ -1,5 +1,6 @@
 /**
- * Connection URLs: checked, rewritten for the installed client, and redacted for messages.
+ * Connection URLs: checked, assigned a client package (by scheme, unless the `client` option
+ * says), rewritten for it, and redacted for messages.
  *
  * The URL goes to the client unchanged apart from the scheme, so every client option
  * (`tls`, `tlsCAFile`, `userCertFile`, `nodePreference`, `defaultDeadline`, credentials, several
@@ -8,10 +9,12 @@
  */
 import { StoreUrlError } from '../../core/errors.js';
 import { redactUrl } from '../storeUrl.js';
-import { CLIENT_SCHEMES, SCHEME_ALIASES, type Credentials } from './clientCompat.js';
+import { CLIENT_SCHEMES, type Credentials, type EsdbClientName } from './clientApi.js';
 
 export interface EsdbConnection {
-  /** What the installed client parses (a successor scheme rewritten). */
+  /** The client package: by the scheme (`esdb` → eventstore, `kurrentdb` → kurrentdb), or as the `client` option says. */
+  readonly client: EsdbClientName;
+  /** What that client parses (the other client's scheme rewritten). */
   readonly clientUrl: string;
   /** The URL as given, with the password replaced by `***`: safe for logs and errors. */
   readonly redacted: string;
@@ -26,8 +29,11 @@ export interface EsdbConnection {
 
 const URL_SHAPE = /^(?<scheme>[A-Za-z][A-Za-z0-9+.-]*):\/\/(?:(?<user>[^:@/?]+):(?<password>[^@]+)@)?(?<rest>.*)$/s;
 
-/** Parses and checks a connection URL. Throws StoreUrlError (without the password) when it is unusable. */
-export function parseEsdbUrl(raw: string): EsdbConnection {
+/**
+ * Parses and checks a connection URL. Throws StoreUrlError (without the password) when it is
+ * unusable. `client` overrides the client package the scheme selects.
+ */
+export function parseEsdbUrl(raw: string, client?: EsdbClientName): EsdbConnection {
   const text = typeof raw === 'string' ? raw.trim() : '';
   const match = URL_SHAPE.exec(text);
   const password = match?.groups?.password;
@@ -38,9 +44,16 @@ export function parseEsdbUrl(raw: string): EsdbConnection {
       details: { url: redacted },
     });
   }
+  if (client !== undefined && !Object.hasOwn(CLIENT_SCHEMES, client)) {
+    throw new StoreUrlError(`Unknown EventStoreDB client ${JSON.stringify(client)}: use 'eventstore' (@eventstore/db-client) or 'kurrentdb' (@kurrent/kurrentdb-client).`, {
+      details: { url: redacted },
+    });
+  }
   const scheme = match.groups.scheme!.toLowerCase();
-  const clientScheme = SCHEME_ALIASES[scheme] ?? scheme;
-  if (!CLIENT_SCHEMES.includes(clientScheme)) {
+  const chosen = client ?? (Object.keys(CLIENT_SCHEMES) as EsdbClientName[]).find((name) => CLIENT_SCHEMES[name].own.includes(scheme));
+  const schemes = chosen === undefined ? undefined : CLIENT_SCHEMES[chosen];
+  const clientScheme = schemes === undefined ? undefined : schemes.own.includes(scheme) ? scheme : schemes.rewritten[scheme];
+  if (chosen === undefined || clientScheme === undefined) {
     throw new StoreUrlError(
       `Unsupported scheme '${scheme}://' in EventStoreDB URL ${redacted}: use esdb:// (one node), esdb+discover:// (a cluster, through gossip) or their kurrentdb:// equivalents.`,
       { details: { url: redacted } },
@@ -59,6 +72,7 @@ export function parseEsdbUrl(raw: string): EsdbConnection {
   const tlsParam = param('tls');
   const user = match.groups.user;
   return {
+    client: chosen,
     clientUrl: clientScheme + text.slice(scheme.length),
     redacted,
     tls: tlsParam?.toLowerCase() !== 'false',
@@ -75,7 +89,7 @@ export function parseEsdbUrl(raw: string): EsdbConnection {
  */
 function redactSecret(text: string, url: string, redactedUrl: string, password: string | undefined): string {
   if (password === undefined) return text;
-  // The client may quote the URL with its scheme rewritten (esdb:// for kurrentdb://).
+  // The client may quote the URL with its scheme rewritten (esdb:// for kurrentdb:// or the reverse).
   const tail = url.slice(url.indexOf('://'));
   let result = text.split(tail).join(redactedUrl.slice(redactedUrl.indexOf('://')));
   for (const form of new Set([password, safeDecode(password), encodeURIComponent(safeDecode(password))])) {

@@ -4,11 +4,13 @@
  */
 import { PayloadTooLargeError, StoreUnavailableError, StreamVersionConflictError } from '../../core/errors.js';
 import type { ExpectedRevision } from '../eventStore.js';
-import { classifyError } from './clientCompat.js';
+import type { EsdbClient } from './clientApi.js';
 import type { EsdbConnection } from './connection.js';
 
 export interface ErrorContext {
   readonly connection: EsdbConnection;
+  /** The client whose errors these are (each package has its own error classes). */
+  readonly client: Pick<EsdbClient, 'classifyError'>;
   /** What was attempted, for the message: 'append to saga-1', 'read $all', ... */
   readonly operation: string;
   readonly streamId?: string;
@@ -17,7 +19,7 @@ export interface ErrorContext {
 
 /** The port's error for a client error; other errors come back unchanged. */
 export function toStoreError(error: unknown, context: ErrorContext): unknown {
-  const classified = classifyError(error);
+  const classified = context.client.classifyError(error);
   const { connection } = context;
   switch (classified.kind) {
     case 'conflict':

@@ -7,7 +7,7 @@
  * number for positions (see mapping.ts), `$all` reads with a stream prefix, exactly-once
  * subscriptions that survive dropped connections, and errors that name what to check.
  */
-import { StoreClosedError, StoreUrlError } from '../../core/errors.js';
+import { StoreClosedError, StoreUnavailableError, StoreUrlError } from '../../core/errors.js';
 import {
   assertValidAppend,
   assertValidStreamName,
@@ -21,7 +21,7 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '../eventStore.js';
-import * as esdb from './clientCompat.js';
+import { loadClient, otherClientLoaded, type Credentials, type EsdbAppendResult, type EsdbClient, type EsdbClientName, type EsdbPosition } from './clientApi.js';
 import { parseEsdbUrl, type EsdbConnection } from './connection.js';
 import { toStoreError, type ErrorContext } from './esdbErrors.js';
 import { EsdbAllSubscription, type ReconnectOptions } from './esdbSubscription.js';
@@ -36,18 +36,25 @@ export interface EsdbEventStoreOptions {
    * `tls=false`. The password never appears in errors.
    */
   connectionString: string;
+  /**
+   * The client package: `'eventstore'` (`@eventstore/db-client` 6.x) or `'kurrentdb'`
+   * (`@kurrent/kurrentdb-client` 1.x, which loads a native bridge). By default the URL's
+   * scheme decides: `esdb://` and `esdb+discover://` use 6.x, `kurrentdb://` and
+   * `kurrentdb+discover://` the successor; either client takes either scheme.
+   */
+  client?: EsdbClientName;
   /** Largest event (data + metadata as JSON) accepted, in bytes. @default 1048576 */
   maxEventBytes?: number;
   /**
-   * Append through the Append RPC even when the server offers BatchAppend. The 6.x client
-   * shares one long-lived BatchAppend stream per connection; Append is one short call per
+   * Append through the Append RPC even when the server offers BatchAppend. Both clients
+   * share one long-lived BatchAppend stream per connection; Append is one short call per
    * append, which some proxies handle better. Needs credentials in the URL when TLS is on.
    * @default false
    */
   forceAppendPath?: boolean;
   /** How subscriptions resubscribe after a dropped connection. */
   reconnect?: ReconnectOptions;
-  /** Events per page when `readAll` filters by prefix on the client. @default 512 */
+  /** Events per `$all` page of `readAll` (unfiltered pages with 6.x, matching events with the successor). @default 512 */
   readAllPageSize?: number;
 }
 
@@ -58,16 +65,33 @@ export interface EsdbEventStoreOptions {
  *   cannot be reached (the message says what to check).
  */
 export async function createEsdbEventStore(options: EsdbEventStoreOptions): Promise<EventStore> {
-  const connection = parseEsdbUrl(options.connectionString);
+  const connection = parseEsdbUrl(options.connectionString, options.client);
   if (options.forceAppendPath && connection.tls && connection.credentials === undefined) {
     throw new StoreUrlError(
       `forceAppendPath needs user:password@ in the URL ${connection.redacted} when TLS is on: the client takes the Append path only for calls that carry credentials.`,
       { details: { url: connection.redacted } },
     );
   }
-  let client: esdb.EsdbClient;
+  const other = otherClientLoaded(connection.client);
+  if (other !== undefined) {
+    throw new StoreUrlError(
+      `Cannot use the ${connection.client} client for ${connection.redacted}: this process already loaded the ${other} client, and the two packages cannot share a process (their generated protobuf code shares one global namespace). Use one client per process: choose it with the URL scheme (esdb:// or kurrentdb://) or the 'client' option.`,
+      { details: { url: connection.redacted, client: connection.client, loaded: other } },
+    );
+  }
+  let connect: (url: string) => EsdbClient;
   try {
-    client = esdb.createClient(connection.clientUrl);
+    connect = await loadClient(connection.client);
+  } catch (error) {
+    const packageName = connection.client === 'kurrentdb' ? '@kurrent/kurrentdb-client' : '@eventstore/db-client';
+    throw new StoreUnavailableError(
+      `Cannot load ${packageName} for ${connection.redacted}: ${error instanceof Error ? error.message : String(error)}. Check that it is installed (with its native bridge for this platform, for @kurrent/kurrentdb-client), or choose the other client with the 'client' option or the URL scheme.`,
+      { cause: error, details: { url: connection.redacted } },
+    );
+  }
+  let client: EsdbClient;
+  try {
+    client = connect(connection.clientUrl);
   } catch (error) {
     const reason = connection.redact(error instanceof Error ? error.message : String(error));
     throw new StoreUrlError(`Invalid EventStoreDB URL ${connection.redacted}: ${reason}`, { details: { url: connection.redacted } });
@@ -76,7 +100,7 @@ export async function createEsdbEventStore(options: EsdbEventStoreOptions): Prom
   try {
     await store.checkConnection();
   } catch (error) {
-    await esdb.dispose(client).catch(() => {});
+    await client.dispose().catch(() => {});
     throw error;
   }
   return store;
@@ -86,11 +110,11 @@ class EsdbEventStore implements EventStore {
   readonly kind = 'esdb';
   private closed = false;
   private readonly subscriptions = new Set<EsdbAllSubscription>();
-  /** Per-call credentials steer the 6.x client onto the Append RPC (and are ignored without TLS). */
-  private readonly appendCredentials: esdb.Credentials | undefined;
+  /** Per-call credentials steer either client onto the Append RPC (and are ignored without TLS). */
+  private readonly appendCredentials: Credentials | undefined;
 
   constructor(
-    private readonly client: esdb.EsdbClient,
+    private readonly client: EsdbClient,
     private readonly connection: EsdbConnection,
     private readonly options: EsdbEventStoreOptions,
   ) {
@@ -100,10 +124,10 @@ class EsdbEventStore implements EventStore {
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     this.ensureOpen();
     assertValidAppend(streamId, events, expected, this.options.maxEventBytes);
-    const context: ErrorContext = { connection: this.connection, operation: `append to ${streamId}`, streamId, expected };
-    let result: esdb.EsdbAppendResult;
+    const context: ErrorContext = { connection: this.connection, client: this.client, operation: `append to ${streamId}`, streamId, expected };
+    let result: EsdbAppendResult;
     try {
-      result = await this.retryDroppedConnection(() => esdb.append(this.client, streamId, events, expected, this.appendCredentials));
+      result = await this.retryDroppedConnection(() => this.client.append(streamId, events, expected, this.appendCredentials));
     } catch (error) {
       throw toStoreError(error, context);
     }
@@ -132,7 +156,7 @@ class EsdbEventStore implements EventStore {
     const read = async (): Promise<RecordedEvent[]> => {
       const events: RecordedEvent[] = [];
       const convert = deferFailure();
-      for await (const resolved of esdb.readStream(this.client, streamId, request)) {
+      for await (const resolved of this.client.readStream(streamId, request)) {
         convert(() => resolved.event !== undefined && events.push(toRecordedEvent(resolved)));
       }
       convert.rethrow();
@@ -141,15 +165,17 @@ class EsdbEventStore implements EventStore {
     try {
       return await this.retryDroppedConnection(read);
     } catch (error) {
-      if (esdb.classifyError(error).kind === 'stream_not_found') return [];
-      throw toStoreError(error, { connection: this.connection, operation, streamId });
+      if (this.client.classifyError(error).kind === 'stream_not_found') return [];
+      throw toStoreError(error, { connection: this.connection, client: this.client, operation, streamId });
     }
   }
 
   /**
-   * Pages through `$all` forwards and keeps the matching events: the 6.x client's `readAll`
-   * cannot filter on the server (subscriptions do). Starts at the event at `after`, which
-   * is dropped, or from the start when that position is not an event's.
+   * Pages through `$all` forwards and keeps the matching events. The successor client filters
+   * on the server (prefix, or no system events), so its pages hold matching events only; the
+   * 6.x client's `readAll` cannot filter (subscriptions do), so its pages are filtered here.
+   * Either way each event is checked here too. Starts at the event at `after`, which is
+   * dropped, or from the start when that position is not an event's.
    */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
@@ -158,9 +184,9 @@ class EsdbEventStore implements EventStore {
     checkCount('maxCount', options.maxCount);
     const limit = options.maxCount ?? Number.POSITIVE_INFINITY;
     const pageSize = this.options.readAllPageSize ?? 512;
-    const context: ErrorContext = { connection: this.connection, operation: 'read $all' };
+    const context: ErrorContext = { connection: this.connection, client: this.client, operation: 'read $all' };
     const events: RecordedEvent[] = [];
-    let from: esdb.EsdbPosition | 'start' = after > 0 ? toEsdbPosition(after) : 'start';
+    let from: EsdbPosition | 'start' = after > 0 ? toEsdbPosition(after) : 'start';
     // Pages start at the previous page's last event (reads from a position include it).
     let lastRead = 0;
     while (events.length < limit) {
@@ -168,7 +194,7 @@ class EsdbEventStore implements EventStore {
       const page = async (): Promise<void> => {
         seen = 0;
         const convert = deferFailure();
-        for await (const resolved of esdb.readAllForwards(this.client, from, pageSize)) {
+        for await (const resolved of this.client.readAllForwards(from, pageSize, options.streamPrefix)) {
           seen += 1;
           const event = resolved.event;
           if (event?.position === undefined) continue;
@@ -187,12 +213,13 @@ class EsdbEventStore implements EventStore {
         await this.retryDroppedConnection(page);
       } catch (error) {
         // A position that is not an event's: the server refuses to start there, so scan from the start.
-        if (from !== 'start' && esdb.classifyError(error).kind === 'invalid_position') {
+        if (from !== 'start' && this.client.classifyError(error).kind === 'invalid_position') {
           from = 'start';
           continue;
         }
         throw toStoreError(error, context);
       }
+      // A short page is the end of $all (filtered reads count matching events, as the server's filtered read does).
       if (seen < pageSize) break;
       from = toEsdbPosition(lastRead);
     }
@@ -218,7 +245,7 @@ class EsdbEventStore implements EventStore {
     this.closed = true;
     const closedError = new StoreClosedError(`The EventStoreDB store for ${this.connection.redacted} was closed.`);
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stopWithError(closedError)));
-    await esdb.dispose(this.client).catch(() => {});
+    await this.client.dispose().catch(() => {});
   }
 
   private ensureOpen(): void {
@@ -228,7 +255,7 @@ class EsdbEventStore implements EventStore {
   }
 
   private retryDroppedConnection<T>(attempt: () => Promise<T>): Promise<T> {
-    return retryDroppedConnection(attempt, () => !this.closed);
+    return retryDroppedConnection(attempt, () => !this.closed, this.client);
   }
 
   private async positionOf(streamId: string, revision: number): Promise<number> {
@@ -247,18 +274,19 @@ function checkCount(name: string, value: number | undefined): void {
 const DROPPED_CONNECTION_RETRY_DELAYS = [20, 100];
 
 /**
- * The 6.x client replaces a broken channel only once a call on it has failed, and calls
- * already routed to the old channel fail as well ("Channel closed before call started"). Two
- * quick retries ride over that window. Appends may be retried: the same event ids at the same
+ * Both clients replace a broken channel only once a call on it has failed, and calls already
+ * routed to the old channel fail as well ("Channel closed before call started"; the
+ * successor's read bridge answers UnavailableError once). Two quick retries ride over that
+ * window. Appends may be retried: the same event ids at the same
  * expected revision are idempotent. Longer outages surface as StoreUnavailableError.
  */
-async function retryDroppedConnection<T>(attempt: () => Promise<T>, isOpen: () => boolean): Promise<T> {
+async function retryDroppedConnection<T>(attempt: () => Promise<T>, isOpen: () => boolean, client: EsdbClient): Promise<T> {
   for (let retry = 0; ; retry++) {
     try {
       return await attempt();
     } catch (error) {
       const delay = DROPPED_CONNECTION_RETRY_DELAYS[retry];
-      if (delay === undefined || !isOpen() || !esdb.isDroppedConnection(error)) throw error;
+      if (delay === undefined || !isOpen() || !client.isDroppedConnection(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -17,7 +17,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { StoreUnavailableError } from '../../core/errors.js';
 import type { RecordedEvent, SubscribeToAllOptions, Subscription } from '../eventStore.js';
-import * as esdb from './clientCompat.js';
+import type { AllSubscriptionHandle, EsdbClient, EsdbResolvedEvent } from './clientApi.js';
 import type { EsdbConnection } from './connection.js';
 import { toStoreError, unavailable } from './esdbErrors.js';
 import { commitPosition, isVisible, toEsdbPosition, toRecordedEvent } from './mapping.js';
@@ -33,7 +33,7 @@ export interface ReconnectOptions {
 }
 
 export interface EsdbSubscriptionDeps {
-  client: esdb.EsdbClient;
+  client: EsdbClient;
   connection: EsdbConnection;
   options: SubscribeToAllOptions;
   reconnect: ReconnectOptions;
@@ -50,7 +50,7 @@ class HandlerFailure {
 
 export class EsdbAllSubscription implements Subscription {
   private stopped = false;
-  private current: esdb.AllSubscriptionHandle | undefined;
+  private current: AllSubscriptionHandle | undefined;
   private wakeUp: (() => void) | undefined;
   private lastPosition: number;
   private caughtUpDone = false;
@@ -102,7 +102,7 @@ export class EsdbAllSubscription implements Subscription {
       }
       failures += 1;
       if (failures > maxAttempts) {
-        const context = { connection: this.deps.connection, operation: 'subscribe to $all' };
+        const context = { connection: this.deps.connection, client: this.deps.client, operation: 'subscribe to $all' };
         return this.fail(outcome.error === undefined ? new StoreUnavailableError(`EventStoreDB at ${this.deps.connection.redacted} kept ending the subscription.`) : unavailable(outcome.error, context));
       }
       await this.sleep(this.backoff(failures));
@@ -116,7 +116,7 @@ export class EsdbAllSubscription implements Subscription {
   ): Promise<{ kind: 'dropped'; error?: unknown } | { kind: 'failed'; error: unknown } | { kind: 'invalid_position' }> {
     const { options } = this.deps;
     const from = fromStart || this.lastPosition === 0 ? 'start' : toEsdbPosition(this.lastPosition);
-    const handle = esdb.subscribeToAll(this.deps.client, from, options.streamPrefix);
+    const handle = this.deps.client.subscribeToAll(from, options.streamPrefix);
     this.current = handle;
     if (this.stopped) void handle.cancel();
     let received = 0;
@@ -147,16 +147,16 @@ export class EsdbAllSubscription implements Subscription {
       return { kind: 'dropped' };
     } catch (error) {
       if (error instanceof HandlerFailure) return { kind: 'failed', error: error.error };
-      const kind = esdb.classifyError(error).kind;
+      const kind = this.deps.client.classifyError(error).kind;
       if (kind === 'invalid_position' && from !== 'start') return { kind: 'invalid_position' };
       if (kind === 'unavailable' || kind === 'other') return { kind: 'dropped', error };
-      return { kind: 'failed', error: toStoreError(error, { connection: this.deps.connection, operation: 'subscribe to $all' }) };
+      return { kind: 'failed', error: toStoreError(error, { connection: this.deps.connection, client: this.deps.client, operation: 'subscribe to $all' }) };
     } finally {
       await handle.cancel();
     }
   }
 
-  private async deliver(resolved: esdb.EsdbResolvedEvent): Promise<void> {
+  private async deliver(resolved: EsdbResolvedEvent): Promise<void> {
     const event = resolved.event;
     if (event?.position === undefined) return;
     try {

@@ -1,6 +1,7 @@
 /**
  * `sagaflow/esdb`: the EventStoreDB / KurrentDB event store. The only module that loads
- * `@eventstore/db-client`; importing the package root never does.
+ * `@eventstore/db-client` or `@kurrent/kurrentdb-client` (one of them, when a store is
+ * created); importing the package root never does.
  */
 export { createEsdbEventStore, type EsdbEventStoreOptions } from './esdbEventStore.js';
 export type { ReconnectOptions } from './esdbSubscription.js';

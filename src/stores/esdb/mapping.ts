@@ -18,7 +18,7 @@
  */
 import { CorruptedEventError, StoreUnavailableError } from '../../core/errors.js';
 import type { Json, RecordedEvent } from '../eventStore.js';
-import type { EsdbPosition, EsdbResolvedEvent } from './clientCompat.js';
+import type { EsdbPosition, EsdbResolvedEvent } from './clientApi.js';
 
 /** The port's position for an ESDB position. */
 export function toPortPosition(position: EsdbPosition, where: string): number {

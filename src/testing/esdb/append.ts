@@ -20,6 +20,7 @@ import {
   GoogleEmpty,
   MaximumAppendSizeExceeded,
   Timeout,
+  batchDeadline,
   type sharedPb,
   type streamsPb,
 } from './proto.js';
@@ -152,7 +153,7 @@ export function createBatchAppendHandler(log: EsdbLog, limits: AppendLimits, cou
         }
         if (!request.getIsFinal()) return;
         pending.delete(key);
-        const deadline = batch.options.getDeadline()?.toDate();
+        const deadline = batchDeadline(batch.options);
         if (deadline !== undefined && deadline.getTime() <= Date.now()) {
           const status = packedStatus(GrpcStatus.DEADLINE_EXCEEDED, 'Timeout', new Timeout(), 'event_store.client.Timeout');
           return reply(batch, (response) => response.setError(status));

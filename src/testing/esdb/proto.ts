@@ -41,3 +41,37 @@ export const GoogleEmpty = emptyPbModule.Empty;
 export const { StreamsService } = streamsGrpcModule;
 export const { ServerFeaturesService } = featuresGrpcModule;
 export const { GossipService } = gossipGrpcModule;
+
+/**
+ * The class the generated serializers will use for a nested message right now. Both client
+ * packages (`@eventstore/db-client` and `@kurrent/kurrentdb-client`) register their generated
+ * classes under the same names in one global namespace (`proto.event_store.client...`), and a
+ * generated serializer looks a nested message's class up there at call time: when the
+ * successor is loaded after this module, its classes serialize the fixture's messages. They
+ * agree with 6.x's except for a few messages the successor's protocol extends
+ * (`ReadResp.CaughtUp`, `ReadResp.Checkpoint`, `ReadResp.FellBehind` and
+ * `BatchAppendReq.Options`), whose serializers call getters 6.x's classes lack. So the fixture
+ * builds those messages with the class registered now, whichever package that is.
+ */
+function registered<C>(path: string, own: C): C {
+  let node: unknown = (globalThis as { proto?: unknown }).proto;
+  for (const key of path.split('.')) node = node === undefined || node === null ? undefined : (node as Record<string, unknown>)[key];
+  return typeof node === 'function' ? (node as C) : own;
+}
+
+export function newCaughtUp(): InstanceType<typeof ReadResp.CaughtUp> {
+  return new (registered('event_store.client.streams.ReadResp.CaughtUp', ReadResp.CaughtUp))();
+}
+
+export function newCheckpoint(position: bigint): InstanceType<typeof ReadResp.Checkpoint> {
+  return new (registered('event_store.client.streams.ReadResp.Checkpoint', ReadResp.Checkpoint))().setCommitPosition(position.toString()).setPreparePosition(position.toString());
+}
+
+/**
+ * BatchAppend's deadline (field 6): `getDeadline()` in 6.x's classes, `getDeadline21100()` in
+ * the successor's (whose `getDeadline()` is a Duration, field 7, that the clients do not send).
+ */
+export function batchDeadline(options: InstanceType<typeof BatchAppendReq.Options>): Date | undefined {
+  const successor = options as unknown as { getDeadline21100?: () => { toDate(): Date } | undefined };
+  return (typeof successor.getDeadline21100 === 'function' ? successor.getDeadline21100() : options.getDeadline())?.toDate();
+}

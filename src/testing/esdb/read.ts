@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import type { EsdbLog, StoredEvent } from './log.js';
 import { readEventResp, RpcFailure, streamIdentifier, streamNameOf } from './messages.js';
-import { ReadResp, type streamsPb } from './proto.js';
+import { newCaughtUp, newCheckpoint, ReadResp, type streamsPb } from './proto.js';
 
 type ReadCall = ServerWritableStream<streamsPb.ReadReq, streamsPb.ReadResp>;
 
@@ -144,7 +144,7 @@ class SubscriptionPump {
           this.caughtUp = true;
           // Filtered subscriptions get a checkpoint when going live (AllSubscriptionFiltered.CatchUp).
           if (this.plan.filter !== undefined && this.lastConsidered !== undefined) await this.checkpoint(this.lastConsidered);
-          await send(this.call, new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
+          await send(this.call, new ReadResp().setCaughtUp(newCaughtUp()));
         }
       } while (this.again && !this.closed);
     } finally {
@@ -167,8 +167,7 @@ class SubscriptionPump {
   }
 
   private async checkpoint(position: bigint): Promise<void> {
-    const checkpoint = new ReadResp.Checkpoint().setCommitPosition(position.toString()).setPreparePosition(position.toString());
-    await send(this.call, new ReadResp().setCheckpoint(checkpoint));
+    await send(this.call, new ReadResp().setCheckpoint(newCheckpoint(position)));
   }
 
   private close(): void {

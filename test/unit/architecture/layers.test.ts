@@ -54,7 +54,13 @@ describe('layers (style guide dependency rule)', () => {
   });
 
   it('each database client is imported by its own adapter folder only', () => {
-    const clients: Record<string, string> = { 'better-sqlite3': 'stores/sqlite/', pg: 'stores/postgres/', '@eventstore/db-client': 'stores/esdb/' };
+    const clients: Record<string, string> = {
+      'better-sqlite3': 'stores/sqlite/',
+      pg: 'stores/postgres/',
+      '@eventstore/db-client': 'stores/esdb/',
+      '@kurrent/kurrentdb-client': 'stores/esdb/',
+      '@kurrent/bridge': 'stores/esdb/',
+    };
     const offenders = files(SRC).flatMap((file) =>
       imports(file)
         .filter((spec) => Object.keys(clients).some((c) => spec === c || spec.startsWith(`${c}/`)))
@@ -62,5 +68,20 @@ describe('layers (style guide dependency rule)', () => {
         .map((spec) => `${relative(SRC, file)} imports ${spec}`),
     );
     expect(offenders.filter((o) => !o.startsWith('testing/esdb'))).toEqual([]);
+  });
+
+  it('inside the EventStoreDB adapter, each client package is imported by its compat file only', () => {
+    const owners: Record<string, string> = {
+      '@eventstore/db-client': 'stores/esdb/clientCompat.ts',
+      '@kurrent/kurrentdb-client': 'stores/esdb/clientCompat.kurrent.ts',
+      '@kurrent/bridge': 'stores/esdb/clientCompat.kurrent.ts',
+    };
+    const importers = files(join(SRC, 'stores/esdb')).flatMap((file) =>
+      imports(file).flatMap((spec) => {
+        const owned = Object.keys(owners).find((p) => spec === p || spec.startsWith(`${p}/`));
+        return owned === undefined ? [] : [`${relative(SRC, file)} imports ${owned}`];
+      }),
+    );
+    expect(importers.sort()).toEqual(['stores/esdb/clientCompat.kurrent.ts imports @kurrent/kurrentdb-client', 'stores/esdb/clientCompat.ts imports @eventstore/db-client']);
   });
 });
