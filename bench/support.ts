@@ -21,3 +21,51 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   const value = await fn();
   return { ms: performance.now() - start, value };
 }
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs `cleanup` if the bench is interrupted (SIGINT/SIGTERM), then exits; the bench's own
+ * `finally` covers normal ends and failures. Returns the function that removes the handlers.
+ */
+export function cleanupOnSignal(cleanup: () => Promise<void>): () => void {
+  const handler = (signal: NodeJS.Signals): void => {
+    console.error(`\n${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/** Polls `check` every `everyMs` until it is true; throws `message` after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, message: string, everyMs = 10): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${message}`);
+    await sleep(everyMs);
+  }
+}
+
+/** p50/p99/max (and mean) of a list of numbers, rounded to whole ms. */
+export function summary(values: number[]): { p50: number; p99: number; max: number; mean: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = values.reduce((s, v) => s + v, 0) / Math.max(1, values.length);
+  return { p50: Math.round(percentile(sorted, 50)), p99: Math.round(percentile(sorted, 99)), max: Math.round(sorted.at(-1) ?? NaN), mean: Math.round(mean) };
+}
+
+/** `promise`, or a rejection with `message` after `ms`; the timer never outlives the race. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${message}`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -127,7 +127,20 @@ export async function runMigration(client: pg.PoolClient, schema: string): Promi
   const key = [ADVISORY_LOCK_CLASS, `${schema}.migrate`];
   await client.query('SELECT pg_advisory_lock($1, hashtext($2))', key);
   try {
+    // Already migrated: run no DDL. `CREATE INDEX IF NOT EXISTS` takes a SHARE lock on the
+    // table before it finds the index exists, which deadlocks with running appends (they hold
+    // ROW EXCLUSIVE on sagas, then want events) and stalls them until deadlock_timeout.
+    const { rows } = await client.query<{ migrated: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS migrated`, [`${quoteSchema(schema)}.schema_version`]);
+    if (rows[0]?.migrated) {
+      const current = await client.query(`SELECT 1 FROM ${quoteSchema(schema)}.schema_version WHERE version = 1`);
+      if ((current.rowCount ?? 0) > 0) return;
+    }
     await client.query(postgresMigrationSql(schema));
+  } catch (error) {
+    // The script's transaction is left aborted: end it, or the unlock below fails with 25P02
+    // and hides the real error.
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', key);
   }
