@@ -2,6 +2,7 @@
  * The engine embedded in a service: register definitions, start sagas, await results,
  * cancel, resume parked sagas, replay, observe. Everything it knows comes from the stream.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Observable, Subject, filter } from 'rxjs';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
@@ -107,6 +108,8 @@ export class Engine {
     this.runSagas = options.runSagas !== false;
     this.workerId = options.workerId ?? `${hostname()}/${process.pid}/${uuidv7().slice(-8)}`;
     for (const definition of options.sagas) this.register(definition);
+    // Every attempt in flight listens to these (abortLink.ts) and unlistens when it ends.
+    setMaxListeners(0, this.draining.signal, this.shutdown.signal, this.killed.signal);
     this.scheduler = new SagaScheduler(
       {
         store: this.store,

@@ -17,6 +17,7 @@ import type { Logger } from '../observability/logger.js';
 import type { EventStore, RecordedEvent } from '../stores/eventStore.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
 import type { Clock, RandomSource } from './clock.js';
+import { linkAbort } from './abortLink.js';
 import { runEffect } from './effectRunner.js';
 import type { LoadedSaga } from './sagaStream.js';
 import { loadSaga, sagaStreamId, toNewEvents } from './sagaStream.js';
@@ -231,7 +232,8 @@ export class SagaExecutor {
     const every = Math.max(5, Math.floor(this.deps.leaseMs / 3));
     for (;;) {
       try {
-        await this.deps.clock.sleep(every, AbortSignal.any([stop, this.deps.killed]));
+        // `stop` is aborted when the attempt ends and when the engine is killed (see perform).
+        await this.deps.clock.sleep(every, stop);
       } catch {
         return;
       }
@@ -269,12 +271,25 @@ export class SagaExecutor {
     if (!step) throw new Error(`bug: step ${stepName} not in ${definition.name}`);
     if (this.deps.killed.aborted) throw this.deps.killed.reason;
     log.info({}, phase === 'step' ? 'step started' : 'compensation started');
+    // `fenced` is aborted by the heartbeat when another worker took the attempt over; `stop`
+    // aborts the attempt (fenced, or the engine's grace period ended); `stopHeartbeat` ends the
+    // lease renewals (the attempt is over, or the engine was killed). All are per attempt and
+    // unlinked from the engine's long-lived signals when it ends (abortLink.ts: why not
+    // AbortSignal.any).
     const fenced = new AbortController();
+    const stop = new AbortController();
     const stopHeartbeat = new AbortController();
-    const heartbeat = this.heartbeat(phase, stepName, attempt, stopHeartbeat.signal, fenced, log);
-    const outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, shutdown: AbortSignal.any([this.deps.shutdown, fenced.signal]), now: () => this.deps.clock.now() });
-    stopHeartbeat.abort();
-    await heartbeat;
+    const unlink = [linkAbort(stop, this.deps.shutdown, fenced.signal), linkAbort(stopHeartbeat, this.deps.killed)];
+    let outcome: Awaited<ReturnType<typeof runEffect>>;
+    try {
+      const heartbeat = this.heartbeat(phase, stepName, attempt, stopHeartbeat.signal, fenced, log);
+      outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, shutdown: stop.signal, now: () => this.deps.clock.now() });
+      stopHeartbeat.abort();
+      await heartbeat;
+    } finally {
+      stopHeartbeat.abort();
+      for (const u of unlink) u();
+    }
     if (fenced.signal.aborted) return 'released';
     const now = this.deps.clock.now();
     if (outcome.ok) {
