@@ -28,6 +28,7 @@ export const ErrorCode = {
   SagaUnknown: 'SAGA_UNKNOWN',
   SagaParked: 'SAGA_PARKED',
   EngineClosed: 'ENGINE_CLOSED',
+  AppendRefused: 'APPEND_REFUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -182,5 +183,16 @@ export class SagaParkedError extends SagaError {
 export class EngineClosedError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.EngineClosed, message, options);
+  }
+}
+
+/**
+ * The store refused a saga's append for good (too large, invalid, a bug), and even the park
+ * that records why could not be appended. The saga stays as its stream says; this engine stops
+ * driving it. `details`: sagaId, and the store's error as `cause`.
+ */
+export class AppendRefusedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.AppendRefused, message, options);
   }
 }

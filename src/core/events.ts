@@ -57,9 +57,11 @@ export const eventDataSchemas = {
   CompensationSucceeded: z.object({ step, attempt, at }),
   CompensationFailed: z.object({ step, attempt, kind: failureKindSchema, error: errorInfoSchema, at }),
   CheckpointRecorded: z.object({ step: z.string().nullable(), snapshot: json, at }),
-  SagaCompleted: z.object({ output: json, at }),
+  /** Small on purpose: the result is the fold of the stream. (`output` was written by 0.1 and is ignored.) */
+  SagaCompleted: z.object({ output: json.optional(), at }),
   SagaCompensated: z.object({ at }),
-  SagaFailed: z.object({ reason: z.string(), step: z.string().nullable(), needsAttention: z.literal(true), at }),
+  /** Parked. `code` says why when it is not the step's own error (e.g. APPEND_REFUSED). */
+  SagaFailed: z.object({ reason: z.string(), step: z.string().nullable(), needsAttention: z.literal(true), code: z.string().optional(), at }),
   SagaCancelRequested: z.object({ reason: z.string(), at }),
   SagaResumed: z.object({ by: z.string(), at }),
   /** The worker running a long attempt renews its lease (heartbeat), so no one takes it over. */

@@ -146,7 +146,7 @@ function apply(s: SagaState, event: SagaEvent): SagaState {
         needsAttention: true,
         inFlight: null,
         retry: null,
-        failure: { step: d.step, kind: 'parked', message: d.reason, code: step?.lastError?.code ?? 'PARKED' },
+        failure: { step: d.step, kind: 'parked', message: d.reason, code: d.code ?? step?.lastError?.code ?? 'PARKED' },
       };
     }
     case 'SagaCancelRequested':

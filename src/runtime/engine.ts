@@ -85,6 +85,9 @@ export class Engine {
   private readonly definitions = new Map<string, AnyDefinition>();
   private readonly latest = new Map<string, AnyDefinition>();
   private readonly subject = new Subject<SagaEventRecord>();
+  /** Sagas whose every append the store refuses (even the park): `result()` rejects with the error. */
+  private readonly refused = new Map<string, unknown>();
+  private readonly refusals = new Subject<string>();
   private readonly draining = new AbortController();
   private readonly shutdown = new AbortController();
   private readonly killed = new AbortController();
@@ -124,7 +127,14 @@ export class Engine {
         shutdown: this.shutdown.signal,
         killed: this.killed.signal,
       },
-      { onCorrupted: (sagaId, error) => this.park(sagaId, error), onSettled: () => {} },
+      {
+        onCorrupted: (sagaId, error) => this.park(sagaId, error),
+        onSettled: () => {},
+        onRefused: (sagaId, error) => {
+          this.refused.set(sagaId, error);
+          this.refusals.next(sagaId);
+        },
+      },
       options.concurrency ?? 32,
     );
   }
@@ -244,18 +254,25 @@ export class Engine {
     return state;
   }
 
-  /** Resolves when the saga is terminal: completed, compensated, or parked (failed). */
+  /**
+   * Resolves when the saga is terminal: completed, compensated, or parked (failed). Rejects
+   * with AppendRefusedError when the store refused even the park of a saga this engine ran.
+   */
   async result<TOutputs = Record<string, unknown>>(sagaId: string, options: { pollMs?: number } = {}): Promise<SagaResult<TOutputs>> {
     for (;;) {
+      const refused = this.refused.get(sagaId);
+      if (refused) throw refused;
       const done = resultOf<TOutputs>(await this.state(sagaId));
       if (done) return done;
       await new Promise<void>((resolve) => {
         // Local appends wake us at once; the poll covers sagas run by other processes.
         const timer = setTimeout(finish, options.pollMs ?? 250);
         const sub = this.subject.pipe(filter((e) => e.sagaId === sagaId && TERMINAL_EVENT_TYPES.has(e.type))).subscribe(finish);
+        const refusal = this.refusals.pipe(filter((id) => id === sagaId)).subscribe(finish);
         function finish(): void {
           clearTimeout(timer);
           sub.unsubscribe();
+          refusal.unsubscribe();
           resolve();
         }
       });

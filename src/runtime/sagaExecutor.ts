@@ -5,7 +5,7 @@
  */
 import { errorInfo } from '../core/classify.js';
 import { decide } from '../core/decide.js';
-import { isSagaError, ErrorCode, StreamVersionConflictError } from '../core/errors.js';
+import { AppendRefusedError, ErrorCode } from '../core/errors.js';
 import type { SagaEvent } from '../core/events.js';
 import { sagaEvent } from '../core/events.js';
 import { evolve } from '../core/evolve.js';
@@ -15,7 +15,7 @@ import type { SagaState } from '../core/sagaState.js';
 import type { SagaDefinition } from '../definition/defineSaga.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventStore, RecordedEvent } from '../stores/eventStore.js';
-import { DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
+import { classifyStoreError, DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
 import type { Clock, RandomSource } from './clock.js';
 import { linkAbort } from './abortLink.js';
 import { runEffect } from './effectRunner.js';
@@ -42,6 +42,11 @@ export interface ExecutorDeps {
 
 export type DriveResult = { state: SagaState | undefined; wakeAt?: number };
 
+type FlushResult = 'appended' | 'conflict' | 'parked';
+
+/** Events that record the outcome of an attempt: what must become durable before anything else. */
+const OUTCOME_TYPES: ReadonlySet<string> = new Set(['StepSucceeded', 'StepFailed', 'CompensationSucceeded', 'CompensationFailed']);
+
 /** What a first drive starts from when the stream is being created (engine.start). */
 export interface FreshStart {
   state: SagaState;
@@ -53,6 +58,8 @@ export interface FreshStart {
 
 export class SagaExecutor {
   private state: SagaState | undefined;
+  /** The state of what is durable (the stream up to `revision`), without `pending`. */
+  private durable: SagaState | undefined;
   private revision = -1;
   private pending: SagaEvent[] = [];
   private readonly log: Logger;
@@ -73,16 +80,30 @@ export class SagaExecutor {
 
   private reset(loaded: LoadedSaga): void {
     this.state = loaded.state;
+    this.durable = loaded.state;
     this.revision = loaded.revision;
     this.pending = [];
   }
 
-  /** Appends what is pending. Returns false when another writer moved the stream (we reloaded). */
-  private async flush(fresh?: FreshStart): Promise<boolean> {
-    if (this.pending.length === 0) return true;
+  /**
+   * Appends what is pending. 'conflict': another writer moved the stream; 'parked': the store
+   * refused the batch for good and the saga was parked instead (see `parkRefused`).
+   */
+  private async flush(fresh?: FreshStart): Promise<FlushResult> {
+    if (this.pending.length === 0) return 'appended';
+    try {
+      return await this.appendPending(fresh);
+    } catch (error) {
+      // A start the store refuses (e.g. an input too large) fails the start call: nothing exists yet.
+      if (fresh || classifyStoreError(error) !== 'permanent') throw error;
+      return this.parkRefused(error);
+    }
+  }
+
+  /** One append of `pending` at the expected revision, retrying transient store errors. */
+  private async appendPending(fresh?: FreshStart): Promise<FlushResult> {
     const streamId = sagaStreamId(this.sagaId);
-    const state = this.state;
-    const events = toNewEvents(this.pending, { sagaId: this.sagaId, saga: state?.saga ?? '', worker: this.deps.workerId });
+    const events = toNewEvents(this.pending, { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId });
     const expected = this.revision < 0 ? 'no_stream' : this.revision;
     for (let attempt = 1; ; attempt++) {
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
@@ -92,28 +113,77 @@ export class SagaExecutor {
         const recordedAt = new Date(this.deps.clock.now()).toISOString();
         const recorded = events.map((e, i) => ({ ...e, streamId, revision: first + i, position: i === events.length - 1 ? result.position : -1, metadata: e.metadata ?? {}, recordedAt }));
         this.revision = result.nextRevision;
+        this.durable = this.state;
         this.pending = [];
         fresh?.onCreated({ created: true });
         this.deps.published(recorded);
-        return true;
+        return 'appended';
       } catch (error) {
-        if (error instanceof StreamVersionConflictError || (isSagaError(error) && error.code === ErrorCode.StreamVersionConflict)) {
+        const kind = classifyStoreError(error);
+        if (kind === 'conflict') {
           if (fresh) {
             fresh.onCreated({ created: false });
             this.pending = [];
-            return false;
+            return 'conflict';
           }
           this.log.info({ revision: this.revision }, 'stream moved under us: reloading');
-          return false;
+          return 'conflict';
         }
-        if (isSagaError(error) && (error.code === ErrorCode.PayloadTooLarge || error.code === ErrorCode.StreamNameInvalid)) throw error;
+        if (kind === 'permanent') throw error;
         // The store is unreachable or failing: keep the outcome and retry with the same event ids,
         // which makes a retry of an append that did land an idempotent success.
         const delay = Math.min(5_000, 50 * 2 ** Math.min(attempt, 7));
         this.log.warn({ err: errorInfo(error), attempt, delayMs: delay }, 'append failed; retrying');
-        await this.deps.clock.sleep(delay, this.deps.killed);
+        await this.pause(delay);
       }
     }
+  }
+
+  /** Sleeps between append retries; a kill, or the end of the engine's grace period, ends the wait with an error. */
+  private async pause(ms: number): Promise<void> {
+    const stop = new AbortController();
+    const unlink = linkAbort(stop, this.deps.killed, this.deps.shutdown);
+    try {
+      await this.deps.clock.sleep(ms, stop.signal);
+    } finally {
+      unlink();
+    }
+  }
+
+  /**
+   * The store refused the pending batch for good (too large, invalid, a bug). Retrying would
+   * loop forever and, after a restart, repeat an effect. Instead the saga is parked with the
+   * reason — together with the outcome of the attempt that just ran, when the store takes it,
+   * so that outcome is durable and no restart runs that effect again; else the park alone.
+   * If even that is refused, AppendRefusedError: the engine reports it through `result()`.
+   */
+  private async parkRefused(error: unknown): Promise<FlushResult> {
+    const refused = this.pending;
+    const info = errorInfo(error);
+    const outcome = refused[0] && OUTCOME_TYPES.has(refused[0].type) ? refused[0] : undefined;
+    const step = (outcome?.data as { step?: string } | undefined)?.step ?? this.durable?.inFlight?.step ?? null;
+    const reason = `the store refused the append of ${refused.map((e) => e.type).join(', ')} for good (${info.code}: ${info.message}); parked so that nothing repeats. Fix the cause, then resume the saga.`;
+    const park = sagaEvent('SagaFailed', { reason, step, needsAttention: true, code: ErrorCode.AppendRefused, at: this.deps.clock.now() });
+    this.log.error({ err: info, step, refused: refused.map((e) => e.type) }, 'the store refused an append for good: parking the saga');
+    let last: unknown = error;
+    for (const batch of outcome ? [[outcome, park], [park]] : [[park]]) {
+      this.state = this.durable;
+      this.pending = [];
+      this.add(batch);
+      try {
+        const result = await this.appendPending();
+        return result === 'appended' ? 'parked' : result;
+      } catch (fallbackError) {
+        if (classifyStoreError(fallbackError) !== 'permanent') throw fallbackError;
+        last = fallbackError;
+      }
+    }
+    this.state = this.durable;
+    this.pending = [];
+    throw new AppendRefusedError(`The store refuses every append of saga ${this.sagaId}, even the park that records why: ${errorInfo(last).message}. This engine stops driving it; fix the store, then restart.`, {
+      details: { sagaId: this.sagaId, refused: refused.map((e) => e.type) },
+      cause: last,
+    });
   }
 
   private checkpointEvent(state: SagaState, now: number): SagaEvent {
@@ -144,8 +214,9 @@ export class SagaExecutor {
    * ('not-created'); otherwise we reload and re-apply our unrecorded outcome if it is still ours
    * ('rebased': decide again).
    */
-  private async flushOrRebase(fresh: FreshStart | undefined, outcome: SagaEvent[] | null, failure: Failure | null): Promise<'appended' | 'rebased' | 'not-created'> {
-    if (await this.flush(fresh)) return 'appended';
+  private async flushOrRebase(fresh: FreshStart | undefined, outcome: SagaEvent[] | null, failure: Failure | null): Promise<'appended' | 'rebased' | 'not-created' | 'parked'> {
+    const flushed = await this.flush(fresh);
+    if (flushed !== 'conflict') return flushed;
     if (fresh) return 'not-created';
     await this.rebase(outcome, failure);
     return 'rebased';
@@ -155,6 +226,7 @@ export class SagaExecutor {
   async drive(fresh?: FreshStart): Promise<DriveResult> {
     if (fresh) {
       this.state = undefined;
+      this.durable = undefined;
       this.revision = -1;
       this.add(fresh.pending);
     } else {
@@ -188,7 +260,8 @@ export class SagaExecutor {
           this.add([sagaEvent('SagaFailed', { reason: command.reason, step: command.step, needsAttention: true, at: now })]);
           break;
         case 'Complete':
-          this.add([sagaEvent('SagaCompleted', { output: state.outputs, at: now })]);
+          // Small on purpose: the outputs are in the stream already, and the result is a fold.
+          this.add([sagaEvent('SagaCompleted', { at: now })]);
           break;
         case 'FinishCompensated':
           this.add([sagaEvent('SagaCompensated', { at: now })]);
@@ -203,6 +276,7 @@ export class SagaExecutor {
           fresh = undefined;
           if (flushed === 'not-created') return { state: undefined };
           if (flushed === 'rebased') continue;
+          if (flushed === 'parked') return { state: this.state };
           const outcome = await this.perform(definition, phase, command.step, command.attempt, command.idempotencyKey);
           if (outcome === 'released') return { state: this.state };
           lastOutcome = outcome.events;
@@ -219,6 +293,7 @@ export class SagaExecutor {
       fresh = undefined;
       if (flushed === 'not-created') return { state: undefined };
       if (flushed === 'rebased') continue;
+      if (flushed === 'parked') return { state: this.state };
       return command.type === 'Wait' ? { state: this.state, wakeAt: command.until } : { state: this.state };
     }
   }
@@ -240,8 +315,9 @@ export class SagaExecutor {
       const now = this.deps.clock.now();
       this.add([sagaEvent('LeaseExtended', { phase, step, attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now })]);
       try {
-        if (await this.flush()) continue;
-        this.reset(await loadSaga(this.deps.store, this.sagaId));
+        const flushed = await this.flush();
+        if (flushed === 'appended') continue;
+        if (flushed === 'conflict') this.reset(await loadSaga(this.deps.store, this.sagaId));
       } catch (error) {
         if (this.deps.killed.aborted) return;
         log.warn({ err: errorInfo(error) }, 'lease renewal failed; will retry');

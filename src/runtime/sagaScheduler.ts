@@ -14,6 +14,8 @@ export interface SchedulerHooks {
   /** A saga's stream cannot be read (corrupted event): park it. */
   onCorrupted(sagaId: string, error: unknown): Promise<void>;
   onSettled(sagaId: string, state: SagaState | undefined): void;
+  /** The store refuses even the park of this saga: stop driving it, report it. */
+  onRefused(sagaId: string, error: unknown): void;
 }
 
 export class SagaScheduler {
@@ -67,6 +69,9 @@ export class SagaScheduler {
       if (isSagaError(error) && error.code === ErrorCode.EventCorrupted) {
         this.log.error({ sagaId, err: errorInfo(error), details: error.details }, 'corrupted stream: parking the saga');
         await this.hooks.onCorrupted(sagaId, error).catch((e: unknown) => this.log.error({ sagaId, err: errorInfo(e) }, 'could not park the saga'));
+      } else if (isSagaError(error) && error.code === ErrorCode.AppendRefused) {
+        this.log.error({ sagaId, err: errorInfo(error), details: error.details }, 'the store refuses every append of this saga: no longer driven here');
+        this.hooks.onRefused(sagaId, error);
       } else if (isSagaError(error) && (error.code === ErrorCode.SagaUnknown || error.code === ErrorCode.PayloadTooLarge)) {
         this.log.error({ sagaId, err: errorInfo(error) }, 'cannot run this saga here');
         fresh?.onFailed(error);

@@ -27,7 +27,8 @@ export function sagaIdOf(streamId: string): string {
 export function toNewEvents(events: readonly SagaEvent[], metadata: Record<string, Json>): NewEvent[] {
   for (const event of events) {
     const check = eventDataSchemas[event.type].safeParse(event.data);
-    if (!check.success) throw new Error(`bug: refusing to append an invalid ${event.type}: ${check.error.message}`);
+    // A TypeError: the port classifies it as permanent, so the saga is parked instead of retried.
+    if (!check.success) throw new TypeError(`bug: refusing to append an invalid ${event.type}: ${check.error.message}`);
   }
   const ids = events.map(() => uuidv7());
   // `append` is the id of the batch's first event: it tells an auditor (and the tests) which

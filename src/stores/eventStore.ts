@@ -11,7 +11,7 @@
  * - Re-appending events whose ids were already appended, at the same expected revision, is an
  *   idempotent success that returns the original result and stores nothing twice.
  */
-import { PayloadTooLargeError, StreamNameError } from '../core/errors.js';
+import { ErrorCode, isSagaError, PayloadTooLargeError, StreamNameError } from '../core/errors.js';
 
 /** JSON values: what event data and metadata may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -167,4 +167,26 @@ export function assertValidAppend(streamId: string, events: readonly NewEvent[],
     }
     assertEventSize(streamId, event, maxBytes);
   }
+}
+
+/**
+ * How a caller of the port treats a store error. One classification, made here, that the
+ * runtime applies everywhere (appends, reads, subscriptions):
+ * - `conflict`: the stream moved (StreamVersionConflictError): reload, fold, decide again;
+ * - `permanent`: the same call will fail again (too large, a bad name, the store is closed, a
+ *   programming error such as a TypeError from the port's validation): do not retry;
+ * - `transient`: anything else (the store is unavailable, a dropped connection): retry with
+ *   backoff.
+ */
+export type StoreErrorKind = 'conflict' | 'transient' | 'permanent';
+
+const PERMANENT_STORE_CODES: ReadonlySet<string> = new Set([ErrorCode.PayloadTooLarge, ErrorCode.StreamNameInvalid, ErrorCode.StoreClosed, ErrorCode.AppendRefused]);
+
+/** Classifies an error thrown by any adapter of the port. Pure. */
+export function classifyStoreError(error: unknown): StoreErrorKind {
+  if (isSagaError(error)) {
+    if (error.code === ErrorCode.StreamVersionConflict) return 'conflict';
+    return PERMANENT_STORE_CODES.has(error.code) ? 'permanent' : 'transient';
+  }
+  return error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError ? 'permanent' : 'transient';
 }

@@ -28,4 +28,17 @@ export interface Scenario {
   crashAfterAppends: number[];
   /** Request cancellation right after this append (1-based), if set. */
   cancelAfterAppend: number | null;
+  /**
+   * The store refuses these append calls for good (1-based, counted over every call, refused
+   * ones included; the saga's first append is never refused). Absent: none.
+   */
+  refuseAppends?: AppendRefusal[];
+}
+
+/** How the store refuses an append: too large, invalid (a TypeError, as the port's checks throw), or a bug. */
+export type AppendRefusalKind = 'tooLarge' | 'invalid' | 'bug';
+
+export interface AppendRefusal {
+  at: number;
+  kind: AppendRefusalKind;
 }

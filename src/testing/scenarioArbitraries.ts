@@ -1,7 +1,7 @@
 /** fast-check arbitraries of saga shapes and fault schedules (fast-check is a peer dependency of `sagaflow/testing`). */
 import fc from 'fast-check';
 import type { RetryPolicy } from '../core/retryPolicy.js';
-import type { AttemptFault, CompensationFault, Scenario, StepScenario } from './scenario.js';
+import type { AppendRefusal, AttemptFault, CompensationFault, Scenario, StepScenario } from './scenario.js';
 
 export const retryPolicyArb: fc.Arbitrary<RetryPolicy> = fc
   .record({
@@ -61,3 +61,17 @@ export const faultFreeScenarioArb: fc.Arbitrary<Scenario> = scenarioArb.map((s) 
   crashAfterAppends: [],
   cancelAfterAppend: null,
 }));
+
+/**
+ * Up to three append calls the store refuses for good, at least three calls apart (so the
+ * engine's fallback, the park, gets through), never the saga's first append.
+ */
+const appendRefusalsArb: fc.Arbitrary<AppendRefusal[]> = fc
+  .array(fc.record({ gap: fc.integer({ min: 0, max: 8 }), kind: fc.constantFrom('tooLarge' as const, 'invalid' as const, 'bug' as const) }), { minLength: 1, maxLength: 3 })
+  .map((items) => {
+    let at = -1;
+    return items.map(({ gap, kind }) => ({ at: (at = at < 0 ? 2 + gap : at + 3 + gap), kind }));
+  });
+
+/** A scenario whose store also refuses some appends for good. */
+export const refusingScenarioArb: fc.Arbitrary<Scenario> = fc.tuple(scenarioArb, appendRefusalsArb).map(([s, refuseAppends]) => ({ ...s, refuseAppends }));

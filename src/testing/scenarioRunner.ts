@@ -5,7 +5,7 @@
  * check effects, not just events.
  */
 import { z } from 'zod';
-import { PartialFailure, PermanentError, StepTimeoutError, TransientError } from '../core/errors.js';
+import { PartialFailure, PayloadTooLargeError, PermanentError, StepTimeoutError, TransientError } from '../core/errors.js';
 import { TERMINAL_EVENT_TYPES } from '../core/events.js';
 import { defineSaga } from '../definition/defineSaga.js';
 import type { SagaDefinition } from '../definition/defineSaga.js';
@@ -13,7 +13,7 @@ import type { Engine } from '../runtime/engine.js';
 import { createEngine } from '../runtime/engine.js';
 import { sagaStreamId } from '../runtime/sagaStream.js';
 import type { EventStore, RecordedEvent } from '../stores/eventStore.js';
-import type { Scenario } from './scenario.js';
+import type { AppendRefusalKind, Scenario } from './scenario.js';
 import { createVirtualClock } from './virtualClock.js';
 
 /** The participants' books. */
@@ -24,6 +24,8 @@ export interface Ledger {
   log: { op: 'apply' | 'compensate'; step: string }[];
   /** How often each idempotency key was presented (at-least-once) vs applied (once). */
   presented: Map<string, number>;
+  /** Steps whose action ran again after their success was already recorded in the stream: must stay empty. */
+  rerunsAfterSuccess: string[];
 }
 
 export interface ScenarioReport {
@@ -53,7 +55,18 @@ export function seededRandom(seed: number): () => number {
 
 const never = new Promise<never>(() => {});
 
-export function scenarioDefinition(scenario: Scenario, ledger: Ledger, crash: () => void): SagaDefinition<unknown, Record<string, unknown>> {
+function refusal(kind: AppendRefusalKind): Error {
+  switch (kind) {
+    case 'tooLarge':
+      return new PayloadTooLargeError('the store refuses this append: too large');
+    case 'invalid':
+      return new TypeError('the store refuses this append: invalid');
+    case 'bug':
+      return new RangeError('the store refuses this append: a bug');
+  }
+}
+
+export function scenarioDefinition(scenario: Scenario, ledger: Ledger, crash: () => void, store?: EventStore): SagaDefinition<unknown, Record<string, unknown>> {
   // Built in a loop, so the per-step output types cannot accumulate: `any` is honest here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let definition: any = defineSaga({ name: 'scenario', input: z.object({ id: z.string() }), checkpointEvery: scenario.checkpointEvery });
@@ -70,7 +83,11 @@ export function scenarioDefinition(scenario: Scenario, ledger: Ledger, crash: ()
       checkpoint: spec.checkpoint,
       retry: spec.retry,
       compensationRetry: spec.compensationRetry,
-      run: async ({ attempt, idempotencyKey }: { attempt: number; idempotencyKey: string }) => {
+      run: async ({ attempt, idempotencyKey, sagaId }: { attempt: number; idempotencyKey: string; sagaId: string }) => {
+        if (store) {
+          const recorded = await store.readStream(sagaStreamId(sagaId));
+          if (recorded.some((e) => e.type === 'StepSucceeded' && (e.data as { step?: string } | null)?.step === spec.name)) ledger.rerunsAfterSuccess.push(spec.name);
+        }
         const fault = spec.faults[attempt - 1] ?? 'ok';
         if (fault === 'crashBefore') {
           crash();
@@ -135,10 +152,11 @@ async function settle(engine: Engine): Promise<void> {
 export async function runScenario(scenario: Scenario, store: EventStore, seed: number, options: { maxRestarts?: number } = {}): Promise<ScenarioReport> {
   const clock = createVirtualClock();
   const random = seededRandom(seed);
-  const ledger: Ledger = { active: new Set(), log: [], presented: new Map() };
+  const ledger: Ledger = { active: new Set(), log: [], presented: new Map(), rerunsAfterSuccess: [] };
   let engine: Engine | undefined;
   let crashed = false;
   let appends = 0;
+  let calls = 0;
   const boundaries: number[] = [];
   let sagaId = '';
   const pendingCalls: Promise<unknown>[] = [];
@@ -149,6 +167,9 @@ export async function runScenario(scenario: Scenario, store: EventStore, seed: n
   const counting: EventStore = Object.create(store, {
     append: {
       value: async (...args: Parameters<EventStore['append']>) => {
+        const refused = scenario.refuseAppends?.find((r) => r.at === calls + 1);
+        calls++;
+        if (refused && calls > 1) throw refusal(refused.kind);
         const result = await store.append(...args);
         appends++;
         if (args[0].startsWith('saga-')) boundaries.push(result.nextRevision);
@@ -161,7 +182,7 @@ export async function runScenario(scenario: Scenario, store: EventStore, seed: n
       },
     },
   });
-  const definition = scenarioDefinition(scenario, ledger, crash);
+  const definition = scenarioDefinition(scenario, ledger, crash, store);
   const boot = async (): Promise<Engine> => {
     crashed = false;
     engine = await createEngine({ store: counting, sagas: [definition], clock, random, leaseMs: 1_000, workerId: `worker-${Math.floor(random() * 1e9)}` });
