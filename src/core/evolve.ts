@@ -1,16 +1,44 @@
 /**
- * evolve(state, event) → state, and fold. Pure and total over valid events: it never mutates
- * its input and never throws for a business outcome (a throw here is a bug or a corrupt stream).
+ * evolve(state, event) → state, and fold. Pure and total over valid events: neither ever
+ * mutates its input, and neither throws for a business outcome (a throw here is a bug or a
+ * corrupt stream).
+ *
+ * Both run one reducer, `applyEvent`, over a private draft: the draft copies what the reducer
+ * changes in place (the steps, outputs, succeeded list, compensation progress, the attempt in
+ * flight) once, and
+ * replaces everything else. `fold` copies once for the whole stream, so a long stream folds
+ * without allocating per event (loading a saga is a fold).
  */
 import type { SagaEvent } from './events.js';
-import type { SagaState, StepState } from './sagaState.js';
+import type { InFlight, SagaState, StepState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
 
-function updateStep(state: SagaState, name: string, change: (step: StepState) => StepState): StepState[] {
-  return state.steps.map((s) => (s.name === name ? change(s) : s));
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Draft = Omit<Mutable<SagaState>, 'inFlight'> & { inFlight: Mutable<InFlight> | null };
+
+/** Finds a step of the draft by name: a linear scan for short sagas, a map for long ones. */
+type StepLookup = (name: string) => StepState | undefined;
+
+function lookupFor(steps: StepState[]): StepLookup {
+  if (steps.length <= 8) return (name) => steps.find((s) => s.name === name);
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  return (name) => byName.get(name);
 }
 
-function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): SagaState {
+/** A copy of `state` that the reducer may change in place; `state` itself is never touched. */
+function draftOf(state: SagaState): Draft {
+  const c = state.compensation;
+  return {
+    ...state,
+    steps: state.steps.map((s) => ({ ...s })),
+    outputs: { ...state.outputs },
+    succeeded: [...state.succeeded],
+    compensation: c ? { ...c, done: [...c.done] } : null,
+    inFlight: state.inFlight ? { ...state.inFlight } : null,
+  };
+}
+
+function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): Draft {
   const d = event.data;
   return {
     sagaId: d.sagaId,
@@ -47,132 +75,160 @@ function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): SagaState 
   };
 }
 
-function apply(s: SagaState, event: SagaEvent): SagaState {
+/** Applies one event to a draft in place (the draft owns what it mutates: see draftOf). */
+function applyEvent(s: Draft, event: SagaEvent, step: StepLookup): void {
   switch (event.type) {
     case 'SagaStarted':
-      return s; // a second start is a no-op: the first one wins
+      break; // a second start is a no-op: the first one wins
     case 'StepStarted': {
       const d = event.data;
-      return {
-        ...s,
-        steps: updateStep(s, d.step, (st) => ({ ...st, status: 'running', attempts: d.attempt, firstStartedAt: st.firstStartedAt ?? d.at })),
-        inFlight: { phase: 'step', step: d.step, attempt: d.attempt, worker: d.worker, leaseUntil: d.leaseUntil },
-        retry: null,
-      };
+      const st = step(d.step);
+      if (st) {
+        st.status = 'running';
+        st.attempts = d.attempt;
+        st.firstStartedAt ??= d.at;
+      }
+      s.inFlight = { phase: 'step', step: d.step, attempt: d.attempt, worker: d.worker, leaseUntil: d.leaseUntil };
+      s.retry = null;
+      break;
     }
     case 'StepSucceeded': {
       const d = event.data;
-      const shape = s.steps.find((st) => st.name === d.step);
-      return {
-        ...s,
-        steps: updateStep(s, d.step, (st) => ({ ...st, status: 'succeeded', lastError: null })),
-        outputs: { ...s.outputs, [d.step]: d.output },
-        succeeded: [...s.succeeded, d.step],
-        inFlight: null,
-        checkpointDue: s.checkpointDue || shape?.checkpoint === true,
-      };
+      const st = step(d.step);
+      if (st) {
+        st.status = 'succeeded';
+        st.lastError = null;
+      }
+      s.outputs[d.step] = d.output;
+      s.succeeded.push(d.step);
+      s.inFlight = null;
+      s.checkpointDue ||= st?.checkpoint === true;
+      break;
     }
     case 'StepFailed': {
-      const d = event.data;
-      return { ...s, steps: updateStep(s, d.step, (st) => ({ ...st, status: 'failed', lastError: d.error })), inFlight: null };
+      const st = step(event.data.step);
+      if (st) {
+        st.status = 'failed';
+        st.lastError = event.data.error;
+      }
+      s.inFlight = null;
+      break;
     }
     case 'RetryScheduled': {
       const d = event.data;
-      return { ...s, retry: { phase: d.phase, step: d.step, attempt: d.attempt, dueAt: d.dueAt } };
+      s.retry = { phase: d.phase, step: d.step, attempt: d.attempt, dueAt: d.dueAt };
+      break;
     }
-    case 'StepSkipped':
-      return { ...s, steps: updateStep(s, event.data.step, (st) => ({ ...st, status: 'skipped' })), retry: null };
+    case 'StepSkipped': {
+      const st = step(event.data.step);
+      if (st) st.status = 'skipped';
+      s.retry = null;
+      break;
+    }
     case 'RolledBack':
-      return { ...s, rolledBackFrom: event.data.step };
+      s.rolledBackFrom = event.data.step;
+      break;
     case 'CompensationPlanned': {
       const d = event.data;
-      const failedStep = d.failedStep === null ? undefined : s.steps.find((st) => st.name === d.failedStep);
-      return {
-        ...s,
-        status: SagaStatus.Compensating,
-        compensation: { cause: d.cause, failedStep: d.failedStep, plan: d.plan, done: [] },
-        retry: null,
-        failure:
-          d.cause === 'cancel'
-            ? { step: null, kind: 'cancel', message: s.cancelRequested ?? 'cancelled', code: 'CANCELLED' }
-            : {
-                step: d.failedStep,
-                kind: d.cause === 'partial' ? 'partial' : 'permanent',
-                message: failedStep?.lastError?.message ?? d.cause,
-                code: failedStep?.lastError?.code ?? d.cause.toUpperCase(),
-              },
-      };
+      const failedStep = d.failedStep === null ? undefined : step(d.failedStep);
+      s.status = SagaStatus.Compensating;
+      s.compensation = { cause: d.cause, failedStep: d.failedStep, plan: d.plan, done: [] };
+      s.retry = null;
+      s.failure =
+        d.cause === 'cancel'
+          ? { step: null, kind: 'cancel', message: s.cancelRequested ?? 'cancelled', code: 'CANCELLED' }
+          : {
+              step: d.failedStep,
+              kind: d.cause === 'partial' ? 'partial' : 'permanent',
+              message: failedStep?.lastError?.message ?? d.cause,
+              code: failedStep?.lastError?.code ?? d.cause.toUpperCase(),
+            };
+      break;
     }
     case 'CompensationStarted': {
       const d = event.data;
-      return {
-        ...s,
-        steps: updateStep(s, d.step, (st) => ({
-          ...st,
-          status: 'compensating',
-          compensationAttempts: d.attempt,
-          compensationFirstStartedAt: st.compensationFirstStartedAt ?? d.at,
-        })),
-        inFlight: { phase: 'compensation', step: d.step, attempt: d.attempt, worker: d.worker, leaseUntil: d.leaseUntil },
-        retry: null,
-      };
+      const st = step(d.step);
+      if (st) {
+        st.status = 'compensating';
+        st.compensationAttempts = d.attempt;
+        st.compensationFirstStartedAt ??= d.at;
+      }
+      s.inFlight = { phase: 'compensation', step: d.step, attempt: d.attempt, worker: d.worker, leaseUntil: d.leaseUntil };
+      s.retry = null;
+      break;
     }
     case 'CompensationSucceeded': {
-      const d = event.data;
-      const progress = s.compensation;
-      return {
-        ...s,
-        steps: updateStep(s, d.step, (st) => ({ ...st, status: 'compensated', lastError: null })),
-        compensation: progress ? { ...progress, done: [...progress.done, d.step] } : progress,
-        inFlight: null,
-      };
+      const st = step(event.data.step);
+      if (st) {
+        st.status = 'compensated';
+        st.lastError = null;
+      }
+      s.compensation?.done.push(event.data.step);
+      s.inFlight = null;
+      break;
     }
     case 'CompensationFailed': {
-      const d = event.data;
-      return { ...s, steps: updateStep(s, d.step, (st) => ({ ...st, lastError: d.error })), inFlight: null };
+      const st = step(event.data.step);
+      if (st) st.lastError = event.data.error;
+      s.inFlight = null;
+      break;
     }
     case 'CheckpointRecorded':
-      return { ...s, lastCheckpoint: event.data.step ?? '#', eventsSinceCheckpoint: 0, checkpointDue: false };
+      s.lastCheckpoint = event.data.step ?? '#';
+      s.checkpointDue = false;
+      break;
     case 'SagaCompleted':
-      return { ...s, status: SagaStatus.Completed, inFlight: null, retry: null };
+      s.status = SagaStatus.Completed;
+      s.inFlight = null;
+      s.retry = null;
+      break;
     case 'SagaCompensated':
-      return { ...s, status: SagaStatus.Compensated, inFlight: null, retry: null };
+      s.status = SagaStatus.Compensated;
+      s.inFlight = null;
+      s.retry = null;
+      break;
     case 'SagaFailed': {
       const d = event.data;
-      const step = d.step === null ? undefined : s.steps.find((st) => st.name === d.step);
-      return {
-        ...s,
-        status: SagaStatus.Failed,
-        needsAttention: true,
-        inFlight: null,
-        retry: null,
-        failure: { step: d.step, kind: 'parked', message: d.reason, code: d.code ?? step?.lastError?.code ?? 'PARKED' },
-      };
+      const st = d.step === null ? undefined : step(d.step);
+      s.status = SagaStatus.Failed;
+      s.needsAttention = true;
+      s.inFlight = null;
+      s.retry = null;
+      s.failure = { step: d.step, kind: 'parked', message: d.reason, code: d.code ?? st?.lastError?.code ?? 'PARKED' };
+      break;
     }
     case 'SagaCancelRequested':
       // Only a running saga can be cancelled; later requests are recorded facts without effect.
-      return s.status === SagaStatus.Running && s.cancelRequested === null ? { ...s, cancelRequested: event.data.reason } : s;
+      if (s.status === SagaStatus.Running && s.cancelRequested === null) s.cancelRequested = event.data.reason;
+      break;
     case 'LeaseExtended': {
       const d = event.data;
       const f = s.inFlight;
       // Only the holder of the attempt in flight can extend it; a stale heartbeat changes nothing.
-      if (!f || f.phase !== d.phase || f.step !== d.step || f.attempt !== d.attempt || f.worker !== d.worker) return s;
-      return { ...s, inFlight: { ...f, leaseUntil: Math.max(f.leaseUntil, d.leaseUntil) } };
+      if (f && f.phase === d.phase && f.step === d.step && f.attempt === d.attempt && f.worker === d.worker && d.leaseUntil > f.leaseUntil) {
+        f.leaseUntil = d.leaseUntil;
+      }
+      break;
     }
     case 'SagaResumed': {
-      if (s.status !== SagaStatus.Failed) return s;
+      if (s.status !== SagaStatus.Failed) break;
       const current = s.compensation ? s.compensation.plan[s.compensation.done.length] : undefined;
-      return {
-        ...s,
-        status: s.compensation ? SagaStatus.Compensating : SagaStatus.Running,
-        needsAttention: false,
-        // A resume grants the stuck compensation a fresh retry budget.
-        steps: current
-          ? updateStep(s, current, (st) => ({ ...st, status: 'compensating', compensationAttemptsBeforeResume: st.compensationAttempts, compensationFirstStartedAt: null }))
-          : s.steps,
-      };
+      s.status = s.compensation ? SagaStatus.Compensating : SagaStatus.Running;
+      s.needsAttention = false;
+      // A resume grants the stuck compensation a fresh retry budget.
+      const st = current === undefined ? undefined : step(current);
+      if (st) {
+        st.status = 'compensating';
+        st.compensationAttemptsBeforeResume = st.compensationAttempts;
+        st.compensationFirstStartedAt = null;
+      }
+      break;
     }
   }
+  s.eventCount++;
+  s.eventsSinceCheckpoint = event.type === 'CheckpointRecorded' ? 0 : s.eventsSinceCheckpoint + 1;
+  const at = event.data.at;
+  if (at > s.updatedAt) s.updatedAt = at;
 }
 
 /**
@@ -180,20 +236,21 @@ function apply(s: SagaState, event: SagaEvent): SagaState {
  * Pure: returns a new state, never mutates.
  */
 export function evolve(state: SagaState | undefined, event: SagaEvent): SagaState | undefined {
-  if (state === undefined) return event.type === 'SagaStarted' ? started(event) : undefined;
-  const next = apply(state, event);
-  const at = (event.data as { at: number }).at;
-  return {
-    ...next,
-    eventCount: state.eventCount + 1,
-    eventsSinceCheckpoint: event.type === 'CheckpointRecorded' ? 0 : next.eventsSinceCheckpoint + 1,
-    updatedAt: Math.max(state.updatedAt, at),
-  };
+  return fold([event], state);
 }
 
-/** Folds events into a state, from `initial` (a snapshot) or from nothing. Pure. */
+/** Folds events into a state, from `initial` (a snapshot) or from nothing. Pure: `initial` is not mutated. */
 export function fold(events: Iterable<SagaEvent>, initial?: SagaState): SagaState | undefined {
-  let state = initial;
-  for (const event of events) state = evolve(state, event);
-  return state;
+  let draft: Draft | undefined = initial === undefined ? undefined : draftOf(initial);
+  let step: StepLookup | undefined = draft && lookupFor(draft.steps);
+  for (const event of events) {
+    if (draft === undefined || step === undefined) {
+      if (event.type !== 'SagaStarted') continue;
+      draft = started(event);
+      step = lookupFor(draft.steps);
+      continue;
+    }
+    applyEvent(draft, event, step);
+  }
+  return draft;
 }
