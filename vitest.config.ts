@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // The runtime re-validates the events it builds only when asked: the tests ask (sagaStream.ts).
+    env: { SAGAFLOW_VALIDATE_EVENTS: '1' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [

@@ -8,6 +8,27 @@ export interface Logger {
   warn(fields: Record<string, unknown>, message?: string): void;
   error(fields: Record<string, unknown>, message?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+  /** pino's level check; loggers without it are asked for every line. */
+  isLevelEnabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
+}
+
+/**
+ * `parent.child(bindings)`, made only when a line is actually written: a child per saga and per
+ * attempt costs more than the attempt itself when nothing is logged (the default level logs
+ * nothing per step).
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const get = (): Logger => (child ??= parent.child(bindings));
+  const enabled = (level: 'debug' | 'info' | 'warn' | 'error'): boolean => parent.isLevelEnabled?.(level) ?? true;
+  return {
+    debug: (fields, message) => void (enabled('debug') && get().debug(fields, message)),
+    info: (fields, message) => void (enabled('info') && get().info(fields, message)),
+    warn: (fields, message) => void (enabled('warn') && get().warn(fields, message)),
+    error: (fields, message) => void (enabled('error') && get().error(fields, message)),
+    child: (more) => lazyChild(parent, { ...bindings, ...more }),
+    isLevelEnabled: enabled,
+  };
 }
 
 /** Attribute names every log line and trace uses, so dashboards can rely on them. */
@@ -28,4 +49,4 @@ export const LogFields = {
 const noop = (): void => {};
 
 /** Discards everything: the default when an engine is given no logger. */
-export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => silentLogger };
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, child: () => silentLogger, isLevelEnabled: () => false };

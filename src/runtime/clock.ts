@@ -8,6 +8,19 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` after `ms` unless cancelled: a timer without a promise or an AbortController.
+   * Optional for custom clocks: `scheduleOn` falls back to `sleep`.
+   */
+  schedule?(ms: number, fn: () => void): () => void;
+}
+
+/** `clock.schedule`, or the same built from `clock.sleep` for clocks without it. Returns the cancel function. */
+export function scheduleOn(clock: Clock, ms: number, fn: () => void): () => void {
+  if (clock.schedule) return clock.schedule(ms, fn);
+  const controller = new AbortController();
+  clock.sleep(ms, controller.signal).then(fn, () => {});
+  return () => controller.abort();
 }
 
 /** A source of numbers in [0, 1) for jitter. */
@@ -15,6 +28,10 @@ export type RandomSource = () => number;
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  schedule: (ms, fn) => {
+    const timer = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(timer);
+  },
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

@@ -8,6 +8,7 @@ import type { Failure } from '../core/recover.js';
 import type { SagaState } from '../core/sagaState.js';
 import type { SagaDefinition, StepDefinition } from '../definition/defineSaga.js';
 import type { Logger } from '../observability/logger.js';
+import type { AttemptControl } from './attemptControl.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
 
 export type EffectOutcome =
@@ -24,8 +25,8 @@ export interface EffectRequest {
   attempt: number;
   idempotencyKey: string;
   log: Logger;
-  /** Aborted when the engine shuts down. */
-  shutdown: AbortSignal;
+  /** Aborts the attempt from outside (shutdown, kill, fencing). */
+  control: AttemptControl;
   now(): number;
 }
 
@@ -50,18 +51,27 @@ function normalizeOutput(step: StepDefinition, raw: unknown): unknown {
   return JSON.parse(json) as unknown;
 }
 
-/** Runs the attempt with its timeout. Pure of the store: the caller appends the outcome. */
+/**
+ * Runs the attempt with its timeout. Pure of the store: the caller appends the outcome.
+ * `control` aborts it from outside (shutdown, kill, fencing): the attempt is then released,
+ * not recorded. A timeout is a failure like any other (StepTimeoutError, transient).
+ */
 export async function runEffect(request: EffectRequest): Promise<EffectOutcome> {
-  const { definition, state, step, phase, attempt } = request;
+  const { definition, state, step, phase, attempt, control } = request;
   const started = request.now();
-  const controller = new AbortController();
-  const onShutdown = (): void => controller.abort(request.shutdown.reason);
-  request.shutdown.addEventListener('abort', onShutdown, { once: true });
-  const timeoutMs = step.timeoutMs;
-  const timer = setTimeout(() => controller.abort(new StepTimeoutError(`${phase} ${step.name} attempt ${attempt} timed out after ${timeoutMs} ms`)), timeoutMs);
-  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+  let timedOut = false;
+  let rejectAttempt!: (reason: unknown) => void;
+  const aborted = new Promise<never>((_, reject) => (rejectAttempt = reject));
   aborted.catch(() => {});
-  const base = {
+  control.onAbort(rejectAttempt);
+  const timeoutMs = step.timeoutMs;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    control.abort(new StepTimeoutError(`${phase} ${step.name} attempt ${attempt} timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  // Built field by field, not spread: `signal` is a getter that makes the AbortSignal only
+  // when the step reads it.
+  const context = {
     sagaId: state.sagaId,
     saga: state.saga,
     step: step.name,
@@ -69,26 +79,28 @@ export async function runEffect(request: EffectRequest): Promise<EffectOutcome> 
     outputs: state.outputs,
     attempt,
     idempotencyKey: request.idempotencyKey,
-    signal: controller.signal,
+    get signal(): AbortSignal {
+      return control.signal;
+    },
     log: request.log,
+    output: phase === 'compensation' ? state.outputs[step.name] : undefined,
+    cause: phase === 'compensation' ? (state.compensation?.cause ?? 'unknown') : undefined,
   };
   try {
     if (phase === 'step') {
-      const raw = await Promise.race([Promise.resolve().then(() => step.run(base)), aborted]);
+      const raw = await Promise.race([Promise.resolve().then(() => step.run(context)), aborted]);
       return { ok: true, output: normalizeOutput(step, raw), durationMs: request.now() - started };
     }
     const compensate = step.compensate;
     if (!compensate) throw new PermanentError(`step ${step.name} has no compensation`);
-    const context = { ...base, output: state.outputs[step.name], cause: state.compensation?.cause ?? 'unknown' };
-    await Promise.race([Promise.resolve().then(() => compensate(context)), aborted]);
+    await Promise.race([Promise.resolve().then(() => compensate(context as Parameters<typeof compensate>[0])), aborted]);
     return { ok: true, output: null, durationMs: request.now() - started };
   } catch (error) {
     const durationMs = request.now() - started;
-    if (request.shutdown.aborted) return { ok: false, released: true, durationMs };
+    if (control.aborted && !timedOut) return { ok: false, released: true, durationMs };
     const kind = classify(error, step.classify, definition.classify);
     return { ok: false, failure: { phase, step: step.name, attempt, kind, error: errorInfo(error) }, durationMs };
   } finally {
     clearTimeout(timer);
-    request.shutdown.removeEventListener('abort', onShutdown);
   }
 }

@@ -5,7 +5,8 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Observable, Subject, filter } from 'rxjs';
-import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5 } from 'uuid';
+import { newId } from './ids.js';
 import { InputValidationError, SagaNotFoundError, StreamVersionConflictError, UnknownSagaError, EngineClosedError } from '../core/errors.js';
 import { TERMINAL_EVENT_TYPES, sagaEvent } from '../core/events.js';
 import type { SagaEvent } from '../core/events.js';
@@ -25,6 +26,7 @@ import type { SagaResult } from './sagaResult.js';
 import { resultOf } from './sagaResult.js';
 import { observeSaga, toSagaEventRecord } from './sagaObservable.js';
 import type { SagaEventRecord } from './sagaObservable.js';
+import { AttemptRegistry } from './attemptControl.js';
 import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { findUnfinishedSagas } from './unfinishedSagas.js';
@@ -88,6 +90,9 @@ export class Engine {
   /** Sagas whose every append the store refuses (even the park): `result()` rejects with the error. */
   private readonly refused = new Map<string, unknown>();
   private readonly refusals = new Subject<string>();
+  /** `result()` calls waiting for a saga this engine is driving, resolved from its in-memory state. */
+  private readonly waiters = new Map<string, Set<(state: SagaState) => void>>();
+  private readonly attempts = new AttemptRegistry();
   private readonly draining = new AbortController();
   private readonly shutdown = new AbortController();
   private readonly killed = new AbortController();
@@ -109,10 +114,13 @@ export class Engine {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? silentLogger;
     this.runSagas = options.runSagas !== false;
-    this.workerId = options.workerId ?? `${hostname()}/${process.pid}/${uuidv7().slice(-8)}`;
+    this.workerId = options.workerId ?? `${hostname()}/${process.pid}/${newId().slice(-8)}`;
     for (const definition of options.sagas) this.register(definition);
-    // Every attempt in flight listens to these (abortLink.ts) and unlistens when it ends.
+    // Append retries listen to these (abortLink.ts) and unlisten when they end.
     setMaxListeners(0, this.draining.signal, this.shutdown.signal, this.killed.signal);
+    // The end of the grace period, and a kill, abort every attempt in flight from here.
+    this.shutdown.signal.addEventListener('abort', () => this.attempts.abortAll(this.shutdown.signal.reason), { once: true });
+    this.killed.signal.addEventListener('abort', () => this.attempts.abortAll(this.killed.signal.reason), { once: true });
     this.scheduler = new SagaScheduler(
       {
         store: this.store,
@@ -122,14 +130,20 @@ export class Engine {
         workerId: this.workerId,
         leaseMs: options.leaseMs ?? 750,
         definitionOf: (state) => this.definitionOf(state.saga, state.version),
-        published: (events) => events.forEach((e) => this.subject.next(toSagaEventRecord(e))),
+        // Records are made only when someone listens: most engines have no subscriber.
+        published: (events) => {
+          if (this.subject.observed) for (const e of events) this.subject.next(toSagaEventRecord(e));
+        },
         draining: this.draining.signal,
         shutdown: this.shutdown.signal,
         killed: this.killed.signal,
+        attempts: this.attempts,
       },
       {
         onCorrupted: (sagaId, error) => this.park(sagaId, error),
-        onSettled: () => {},
+        onSettled: (sagaId, state) => {
+          if (state && isTerminal(state)) this.settle(sagaId, state);
+        },
         onRefused: (sagaId, error) => {
           this.refused.set(sagaId, error);
           this.refusals.next(sagaId);
@@ -212,7 +226,7 @@ export class Engine {
       throw new InputValidationError(`Invalid input for saga "${name}": ${issues}. Nothing was started.`, { details: { saga: name, issues: parsed.error.issues }, cause: parsed.error });
     }
     const key = options.idempotencyKey ?? null;
-    const sagaId = key === null ? uuidv7() : uuidv5(`${name}:${key}`, IDEMPOTENCY_NAMESPACE);
+    const sagaId = key === null ? newId() : uuidv5(`${name}:${key}`, IDEMPOTENCY_NAMESPACE);
     const started = sagaEvent('SagaStarted', {
       sagaId,
       saga: definition.name,
@@ -257,16 +271,25 @@ export class Engine {
   /**
    * Resolves when the saga is terminal: completed, compensated, or parked (failed). Rejects
    * with AppendRefusedError when the store refused even the park of a saga this engine ran.
+   * A saga this engine is driving answers from its in-memory state, without reading the store;
+   * others are read from the store and polled every `pollMs` (default 250 ms).
    */
   async result<TOutputs = Record<string, unknown>>(sagaId: string, options: { pollMs?: number } = {}): Promise<SagaResult<TOutputs>> {
+    const pollMs = options.pollMs ?? 250;
     for (;;) {
       const refused = this.refused.get(sagaId);
       if (refused) throw refused;
+      if (this.runSagas && this.scheduler.isActive(sagaId)) {
+        const state = await this.settled(sagaId, pollMs);
+        const done = state && resultOf<TOutputs>(state);
+        if (done) return done;
+        continue;
+      }
       const done = resultOf<TOutputs>(await this.state(sagaId));
       if (done) return done;
       await new Promise<void>((resolve) => {
         // Local appends wake us at once; the poll covers sagas run by other processes.
-        const timer = setTimeout(finish, options.pollMs ?? 250);
+        const timer = setTimeout(finish, pollMs);
         const sub = this.subject.pipe(filter((e) => e.sagaId === sagaId && TERMINAL_EVENT_TYPES.has(e.type))).subscribe(finish);
         const refusal = this.refusals.pipe(filter((id) => id === sagaId)).subscribe(finish);
         function finish(): void {
@@ -277,6 +300,32 @@ export class Engine {
         }
       });
     }
+  }
+
+  /** Waits up to `ms` for this engine to bring the saga to a terminal state; undefined on timeout or refusal. */
+  private settled(sagaId: string, ms: number): Promise<SagaState | undefined> {
+    return new Promise((resolve) => {
+      let waiting = this.waiters.get(sagaId);
+      if (!waiting) this.waiters.set(sagaId, (waiting = new Set()));
+      const set = waiting;
+      const done = (state: SagaState | undefined): void => {
+        clearTimeout(timer);
+        refusal.unsubscribe();
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(sagaId) === set) this.waiters.delete(sagaId);
+        resolve(state);
+      };
+      const timer = setTimeout(() => done(undefined), ms);
+      const refusal = this.refusals.pipe(filter((id) => id === sagaId)).subscribe(() => done(undefined));
+      set.add(done);
+    });
+  }
+
+  private settle(sagaId: string, state: SagaState): void {
+    const waiting = this.waiters.get(sagaId);
+    if (!waiting) return;
+    this.waiters.delete(sagaId);
+    for (const done of [...waiting]) done(state);
   }
 
   private async appendFact(sagaId: string, make: (state: SagaState) => SagaEvent | undefined): Promise<boolean> {

@@ -6,7 +6,7 @@
 import { errorInfo } from '../core/classify.js';
 import { decide } from '../core/decide.js';
 import { AppendRefusedError, ErrorCode } from '../core/errors.js';
-import type { SagaEvent } from '../core/events.js';
+import type { Phase, SagaEvent } from '../core/events.js';
 import { sagaEvent } from '../core/events.js';
 import { evolve } from '../core/evolve.js';
 import type { Failure } from '../core/recover.js';
@@ -14,10 +14,13 @@ import { planCompensation, recover } from '../core/recover.js';
 import type { SagaState } from '../core/sagaState.js';
 import type { SagaDefinition } from '../definition/defineSaga.js';
 import type { Logger } from '../observability/logger.js';
+import { lazyChild } from '../observability/logger.js';
 import type { EventStore, RecordedEvent } from '../stores/eventStore.js';
 import { classifyStoreError, DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
 import type { Clock, RandomSource } from './clock.js';
+import { scheduleOn } from './clock.js';
 import { linkAbort } from './abortLink.js';
+import { AttemptControl, type AttemptRegistry } from './attemptControl.js';
 import { runEffect } from './effectRunner.js';
 import type { LoadedSaga } from './sagaStream.js';
 import { loadSaga, sagaStreamId, toNewEvents } from './sagaStream.js';
@@ -38,6 +41,8 @@ export interface ExecutorDeps {
   shutdown: AbortSignal;
   /** Aborted on kill: stop at once, append nothing more. */
   killed: AbortSignal;
+  /** The engine's attempts in flight: it aborts them all at the end of the grace period or on kill. */
+  attempts: AttemptRegistry;
 }
 
 export type DriveResult = { state: SagaState | undefined; wakeAt?: number };
@@ -68,7 +73,7 @@ export class SagaExecutor {
     private readonly deps: ExecutorDeps,
     private readonly sagaId: string,
   ) {
-    this.log = deps.logger.child({ sagaId });
+    this.log = lazyChild(deps.logger, { sagaId });
   }
 
   private add(events: SagaEvent[]): void {
@@ -301,36 +306,51 @@ export class SagaExecutor {
   /**
    * Renews the lease of a long attempt every leaseMs / 3 with a LeaseExtended append, so other
    * workers do not take it over. If the stream shows the attempt is no longer ours (another
-   * worker took over after our lease ran out), aborts the attempt through `fenced`.
+   * worker took over after our lease ran out), calls `onFenced`. A timer, not a loop: an attempt
+   * shorter than leaseMs / 3 costs one timer set and cleared. Returns the function that stops
+   * it and waits for a renewal under way.
    */
-  private async heartbeat(phase: 'step' | 'compensation', step: string, attempt: number, stop: AbortSignal, fenced: AbortController, log: Logger): Promise<void> {
+  private startHeartbeat(phase: Phase, step: string, attempt: number, control: AttemptControl, onFenced: () => void, log: Logger): () => Promise<void> {
     const every = Math.max(5, Math.floor(this.deps.leaseMs / 3));
-    for (;;) {
-      try {
-        // `stop` is aborted when the attempt ends and when the engine is killed (see perform).
-        await this.deps.clock.sleep(every, stop);
-      } catch {
-        return;
-      }
-      const now = this.deps.clock.now();
-      this.add([sagaEvent('LeaseExtended', { phase, step, attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now })]);
-      try {
-        const flushed = await this.flush();
-        if (flushed === 'appended') continue;
-        if (flushed === 'conflict') this.reset(await loadSaga(this.deps.store, this.sagaId));
-      } catch (error) {
-        if (this.deps.killed.aborted) return;
-        log.warn({ err: errorInfo(error) }, 'lease renewal failed; will retry');
-        this.pending = [];
-        continue;
-      }
-      const f = this.state?.inFlight;
-      if (!f || f.worker !== this.deps.workerId || f.step !== step || f.attempt !== attempt || f.phase !== phase) {
-        log.warn({}, 'fenced during the attempt: another worker took it over; aborting ours');
-        fenced.abort(new Error('fenced: another worker owns this attempt'));
-        return;
-      }
+    let stopped = false;
+    let renewing: Promise<void> | undefined;
+    let cancel: (() => void) | undefined;
+    const tick = (): void => {
+      cancel = undefined;
+      if (stopped || control.aborted) return;
+      renewing = this.renewLease(phase, step, attempt, log).then((mine) => {
+        renewing = undefined;
+        if (!mine) onFenced();
+        else if (!stopped && !control.aborted) cancel = scheduleOn(this.deps.clock, every, tick);
+      });
+    };
+    cancel = scheduleOn(this.deps.clock, every, tick);
+    return async () => {
+      stopped = true;
+      cancel?.();
+      await renewing;
+    };
+  }
+
+  /** One lease renewal. False when the stream shows that another worker owns the attempt now. */
+  private async renewLease(phase: Phase, step: string, attempt: number, log: Logger): Promise<boolean> {
+    const now = this.deps.clock.now();
+    this.add([sagaEvent('LeaseExtended', { phase, step, attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now })]);
+    try {
+      const flushed = await this.flush();
+      if (flushed === 'appended') return true;
+      if (flushed === 'conflict') this.reset(await loadSaga(this.deps.store, this.sagaId));
+    } catch (error) {
+      // A dead engine appends nothing more; otherwise try again at the next period.
+      if (!this.deps.killed.aborted) log.warn({ err: errorInfo(error) }, 'lease renewal failed; will retry');
+      this.state = this.durable;
+      this.pending = [];
+      return true;
     }
+    const f = this.state?.inFlight;
+    if (f && f.worker === this.deps.workerId && f.step === step && f.attempt === attempt && f.phase === phase) return true;
+    log.warn({}, 'fenced during the attempt: another worker took it over; aborting ours');
+    return false;
   }
 
   /** Performs one attempt and folds its outcome into the pending batch. */
@@ -344,32 +364,31 @@ export class SagaExecutor {
     const state = this.state as SagaState;
     const step = definition.steps.find((s) => s.name === stepName);
     const log = this.log.child({ saga: state.saga, step: stepName, attempt, phase });
+    // Per-step lines are debug: at the default level a saga that goes well logs nothing.
     if (!step) throw new Error(`bug: step ${stepName} not in ${definition.name}`);
     if (this.deps.killed.aborted) throw this.deps.killed.reason;
-    log.info({}, phase === 'step' ? 'step started' : 'compensation started');
-    // `fenced` is aborted by the heartbeat when another worker took the attempt over; `stop`
-    // aborts the attempt (fenced, or the engine's grace period ended); `stopHeartbeat` ends the
-    // lease renewals (the attempt is over, or the engine was killed). All are per attempt and
-    // unlinked from the engine's long-lived signals when it ends (abortLink.ts: why not
-    // AbortSignal.any).
-    const fenced = new AbortController();
-    const stop = new AbortController();
-    const stopHeartbeat = new AbortController();
-    const unlink = [linkAbort(stop, this.deps.shutdown, fenced.signal), linkAbort(stopHeartbeat, this.deps.killed)];
+    log.debug({}, phase === 'step' ? 'step started' : 'compensation started');
+    // The engine aborts `control` when its grace period ends or it is killed; the heartbeat
+    // aborts it when another worker took the attempt over (fenced).
+    const control = new AttemptControl();
+    const unregister = this.deps.attempts.add(control);
+    let fenced = false;
+    const onFenced = (): void => {
+      fenced = true;
+      control.abort(new Error('fenced: another worker owns this attempt'));
+    };
+    const stopHeartbeat = this.startHeartbeat(phase, stepName, attempt, control, onFenced, log);
     let outcome: Awaited<ReturnType<typeof runEffect>>;
     try {
-      const heartbeat = this.heartbeat(phase, stepName, attempt, stopHeartbeat.signal, fenced, log);
-      outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, shutdown: stop.signal, now: () => this.deps.clock.now() });
-      stopHeartbeat.abort();
-      await heartbeat;
+      outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, control, now: () => this.deps.clock.now() });
     } finally {
-      stopHeartbeat.abort();
-      for (const u of unlink) u();
+      await stopHeartbeat();
+      unregister();
     }
-    if (fenced.signal.aborted) return 'released';
+    if (fenced) return 'released';
     const now = this.deps.clock.now();
     if (outcome.ok) {
-      log.info({ durationMs: outcome.durationMs }, phase === 'step' ? 'step succeeded' : 'compensation succeeded');
+      log.debug({ durationMs: outcome.durationMs }, phase === 'step' ? 'step succeeded' : 'compensation succeeded');
       const events = [phase === 'step' ? sagaEvent('StepSucceeded', { step: stepName, attempt, output: outcome.output, at: now }) : sagaEvent('CompensationSucceeded', { step: stepName, attempt, at: now })];
       this.add(events);
       return { events, failure: null };

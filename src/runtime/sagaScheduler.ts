@@ -100,6 +100,11 @@ export class SagaScheduler {
     );
   }
 
+  /** True while this engine drives the saga or holds a timer for it. */
+  isActive(sagaId: string): boolean {
+    return this.running.has(sagaId) || this.timers.has(sagaId);
+  }
+
   /** Number of sagas being driven or waiting on a timer. */
   get active(): number {
     return new Set([...this.running.keys(), ...this.timers.keys()]).size;

@@ -2,12 +2,12 @@
  * How a saga lives in the store: one stream `saga-<sagaId>`, events with a schema version in
  * their metadata, and loading by snapshot + later events.
  */
-import { v7 as uuidv7 } from 'uuid';
 import type { SagaEvent } from '../core/events.js';
 import { EVENT_SCHEMA_VERSION, eventDataSchemas, parseSagaEvent } from '../core/events.js';
 import { evolve, fold } from '../core/evolve.js';
 import type { SagaState } from '../core/sagaState.js';
 import type { EventStore, Json, NewEvent, RecordedEvent } from '../stores/eventStore.js';
+import { newId } from './ids.js';
 
 /** EventStoreDB's category projection splits on the first '-': the category is `saga`. */
 export const SAGA_STREAM_PREFIX = 'saga-';
@@ -21,24 +21,32 @@ export function sagaIdOf(streamId: string): string {
 }
 
 /**
- * Wraps saga events for the store: validated against their schema (an invalid event is a bug
- * and must never reach the log), with fresh v7 ids (the idempotency keys of the append).
+ * Whether the runtime re-validates the events it builds before appending them. They are built
+ * by typed code from validated inputs, and every stored event is validated again when read,
+ * so the hot path skips it; the test suite turns it on (SAGAFLOW_VALIDATE_EVENTS=1) so that a
+ * bug that builds an invalid event fails there, before it reaches a log.
  */
-export function toNewEvents(events: readonly SagaEvent[], metadata: Record<string, Json>): NewEvent[] {
+export const VALIDATE_EVENTS_BY_DEFAULT = process.env['SAGAFLOW_VALIDATE_EVENTS'] === '1';
+
+/** Throws a TypeError (permanent for the port: the saga is parked, not retried) for an invalid event. */
+export function assertValidEvents(events: readonly SagaEvent[]): void {
   for (const event of events) {
     const check = eventDataSchemas[event.type].safeParse(event.data);
-    // A TypeError: the port classifies it as permanent, so the saga is parked instead of retried.
     if (!check.success) throw new TypeError(`bug: refusing to append an invalid ${event.type}: ${check.error.message}`);
   }
-  const ids = events.map(() => uuidv7());
+}
+
+/**
+ * Wraps saga events for the store with fresh v7 ids (the idempotency keys of the append) and
+ * the schema version. `validate` checks each against its schema first (see above).
+ */
+export function toNewEvents(events: readonly SagaEvent[], metadata: Record<string, Json>, validate = VALIDATE_EVENTS_BY_DEFAULT): NewEvent[] {
+  if (validate) assertValidEvents(events);
+  const first = newId();
   // `append` is the id of the batch's first event: it tells an auditor (and the tests) which
   // events were made durable together, i.e. which states a crash could have left behind.
-  return events.map((event, i) => ({
-    id: ids[i] as string,
-    type: event.type,
-    data: event.data as Json,
-    metadata: { ...metadata, append: ids[0] as string, schemaVersion: EVENT_SCHEMA_VERSION },
-  }));
+  const shared = { ...metadata, append: first, schemaVersion: EVENT_SCHEMA_VERSION };
+  return events.map((event, i) => ({ id: i === 0 ? first : newId(), type: event.type, data: event.data as Json, metadata: shared }));
 }
 
 /** Parses a stored event, naming the stream and revision when it is corrupted. */

@@ -52,6 +52,14 @@ export function createVirtualClock(start = 1_767_225_600_000): VirtualClock {
         timers.push(timer);
       });
     },
+    schedule(ms, fn) {
+      const timer: Timer = { at: now + Math.max(0, ms), seq: seq++, fire: fn };
+      timers.push(timer);
+      return () => {
+        const i = timers.indexOf(timer);
+        if (i >= 0) timers.splice(i, 1);
+      };
+    },
     pending: () => timers.length,
     advanceToNext() {
       if (timers.length === 0) return false;

@@ -48,11 +48,30 @@ describe('bad streams and observability', () => {
         return 1;
       },
     });
-    engine = await createEngine({ store: createInMemoryEventStore(), sagas: [flaky], logger: createPinoLogger({ level: 'info' }, sink) });
+    engine = await createEngine({ store: createInMemoryEventStore(), sagas: [flaky], logger: createPinoLogger({ level: 'debug' }, sink) });
     const { sagaId } = await engine.start('flaky', {});
     await engine.result(sagaId);
     const failed = lines.find((l) => l['msg'] === 'step failed (transient); RetryScheduled');
     expect(failed).toMatchObject({ sagaId, saga: 'flaky', step: 'call', attempt: 1, phase: 'step', kind: 'transient', delayMs: 0 });
-    expect(lines.find((l) => l['msg'] === 'step succeeded')).toMatchObject({ sagaId, step: 'call', attempt: 2 });
+    expect(lines.find((l) => l['msg'] === 'step succeeded')).toMatchObject({ sagaId, step: 'call', attempt: 2, level: 20 });
+  });
+
+  it('at the default level (info) a saga that goes well logs nothing per step; a failure is a warning', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (chunk.toString().split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Record<string, unknown>)), done()) });
+    let calls = 0;
+    const flaky = defineSaga({ name: 'flaky', input: z.object({}) }).step('call', {
+      retry: { immediateAttempts: 1 },
+      run: () => {
+        if (calls++ === 1) throw new TransientError('503');
+        return 1;
+      },
+    });
+    engine = await createEngine({ store: createInMemoryEventStore(), sagas: [flaky], logger: createPinoLogger({ level: 'info' }, sink) });
+    await engine.result((await engine.start('flaky', {})).sagaId);
+    expect(lines).toEqual([]);
+    const { sagaId } = await engine.start('flaky', {});
+    await engine.result(sagaId);
+    expect(lines.map((l) => [l['msg'], l['level'], l['sagaId']])).toEqual([['step failed (transient); RetryScheduled', 40, sagaId]]);
   });
 });
