@@ -18,17 +18,42 @@ export interface Logger {
  * nothing per step).
  */
 export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
-  let child: Logger | undefined;
-  const get = (): Logger => (child ??= parent.child(bindings));
-  const enabled = (level: 'debug' | 'info' | 'warn' | 'error'): boolean => parent.isLevelEnabled?.(level) ?? true;
-  return {
-    debug: (fields, message) => void (enabled('debug') && get().debug(fields, message)),
-    info: (fields, message) => void (enabled('info') && get().info(fields, message)),
-    warn: (fields, message) => void (enabled('warn') && get().warn(fields, message)),
-    error: (fields, message) => void (enabled('error') && get().error(fields, message)),
-    child: (more) => lazyChild(parent, { ...bindings, ...more }),
-    isLevelEnabled: enabled,
-  };
+  return new LazyChildLogger(parent, bindings);
+}
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+class LazyChildLogger implements Logger {
+  private made: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+
+  private write(level: Level, fields: Record<string, unknown>, message?: string): void {
+    if (this.parent.isLevelEnabled?.(level) === false) return;
+    (this.made ??= this.parent.child(this.bindings))[level](fields, message);
+  }
+
+  debug(fields: Record<string, unknown>, message?: string): void {
+    this.write('debug', fields, message);
+  }
+  info(fields: Record<string, unknown>, message?: string): void {
+    this.write('info', fields, message);
+  }
+  warn(fields: Record<string, unknown>, message?: string): void {
+    this.write('warn', fields, message);
+  }
+  error(fields: Record<string, unknown>, message?: string): void {
+    this.write('error', fields, message);
+  }
+  child(more: Record<string, unknown>): Logger {
+    return new LazyChildLogger(this.parent, Object.assign({}, this.bindings, more));
+  }
+  isLevelEnabled(level: Level): boolean {
+    return this.parent.isLevelEnabled?.(level) ?? true;
+  }
 }
 
 /** Attribute names every log line and trace uses, so dashboards can rely on them. */

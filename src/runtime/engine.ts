@@ -131,8 +131,8 @@ export class Engine {
         leaseMs: options.leaseMs ?? 750,
         definitionOf: (state) => this.definitionOf(state.saga, state.version),
         // Records are made only when someone listens: most engines have no subscriber.
-        published: (events) => {
-          if (this.subject.observed) for (const e of events) this.subject.next(toSagaEventRecord(e));
+        published: (records) => {
+          if (this.subject.observed) for (const e of records()) this.subject.next(toSagaEventRecord(e));
         },
         draining: this.draining.signal,
         shutdown: this.shutdown.signal,

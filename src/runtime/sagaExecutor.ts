@@ -8,7 +8,7 @@ import { decide } from '../core/decide.js';
 import { AppendRefusedError, ErrorCode } from '../core/errors.js';
 import type { Phase, SagaEvent } from '../core/events.js';
 import { sagaEvent } from '../core/events.js';
-import { evolve } from '../core/evolve.js';
+import { fold } from '../core/evolve.js';
 import type { Failure } from '../core/recover.js';
 import { planCompensation, recover } from '../core/recover.js';
 import type { SagaState } from '../core/sagaState.js';
@@ -33,8 +33,11 @@ export interface ExecutorDeps {
   workerId: string;
   leaseMs: number;
   definitionOf(state: SagaState): SagaDefinition<unknown, Record<string, unknown>>;
-  /** Every event this engine appended, after the append is durable. */
-  published(events: RecordedEvent[]): void;
+  /**
+   * Every event this engine appended, after the append is durable. Called with a function that
+   * makes the records, so that nothing is built when no one listens.
+   */
+  published(records: () => RecordedEvent[]): void;
   /** Aborted when the engine closes: start no new attempt, but record the outcomes of running ones. */
   draining: AbortSignal;
   /** Aborted when the grace period ends: running attempts are aborted and released, not recorded. */
@@ -77,10 +80,9 @@ export class SagaExecutor {
   }
 
   private add(events: SagaEvent[]): void {
-    for (const event of events) {
-      this.pending.push(event);
-      this.state = evolve(this.state, event);
-    }
+    this.pending.push(...events);
+    // One fold for the batch: evolve per event would copy the whole state each time.
+    this.state = fold(events, this.state);
   }
 
   private reset(loaded: LoadedSaga): void {
@@ -114,14 +116,15 @@ export class SagaExecutor {
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
       try {
         const result = await this.deps.store.append(streamId, events, expected);
-        const first = result.nextRevision - events.length + 1;
-        const recordedAt = new Date(this.deps.clock.now()).toISOString();
-        const recorded = events.map((e, i) => ({ ...e, streamId, revision: first + i, position: i === events.length - 1 ? result.position : -1, metadata: e.metadata ?? {}, recordedAt }));
         this.revision = result.nextRevision;
         this.durable = this.state;
         this.pending = [];
         fresh?.onCreated({ created: true });
-        this.deps.published(recorded);
+        this.deps.published(() => {
+          const first = result.nextRevision - events.length + 1;
+          const recordedAt = new Date(this.deps.clock.now()).toISOString();
+          return events.map((e, i) => ({ ...e, streamId, revision: first + i, position: i === events.length - 1 ? result.position : -1, metadata: e.metadata ?? {}, recordedAt }));
+        });
         return 'appended';
       } catch (error) {
         const kind = classifyStoreError(error);

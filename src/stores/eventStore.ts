@@ -123,9 +123,34 @@ export function assertValidStreamName(streamId: unknown): asserts streamId is st
   }
 }
 
+/** An event's data and metadata as JSON text: what the SQL and in-memory stores keep. */
+export interface EncodedEvent {
+  data: string;
+  metadata: string;
+}
+
+/**
+ * Encodes a batch once, for the size check and for storage alike. Events of one batch often
+ * share one metadata object (the runtime's do): it is encoded once.
+ */
+export function encodeEvents(events: readonly NewEvent[]): EncodedEvent[] {
+  let lastMetadata: unknown;
+  let lastJson = '{}';
+  return events.map((event) => {
+    const metadata = event.metadata ?? {};
+    if (metadata !== lastMetadata) {
+      lastMetadata = metadata;
+      lastJson = JSON.stringify(metadata);
+    }
+    return { data: JSON.stringify(event.data ?? null), metadata: lastJson };
+  });
+}
+
 /** Throws PayloadTooLargeError when an event's data + metadata exceed `maxBytes`. Shared by every adapter. */
-export function assertEventSize(streamId: string, event: NewEvent, maxBytes = DEFAULT_MAX_EVENT_BYTES): void {
-  const bytes = Buffer.byteLength(JSON.stringify(event.data ?? null)) + Buffer.byteLength(JSON.stringify(event.metadata ?? {}));
+export function assertEventSize(streamId: string, event: NewEvent, maxBytes = DEFAULT_MAX_EVENT_BYTES, encoded?: EncodedEvent): void {
+  const bytes = encoded
+    ? Buffer.byteLength(encoded.data) + Buffer.byteLength(encoded.metadata)
+    : Buffer.byteLength(JSON.stringify(event.data ?? null)) + Buffer.byteLength(JSON.stringify(event.metadata ?? {}));
   if (bytes > maxBytes) {
     throw new PayloadTooLargeError(
       `Event ${event.type} (${event.id}) for stream ${streamId} is ${bytes} bytes; the limit is ${maxBytes}. Store large payloads elsewhere (e.g. object storage) and put a reference in the event.`,
@@ -140,10 +165,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Checks every append's inputs the same way in every adapter, before touching storage:
  * stream name, expected revision, a non-empty batch of events with distinct UUID ids and a
- * non-empty type, each within `maxBytes`. Programming errors are `TypeError`s; the batch is
+ * non-empty type, each within `maxBytes` (measured on `encoded` when the adapter encoded the
+ * batch already, see encodeEvents). Programming errors are `TypeError`s; the batch is
  * rejected as a whole, so nothing is appended.
  */
-export function assertValidAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, maxBytes?: number): void {
+export function assertValidAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, maxBytes?: number, encoded?: readonly EncodedEvent[]): void {
   assertValidStreamName(streamId);
   if (!(expected === 'no_stream' || expected === 'any' || (Number.isInteger(expected) && expected >= 0))) {
     throw new TypeError(`Invalid expected revision ${String(expected)}: use 'no_stream', 'any' or a revision >= 0.`);
@@ -154,7 +180,7 @@ export function assertValidAppend(streamId: string, events: readonly NewEvent[],
     throw new TypeError(`Append to ${streamId} has no events: pass at least one.`);
   }
   const ids = new Set<string>();
-  for (const event of events) {
+  for (const [i, event] of events.entries()) {
     if (typeof event?.id !== 'string' || !UUID.test(event.id)) {
       throw new TypeError(`Event id ${JSON.stringify(event?.id)} for stream ${streamId} is not a UUID (use v7 from 'uuid').`);
     }
@@ -165,7 +191,7 @@ export function assertValidAppend(streamId: string, events: readonly NewEvent[],
     if (typeof event.type !== 'string' || event.type.length === 0) {
       throw new TypeError(`Event ${event.id} for stream ${streamId} has no type.`);
     }
-    assertEventSize(streamId, event, maxBytes);
+    assertEventSize(streamId, event, maxBytes, encoded?.[i]);
   }
 }
 

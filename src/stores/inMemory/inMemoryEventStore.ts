@@ -6,6 +6,7 @@ import { StoreClosedError } from '../../core/errors.js';
 import { checkAppend, conflictError } from '../appendCheck.js';
 import {
   assertValidAppend,
+  encodeEvents,
   assertValidStreamName,
   DEFAULT_MAX_EVENT_BYTES,
   type AppendResult,
@@ -63,7 +64,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
 
   const append = async (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> => {
     assertOpen();
-    assertValidAppend(streamId, events, expected, maxEventBytes);
+    const encoded = encodeEvents(events);
+    assertValidAppend(streamId, events, expected, maxEventBytes, encoded);
     const stream = streams.get(streamId) ?? [];
     const ids = events.map((event) => event.id);
     const check = checkAppend(streamId, ids, expected, {
@@ -84,8 +86,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
         id: event.id,
         streamId,
         type: event.type,
-        data: JSON.stringify(event.data ?? null),
-        metadata: JSON.stringify(event.metadata ?? {}),
+        data: encoded[i]!.data,
+        metadata: encoded[i]!.metadata,
         revision: check.firstRevision + i,
         position: all.length + 1,
         recordedAt,
