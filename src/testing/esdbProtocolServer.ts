@@ -63,6 +63,8 @@ export interface EsdbProtocolServerOptions {
   linkCategories?: boolean;
   /** Version reported by ServerFeatures. @default '24.10.0' */
   serverVersion?: string;
+  /** The first event appended lands at commit position 0 (see EsdbLogOptions). @default false */
+  firstEventAtZero?: boolean;
 }
 
 export interface EsdbProtocolServer {
@@ -86,7 +88,7 @@ export interface EsdbProtocolServer {
 
 /** Starts a fixture server on 127.0.0.1 with an ephemeral port. */
 export async function startEsdbProtocolServer(options: EsdbProtocolServerOptions = {}): Promise<EsdbProtocolServer> {
-  const log = new EsdbLog({ linkCategories: options.linkCategories ?? true });
+  const log = new EsdbLog({ linkCategories: options.linkCategories ?? true, firstEventAtZero: options.firstEventAtZero ?? false });
   const limits = { maxAppendSize: options.maxAppendSize ?? 1024 * 1024 };
   const server = new Server();
   const counters: AppendCounters = { append: 0, batchAppend: 0 };

@@ -4,8 +4,10 @@ import { StoreUrlError } from '../../src/core/errors.js';
 import { createEsdbEventStore } from '../../src/stores/esdb/index.js';
 import { startEsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
 import { esdbAdapterCases } from './esdbAdapterCases.js';
+import { positionZeroCases } from './esdbPositionZeroCases.js';
 
 esdbAdapterCases('eventstore');
+positionZeroCases('eventstore');
 
 describe('choosing the 6.x client', () => {
   it('uses it for esdb:// and refuses kurrentdb:// (the successor) in the same process: their protobuf code would collide', async () => {

@@ -7,8 +7,10 @@ import { StoreUrlError } from '../../src/core/errors.js';
 import { createEsdbEventStore } from '../../src/stores/esdb/index.js';
 import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
 import { esdbAdapterCases } from './esdbAdapterCases.js';
+import { positionZeroCases } from './esdbPositionZeroCases.js';
 
 esdbAdapterCases('kurrentdb');
+positionZeroCases('kurrentdb');
 
 describe('choosing the kurrentdb client', () => {
   let server: EsdbProtocolServer;

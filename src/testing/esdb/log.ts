@@ -50,6 +50,12 @@ export type AppendOutcome =
 export interface EsdbLogOptions {
   /** Write `$>` links to `$ce-<category>` like the `$by_category` system projection. @default true */
   linkCategories?: boolean;
+  /**
+   * Start the log at commit position 0, with no `$settings` record first, so the first event
+   * appended is at position 0 (to test that readers tell position 0 from a missing one).
+   * @default false
+   */
+  firstEventAtZero?: boolean;
 }
 
 /** Where the first record goes: real logs start with an epoch record, so no event is at 0. */
@@ -65,6 +71,10 @@ export class EsdbLog {
 
   constructor(options: EsdbLogOptions = {}) {
     this.linkCategories = options.linkCategories ?? true;
+    if (options.firstEventAtZero) {
+      this.nextPosition = 0n;
+      return;
+    }
     const settings = Buffer.from(JSON.stringify({ $userStreamAcl: { $r: '$all' } }));
     this.write('$settings', [{ id: randomUUID(), type: '$settings', contentType: 'application/json', data: settings, customMetadata: new Uint8Array() }]);
   }
