@@ -29,6 +29,8 @@ export const ErrorCode = {
   SagaParked: 'SAGA_PARKED',
   EngineClosed: 'ENGINE_CLOSED',
   AppendRefused: 'APPEND_REFUSED',
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  IdempotencyKeyInvalid: 'IDEMPOTENCY_KEY_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -194,5 +196,23 @@ export class EngineClosedError extends SagaError {
 export class AppendRefusedError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.AppendRefused, message, options);
+  }
+}
+
+/**
+ * `start` was given an idempotency key that already started a saga with a different input.
+ * Nothing was started or changed. Use a new key for a new request, or send the same input.
+ * `details`: sagaId, saga, idempotencyKey.
+ */
+export class IdempotencyKeyReusedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.IdempotencyKeyReused, message, options);
+  }
+}
+
+/** An idempotency key that is empty or longer than 255 characters. Nothing was started. */
+export class IdempotencyKeyInvalidError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.IdempotencyKeyInvalid, message, options);
   }
 }

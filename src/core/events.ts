@@ -44,6 +44,8 @@ export const eventDataSchemas = {
     input: json,
     steps: z.array(stepShapeSchema).min(1),
     idempotencyKey: z.string().nullable(),
+    /** SHA-256 of the input's canonical JSON, when started with an idempotency key (absent before 0.2). */
+    inputHash: z.string().optional(),
     at,
   }),
   StepStarted: z.object({ step, attempt, worker: z.string(), leaseUntil: at, at }),

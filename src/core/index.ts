@@ -8,3 +8,4 @@ export * from './decide.js';
 export * from './recover.js';
 export * from './invariants.js';
 export * from './classify.js';
+export * from './canonicalJson.js';

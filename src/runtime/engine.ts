@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import { Observable, Subject, filter } from 'rxjs';
 import { v5 as uuidv5 } from 'uuid';
 import { newId } from './ids.js';
-import { InputValidationError, SagaNotFoundError, StreamVersionConflictError, UnknownSagaError, EngineClosedError } from '../core/errors.js';
+import { inputHash } from './inputHash.js';
+import { IdempotencyKeyInvalidError, IdempotencyKeyReusedError, InputValidationError, SagaNotFoundError, StreamVersionConflictError, UnknownSagaError, EngineClosedError } from '../core/errors.js';
 import { TERMINAL_EVENT_TYPES, sagaEvent } from '../core/events.js';
 import type { SagaEvent } from '../core/events.js';
 import { evolve, fold } from '../core/evolve.js';
@@ -79,6 +80,9 @@ export interface ReplayResult {
   /** Broken invariants of the replayed state (empty when valid). */
   violations: string[];
 }
+
+/** Longest idempotency key accepted (Stripe's limit). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /** Fixed namespace for idempotency-keyed saga ids (UUID v5 of `<saga>:<key>`). */
 const IDEMPOTENCY_NAMESPACE = '6f1c7d0e-53c2-4b8e-9a55-0c6f4b7e2a10';
@@ -226,14 +230,20 @@ export class Engine {
       throw new InputValidationError(`Invalid input for saga "${name}": ${issues}. Nothing was started.`, { details: { saga: name, issues: parsed.error.issues }, cause: parsed.error });
     }
     const key = options.idempotencyKey ?? null;
+    if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      throw new IdempotencyKeyInvalidError(`Invalid idempotency key for saga "${name}": use 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${typeof key === 'string' ? `${key.length}` : typeof key}). Nothing was started.`, { details: { saga: name } });
+    }
+    const storedInput = JSON.parse(JSON.stringify(parsed.data ?? null)) as unknown;
+    const hash = key === null ? undefined : inputHash(storedInput);
     const sagaId = key === null ? newId() : uuidv5(`${name}:${key}`, IDEMPOTENCY_NAMESPACE);
     const started = sagaEvent('SagaStarted', {
       sagaId,
       saga: definition.name,
       version: definition.version,
-      input: JSON.parse(JSON.stringify(parsed.data ?? null)) as unknown,
+      input: storedInput,
       steps: stepShapes(definition),
       idempotencyKey: key,
+      ...(hash === undefined ? {} : { inputHash: hash }),
       at: this.clock.now(),
     });
     const state = evolve(undefined, started) as SagaState;
@@ -245,6 +255,13 @@ export class Engine {
     if (!created) {
       const existing = await loadSaga(this.store, sagaId);
       if (existing.state?.saga !== name) throw new StreamVersionConflictError(`Saga id ${sagaId} exists for another saga`, { details: { sagaId } });
+      // Like Stripe: a key is bound to the request it first came with.
+      if (hash !== undefined && inputHash(existing.state.input) !== hash) {
+        throw new IdempotencyKeyReusedError(
+          `Idempotency key "${key}" already started saga ${sagaId} (${name}) with a different input. Nothing was started or changed: use a new key for a new request, or send the same input.`,
+          { details: { sagaId, saga: name, idempotencyKey: key } },
+        );
+      }
       if (!isTerminal(existing.state) && this.runSagas) this.scheduler.kick(sagaId);
     }
     return { sagaId, streamId: sagaStreamId(sagaId), created };
