@@ -3,8 +3,8 @@
  * processes. better-sqlite3 is synchronous, so each call runs to completion without yielding:
  * within one process there is never a transaction open across an `await`, and store objects
  * of one process never wait for each other. Waiting for another *process's* write lock
- * (busy_timeout) does block this process's event loop; appends hold the lock for well under
- * a millisecond, so in practice the wait is short.
+ * (busy_timeout) does block this process's event loop; a commit holds the lock for about a
+ * millisecond (a few tens for the largest batch), so in practice the wait is short.
  */
 import { resolve } from 'node:path';
 import { CorruptedEventError, StoreClosedError, StoreUnavailableError, isSagaError } from '../../core/errors.js';
