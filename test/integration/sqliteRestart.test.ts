@@ -33,6 +33,15 @@ describe('restart recovery on a SQLite file', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await until(() => existsSync(`${hang}.running`) && out.includes('\n') && readCalls(calls).some((c) => c.step === 'flaky'), 'the worker to hang in step b');
     const ids = JSON.parse(out.trim()) as { hanging: string; retrying: string };
+    // The flaky call is logged a few ms before its failure and retry timer are committed; the
+    // assertions below need them recorded before the kill, so wait for them in the file.
+    const probe = createSqliteEventStore({ path: db });
+    let retryRecorded = false;
+    for (const end = Date.now() + 20_000; !retryRecorded && Date.now() < end; await new Promise((r) => setTimeout(r, 5))) {
+      retryRecorded = (await probe.readStream(`saga-${ids.retrying}`)).some((e) => e.type === 'RetryScheduled');
+    }
+    await probe.close();
+    if (!retryRecorded) throw new Error('timed out waiting for the worker to record RetryScheduled');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const killedAt = Date.now();

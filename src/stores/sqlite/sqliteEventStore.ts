@@ -3,8 +3,8 @@
  * processes. better-sqlite3 is synchronous, so each call runs to completion without yielding:
  * within one process there is never a transaction open across an `await`, and store objects
  * of one process never wait for each other. Waiting for another *process's* write lock
- * (busy_timeout) does block this process's event loop; appends hold the lock for well under
- * a millisecond, so in practice the wait is short.
+ * (busy_timeout) does block this process's event loop; a commit holds the lock for about a
+ * millisecond (a few tens for the largest batch), so in practice the wait is short.
  */
 import { resolve } from 'node:path';
 import { CorruptedEventError, StoreClosedError, StoreUnavailableError, isSagaError } from '../../core/errors.js';
@@ -25,7 +25,14 @@ import {
   type Subscription,
 } from '../eventStore.js';
 import { ChangeSignal, startPollingSubscription, type EventPage, type PollingSubscription } from '../pollingSubscription.js';
+import { createGroupCommit, type AppendOutcome, type AppendRequest } from './sqliteGroupCommit.js';
 import { openSqliteDatabase } from './sqliteSchema.js';
+
+/**
+ * Most appends committed in one transaction. A turn rarely produces more than the engine's
+ * concurrency; the cap bounds how long one commit holds the write lock other processes wait for.
+ */
+const MAX_APPENDS_PER_COMMIT = 1_000;
 
 /** Options of {@link createSqliteEventStore}. */
 export interface SqliteEventStoreOptions {
@@ -59,8 +66,11 @@ interface EventRow {
 
 /**
  * Opens or creates the store file (WAL, synchronous=FULL, busy timeout: see sqliteSchema.ts).
- * Appends run in one IMMEDIATE transaction that checks the expected revision and idempotency;
- * subscriptions poll the file so that appends from other processes are delivered too.
+ * Appends are group-committed: those made during one turn of the event loop run in one
+ * IMMEDIATE transaction (one fsync), each checked for its expected revision and idempotency
+ * as if they ran one after the other, each resolved only once that transaction is durable,
+ * and a conflict rejects only its own append. Subscriptions poll the file so that appends
+ * from other processes are delivered too.
  * Throws StoreUnavailableError when the file cannot be opened.
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
@@ -97,7 +107,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     }
   };
 
-  const appendTx = db.transaction((streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
+  // Called inside appendBatch, so better-sqlite3 runs it as a SAVEPOINT: a failed append is
+  // rolled back alone and the rest of its batch goes on.
+  const appendOne = db.transaction((streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
     const lastRevision = (sql.last.get(streamId) as number | undefined) ?? -1;
     const ids = events.map((event) => event.id);
     const check = checkAppend(streamId, ids, expected, {
@@ -123,6 +135,38 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     return { nextRevision: check.firstRevision + events.length - 1, position };
   });
 
+  /**
+   * One IMMEDIATE transaction for a whole batch. Each append sees the ones before it, so a
+   * batch behaves exactly like its appends run one after the other. An error of the append's
+   * own (a conflict, a constraint) rejects only that append; an error of the database (busy
+   * past the timeout, I/O, full disk) or a transaction SQLite already rolled back fails the
+   * whole batch, since nothing of it is committed.
+   */
+  const appendBatch = db.transaction((requests: readonly AppendRequest[]): AppendOutcome[] =>
+    requests.map(({ streamId, events, expected }): AppendOutcome => {
+      try {
+        return { ok: true, result: appendOne(streamId, events, expected) };
+      } catch (error) {
+        if (!db.inTransaction || translate(error, path) instanceof StoreUnavailableError) throw error;
+        return { ok: false, error };
+      }
+    }),
+  );
+
+  const groupCommit = createGroupCommit({
+    maxBatch: MAX_APPENDS_PER_COMMIT,
+    onCommitted: () => signal.notify(),
+    commitBatch: (requests) => {
+      // A flush after close() has nothing queued (close() flushes first); this is the backstop.
+      if (!db.open) throw new StoreClosedError(`The SQLite event store ${path} is closed.`);
+      try {
+        return appendBatch.immediate(requests);
+      } catch (error) {
+        throw translate(error, path);
+      }
+    },
+  });
+
   const readPage = db.transaction((after: number, maxCount: number, prefix: string | undefined): EventPage => {
     const limit = Math.max(0, Math.floor(maxCount));
     const rows = (prefix ? sql.allPrefix.all(after, prefix.length, prefix, limit) : sql.all.all(after, limit)) as EventRow[];
@@ -138,9 +182,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     async append(streamId, events, expected) {
       assertOpen();
       assertValidAppend(streamId, events, expected, maxEventBytes);
-      const result = await guard(() => appendTx.immediate(streamId, events, expected));
-      signal.notify();
-      return result;
+      return groupCommit.submit({ streamId, events, expected });
     },
 
     async readStream(streamId: string, options: ReadStreamOptions = {}) {
@@ -175,6 +217,8 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     /** Stops subscriptions (onError gets StoreClosedError), waits for running handlers, closes the file. */
     close() {
       closing ??= (async () => {
+        // Appends queued before close() are committed now, before the file closes.
+        groupCommit.flush();
         const error = new StoreClosedError(`The SQLite event store ${path} was closed.`);
         await Promise.all([...subscriptions].map((sub) => sub.stop(error)));
         db.close();

@@ -12,8 +12,9 @@ const SCHEMA_VERSION = 1;
 
 /**
  * How long a statement waits for another connection's write lock before failing with
- * SQLITE_BUSY (reported as StoreUnavailableError, which the runtime retries). Appends hold the
- * lock for well under a millisecond, so 5 s only runs out when a process is stuck.
+ * SQLITE_BUSY (reported as StoreUnavailableError, which the runtime retries). A commit holds the
+ * lock for about a millisecond (a few tens for the largest group commit, 1,000 appends), so
+ * 5 s only runs out when a process is stuck.
  */
 export const BUSY_TIMEOUT_MS = 5_000;
 
@@ -37,7 +38,8 @@ const SCHEMA = `
  * - synchronous=FULL: the WAL is fsynced at every commit, so an acknowledged append survives
  *   a power loss, not only a process crash; that is what RPO 0 promises. NORMAL would be ~7x
  *   faster per commit but may lose the last commits on power loss. Measured on ext4: FULL
- *   costs about 0.2 ms per append, which is bearable, so FULL it is.
+ *   costs about 0.2 ms per commit, and group commit (sqliteGroupCommit.ts) shares one commit
+ *   among the appends of an event-loop turn, so FULL it is.
  * - busy_timeout: several processes share the file; a writer waits for the lock instead of
  *   failing at once.
  * Positions come from AUTOINCREMENT, so they are never reused, and since SQLite has one
