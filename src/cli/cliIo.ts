@@ -17,6 +17,8 @@ export const ExitCode = {
   Broken: 1,
   /** Bad usage, unknown saga, unreachable store. */
   Error: 2,
+  /** The worker stopped because the store stayed unavailable: restart it (a supervisor does). */
+  Unhealthy: 3,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

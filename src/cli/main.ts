@@ -105,21 +105,31 @@ program
   .option('--lease-ms <ms>', 'lease of a started attempt; others take it over after it runs out', int, 750)
   .option('--grace-ms <ms>', 'on SIGTERM, how long running attempts may take to finish before they are released', int, 10_000)
   .option('--worker-id <id>', 'name recorded in the events this worker appends (default: host/pid/random)')
-  .action((options: { store: string; sagas: string; concurrency: number; leaseMs: number; graceMs: number; workerId?: string }) =>
-    withStore(options.store, async (store) => {
+  .action((options: { store: string; sagas: string; concurrency: number; leaseMs: number; graceMs: number; workerId?: string }) => {
+    // From the first moment: a SIGTERM while the store opens or sagas load still stops the worker.
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    return withStore(options.store, async (store) => {
       const sagas = await loadSagaDefinitions(options.sagas);
       const logger = createPinoLogger({ level: process.env['SAGAFLOW_LOG_LEVEL'] ?? 'info' }, process.stderr);
-      await runWorker(store, {
+      const exit = await runWorker(store, {
         sagas,
         logger,
         concurrency: options.concurrency,
         leaseMs: options.leaseMs,
         graceMs: options.graceMs,
+        stop: stop.signal,
         ...(options.workerId ? { workerId: options.workerId } : {}),
         onReady: (recovered) => io.out(`worker ready: resumed ${recovered} unfinished saga(s)`),
       });
-      return ExitCode.Ok;
-    }),
-  );
+      if (exit === 'unhealthy') io.err('sagaflow: the store stayed unavailable past the engine\'s bound; exiting so that a supervisor restarts the worker');
+      return exit === 'unhealthy' ? ExitCode.Unhealthy : ExitCode.Ok;
+    }).finally(() => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    });
+  });
 
 await program.parseAsync(process.argv);

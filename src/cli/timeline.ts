@@ -60,7 +60,9 @@ class AttemptClock {
   start(phase: string, step: string, attempt: number, at: number): void {
     this.started.set(`${phase}/${step}/${attempt}`, at);
   }
-  took(phase: string, step: string, attempt: number, at: number): string {
+  /** The attempt's own duration when its worker recorded it; else the time between the two events (older streams). */
+  took(phase: string, step: string, attempt: number, at: number, durationMs?: number): string {
+    if (durationMs !== undefined) return `took ${formatDuration(durationMs)}`;
     const from = this.started.get(`${phase}/${step}/${attempt}`);
     return from === undefined ? 'took ?' : `took ${formatDuration(at - from)}`;
   }
@@ -79,12 +81,12 @@ function details(e: SagaEvent, attempts: AttemptClock): Pick<Row, 'step' | 'atte
       attempts.start(e.type === 'StepStarted' ? 'step' : 'compensation', e.data.step, e.data.attempt, e.data.at);
       return { step: e.data.step, attempt: String(e.data.attempt), details: '' };
     case 'StepSucceeded':
-      return { step: e.data.step, attempt: String(e.data.attempt), details: attempts.took('step', e.data.step, e.data.attempt, e.data.at) };
+      return { step: e.data.step, attempt: String(e.data.attempt), details: attempts.took('step', e.data.step, e.data.attempt, e.data.at, e.data.durationMs) };
     case 'CompensationSucceeded':
-      return { step: e.data.step, attempt: String(e.data.attempt), details: attempts.took('compensation', e.data.step, e.data.attempt, e.data.at) };
+      return { step: e.data.step, attempt: String(e.data.attempt), details: attempts.took('compensation', e.data.step, e.data.attempt, e.data.at, e.data.durationMs) };
     case 'StepFailed':
     case 'CompensationFailed': {
-      const took = attempts.took(e.type === 'StepFailed' ? 'step' : 'compensation', e.data.step, e.data.attempt, e.data.at);
+      const took = attempts.took(e.type === 'StepFailed' ? 'step' : 'compensation', e.data.step, e.data.attempt, e.data.at, e.data.durationMs);
       const exhausted = e.type === 'StepFailed' && e.data.exhausted ? ', retries exhausted' : '';
       return { step: e.data.step, attempt: String(e.data.attempt), details: `${took}  ${e.data.kind}${exhausted}: ${e.data.error.code}: ${e.data.error.message}` };
     }

@@ -35,7 +35,10 @@ export type CompensationCause = z.infer<typeof compensationCause>;
 const phase = z.enum(['step', 'compensation']);
 export type Phase = z.infer<typeof phase>;
 
-/** The data schema of every event type. */
+/**
+ * The data schema of every event type. `durationMs` of an outcome is the attempt's own run time,
+ * measured by the worker that ran it (the time its append then waited for the store is not in it).
+ */
 export const eventDataSchemas = {
   SagaStarted: z.object({
     sagaId: z.string().min(1),
@@ -49,15 +52,15 @@ export const eventDataSchemas = {
     at,
   }),
   StepStarted: z.object({ step, attempt, worker: z.string(), leaseUntil: at, at }),
-  StepSucceeded: z.object({ step, attempt, output: json, at }),
-  StepFailed: z.object({ step, attempt, kind: failureKindSchema, exhausted: z.boolean(), error: errorInfoSchema, at }),
+  StepSucceeded: z.object({ step, attempt, output: json, durationMs: z.number().nonnegative().optional(), at }),
+  StepFailed: z.object({ step, attempt, kind: failureKindSchema, exhausted: z.boolean(), error: errorInfoSchema, durationMs: z.number().nonnegative().optional(), at }),
   RetryScheduled: z.object({ phase, step, attempt, dueAt: at, at }),
   StepSkipped: z.object({ step, reason: z.string(), at }),
   RolledBack: z.object({ step, toCheckpoint: z.string().nullable(), at }),
   CompensationPlanned: z.object({ cause: compensationCause, failedStep: z.string().nullable(), plan: z.array(step), at }),
   CompensationStarted: z.object({ step, attempt, worker: z.string(), leaseUntil: at, at }),
-  CompensationSucceeded: z.object({ step, attempt, at }),
-  CompensationFailed: z.object({ step, attempt, kind: failureKindSchema, error: errorInfoSchema, at }),
+  CompensationSucceeded: z.object({ step, attempt, durationMs: z.number().nonnegative().optional(), at }),
+  CompensationFailed: z.object({ step, attempt, kind: failureKindSchema, error: errorInfoSchema, durationMs: z.number().nonnegative().optional(), at }),
   CheckpointRecorded: z.object({ step: z.string().nullable(), snapshot: json, at }),
   /** Small on purpose: the result is the fold of the stream. (`output` was written by 0.1 and is ignored.) */
   SagaCompleted: z.object({ output: json.optional(), at }),

@@ -9,3 +9,4 @@ export * from './recover.js';
 export * from './invariants.js';
 export * from './classify.js';
 export * from './canonicalJson.js';
+export * from './infrastructurePolicy.js';

@@ -24,6 +24,8 @@ export interface Failure {
   attempt: number;
   kind: FailureKind;
   error: ErrorInfo;
+  /** How long the attempt ran, as the worker measured it; recorded in the failure event. */
+  durationMs?: number;
 }
 
 /** Injected sources: the runtime's clock and random number in [0, 1). */
@@ -62,6 +64,7 @@ function recoverStep(model: SagaModel, state: SagaState, failure: Failure, ctx: 
     kind: failure.kind,
     exhausted: failure.kind === 'transient' && !retryable,
     error: failure.error,
+    ...(failure.durationMs === undefined ? {} : { durationMs: failure.durationMs }),
     at: ctx.now,
   });
   if (retryable) {
@@ -80,7 +83,7 @@ function recoverCompensation(model: SagaModel, state: SagaState, failure: Failur
   const policy = stepModel(model, failure.step)?.compensationRetry;
   const shape = state.steps.find((s) => s.name === failure.step);
   const elapsed = ctx.now - (shape?.compensationFirstStartedAt ?? ctx.now);
-  const failed = sagaEvent('CompensationFailed', { step: failure.step, attempt: failure.attempt, kind: failure.kind, error: failure.error, at: ctx.now });
+  const failed = sagaEvent('CompensationFailed', { step: failure.step, attempt: failure.attempt, kind: failure.kind, error: failure.error, ...(failure.durationMs === undefined ? {} : { durationMs: failure.durationMs }), at: ctx.now });
   // A compensation must eventually succeed, so every kind but permanent is retried.
   // An operator's resume grants a fresh budget: count only the attempts made since.
   const since = failure.attempt - (shape?.compensationAttemptsBeforeResume ?? 0);

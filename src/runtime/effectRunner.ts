@@ -99,7 +99,7 @@ export async function runEffect(request: EffectRequest): Promise<EffectOutcome> 
     const durationMs = request.now() - started;
     if (control.aborted && !timedOut) return { ok: false, released: true, durationMs };
     const kind = classify(error, step.classify, definition.classify);
-    return { ok: false, failure: { phase, step: step.name, attempt, kind, error: errorInfo(error) }, durationMs };
+    return { ok: false, failure: { phase, step: step.name, attempt, kind, error: errorInfo(error), durationMs }, durationMs };
   } finally {
     clearTimeout(timer);
   }

@@ -10,6 +10,8 @@ import { newId } from './ids.js';
 import { inputHash } from './inputHash.js';
 import { IdempotencyKeyInvalidError, IdempotencyKeyReusedError, InputValidationError, SagaNotFoundError, StreamVersionConflictError, UnknownSagaError, EngineClosedError } from '../core/errors.js';
 import { TERMINAL_EVENT_TYPES, sagaEvent } from '../core/events.js';
+import { errorInfo } from '../core/classify.js';
+import { DEFAULT_INFRASTRUCTURE_POLICY, infrastructureDelay, type InfrastructurePolicy } from '../core/infrastructurePolicy.js';
 import type { SagaEvent } from '../core/events.js';
 import { evolve, fold } from '../core/evolve.js';
 import { violations } from '../core/invariants.js';
@@ -22,7 +24,8 @@ import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import type { EventStore, Subscription } from '../stores/eventStore.js';
 import type { Clock, RandomSource } from './clock.js';
-import { systemClock } from './clock.js';
+import { scheduleOn, systemClock } from './clock.js';
+import { StoreHealth, type EngineHealth } from './storeHealth.js';
 import type { SagaResult } from './sagaResult.js';
 import { resultOf } from './sagaResult.js';
 import { observeSaga, toSagaEventRecord } from './sagaObservable.js';
@@ -60,6 +63,12 @@ export interface EngineOptions {
    * workers (`startWorker()` elsewhere) run them. @default true
    */
   runSagas?: boolean;
+  /**
+   * How store calls (appends, reads, the worker's subscription) are retried, and after how long
+   * of failing the engine reports itself unhealthy. @default DEFAULT_INFRASTRUCTURE_POLICY
+   * (50 ms doubling to 5 s, full jitter; unhealthy after 30 s)
+   */
+  infrastructure?: Partial<InfrastructurePolicy>;
 }
 
 export interface StartOptions {
@@ -97,6 +106,11 @@ export class Engine {
   /** `result()` calls waiting for a saga this engine is driving, resolved from its in-memory state. */
   private readonly waiters = new Map<string, Set<(state: SagaState) => void>>();
   private readonly attempts = new AttemptRegistry();
+  private readonly storeHealth: StoreHealth;
+  private readonly infrastructure: InfrastructurePolicy;
+  private readonly random: RandomSource;
+  /** Changes of `health()`: healthy, degraded (the store is failing), unhealthy (past the policy's bound). */
+  readonly health$: Observable<EngineHealth>;
   private readonly draining = new AbortController();
   private readonly shutdown = new AbortController();
   private readonly killed = new AbortController();
@@ -110,6 +124,8 @@ export class Engine {
   /** Unfinished sagas resumed when the engine started. */
   recovered = 0;
   private worker: Subscription | undefined;
+  private following = false;
+  private resubscribe: (() => void) | undefined;
   private readonly runSagas: boolean;
   private scannedTo: number | undefined;
 
@@ -119,6 +135,10 @@ export class Engine {
     this.log = options.logger ?? silentLogger;
     this.runSagas = options.runSagas !== false;
     this.workerId = options.workerId ?? `${hostname()}/${process.pid}/${newId().slice(-8)}`;
+    this.random = options.random ?? Math.random;
+    this.infrastructure = { ...DEFAULT_INFRASTRUCTURE_POLICY, ...options.infrastructure };
+    this.storeHealth = new StoreHealth(this.infrastructure, this.clock, this.log);
+    this.health$ = this.storeHealth.health$;
     for (const definition of options.sagas) this.register(definition);
     // Append retries listen to these (abortLink.ts) and unlisten when they end.
     setMaxListeners(0, this.draining.signal, this.shutdown.signal, this.killed.signal);
@@ -129,7 +149,7 @@ export class Engine {
       {
         store: this.store,
         clock: this.clock,
-        random: options.random ?? Math.random,
+        random: this.random,
         logger: this.log,
         workerId: this.workerId,
         leaseMs: options.leaseMs ?? 750,
@@ -142,6 +162,8 @@ export class Engine {
         shutdown: this.shutdown.signal,
         killed: this.killed.signal,
         attempts: this.attempts,
+        infrastructure: this.infrastructure,
+        health: this.storeHealth,
       },
       {
         onCorrupted: (sagaId, error) => this.park(sagaId, error),
@@ -195,24 +217,58 @@ export class Engine {
   async startWorker(): Promise<void> {
     this.assertOpen();
     if (!this.runSagas) throw new TypeError('This engine was created with runSagas: false (a client); create the worker with runSagas: true.');
-    if (this.worker) return;
+    if (this.following) return;
+    this.following = true;
     // Sagas that existed at the scan were resumed by resumeUnfinished(); the subscription covers the rest.
     const head = this.scannedTo ?? (await findUnfinishedSagas(this.store)).lastPosition;
-    await new Promise<void>((resolve, reject) => {
-      this.worker = this.store.subscribeToAll({
-        after: head,
-        streamPrefix: SAGA_STREAM_PREFIX,
-        onEvent: (event) => {
-          // Our own appends need no wake-up; a terminal event needs no driver.
-          if (event.metadata['worker'] === this.workerId || TERMINAL_EVENT_TYPES.has(event.type)) return;
-          this.scheduler.kick(sagaIdOf(event.streamId));
-        },
-        onCaughtUp: () => resolve(),
-        onError: (error) => {
-          this.log.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'worker subscription stopped');
-          reject(error);
-        },
-      });
+    await new Promise<void>((resolve, reject) => this.follow(head, 0, resolve, reject));
+  }
+
+  /** The store's health as this engine sees it (appends, reads, the worker's subscription). */
+  health(): EngineHealth {
+    return this.storeHealth.current;
+  }
+
+  /**
+   * Follows the store's saga events after `after`. A subscription that stops (the store went
+   * away past the adapter's own retries) is taken up again from the last event it delivered,
+   * with the infrastructure policy's backoff, for as long as the engine runs; meanwhile the
+   * engine's health says so, and past the policy's bound it is unhealthy.
+   */
+  private follow(after: number, failures: number, caughtUp?: () => void, failedFirst?: (error: unknown) => void): void {
+    if (this.draining.signal.aborted) return;
+    let last = after;
+    let delivered = false;
+    let caught = false;
+    this.worker = this.store.subscribeToAll({
+      after,
+      streamPrefix: SAGA_STREAM_PREFIX,
+      onEvent: (event) => {
+        last = event.position;
+        if (!delivered) {
+          delivered = true;
+          this.storeHealth.succeeded();
+        }
+        // Our own appends need no wake-up; a terminal event needs no driver.
+        if (event.metadata['worker'] === this.workerId || TERMINAL_EVENT_TYPES.has(event.type)) return;
+        this.scheduler.kick(sagaIdOf(event.streamId));
+      },
+      onCaughtUp: () => {
+        caught = true;
+        this.storeHealth.succeeded();
+        caughtUp?.();
+      },
+      onError: (error) => {
+        if (this.draining.signal.aborted) return;
+        if (failedFirst && !caught) {
+          this.log.error({ err: errorInfo(error) }, 'worker subscription failed to start');
+          return failedFirst(error);
+        }
+        const attempt = delivered ? 1 : failures + 1;
+        const delay = infrastructureDelay(this.infrastructure, attempt, this.random());
+        this.storeHealth.failed('following the store (worker subscription)', error, attempt, delay);
+        this.resubscribe = scheduleOn(this.clock, delay, () => this.follow(last, attempt));
+      },
     });
   }
 
@@ -408,16 +464,19 @@ export class Engine {
     if (this.draining.signal.aborted) return;
     this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));
     this.scheduler.stopTimers();
+    this.resubscribe?.();
     await this.worker?.unsubscribe().catch(() => {});
     const grace = setTimeout(() => this.shutdown.abort(new EngineClosedError('engine closed during the attempt')), options.graceMs ?? 10_000);
     await this.scheduler.idle();
     clearTimeout(grace);
     this.shutdown.abort(new EngineClosedError('engine closed'));
     this.subject.complete();
+    this.storeHealth.complete();
   }
 
   /** Simulates a crash (tests): stops at once, appends nothing more, waits for nothing. */
   kill(): void {
+    this.resubscribe?.();
     void this.worker?.unsubscribe().catch(() => {});
     this.killed.abort(new EngineClosedError('engine killed'));
     this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));

@@ -7,6 +7,7 @@ import { errorInfo } from '../core/classify.js';
 import { decide } from '../core/decide.js';
 import { AppendRefusedError, ErrorCode } from '../core/errors.js';
 import type { Phase, SagaEvent } from '../core/events.js';
+import { infrastructureDelay, type InfrastructurePolicy } from '../core/infrastructurePolicy.js';
 import { sagaEvent } from '../core/events.js';
 import { fold } from '../core/evolve.js';
 import type { Failure } from '../core/recover.js';
@@ -24,6 +25,7 @@ import { AttemptControl, type AttemptRegistry } from './attemptControl.js';
 import { runEffect } from './effectRunner.js';
 import type { LoadedSaga } from './sagaStream.js';
 import { loadSaga, sagaStreamId, toNewEvents } from './sagaStream.js';
+import type { StoreHealth } from './storeHealth.js';
 
 export interface ExecutorDeps {
   store: EventStore;
@@ -46,6 +48,9 @@ export interface ExecutorDeps {
   killed: AbortSignal;
   /** The engine's attempts in flight: it aborts them all at the end of the grace period or on kill. */
   attempts: AttemptRegistry;
+  /** How store calls are retried; every retry and every success is reported to `health`. */
+  infrastructure: InfrastructurePolicy;
+  health: StoreHealth;
 }
 
 export type DriveResult = { state: SagaState | undefined; wakeAt?: number };
@@ -116,6 +121,7 @@ export class SagaExecutor {
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
       try {
         const result = await this.deps.store.append(streamId, events, expected);
+        this.deps.health.succeeded();
         this.revision = result.nextRevision;
         this.durable = this.state;
         this.pending = [];
@@ -140,8 +146,8 @@ export class SagaExecutor {
         if (kind === 'permanent') throw error;
         // The store is unreachable or failing: keep the outcome and retry with the same event ids,
         // which makes a retry of an append that did land an idempotent success.
-        const delay = Math.min(5_000, 50 * 2 ** Math.min(attempt, 7));
-        this.log.warn({ err: errorInfo(error), attempt, delayMs: delay }, 'append failed; retrying');
+        const delay = infrastructureDelay(this.deps.infrastructure, attempt, this.deps.random());
+        this.deps.health.failed(`appending to ${streamId}`, error, attempt, delay);
         await this.pause(delay);
       }
     }
@@ -392,7 +398,7 @@ export class SagaExecutor {
     const now = this.deps.clock.now();
     if (outcome.ok) {
       log.debug({ durationMs: outcome.durationMs }, phase === 'step' ? 'step succeeded' : 'compensation succeeded');
-      const events = [phase === 'step' ? sagaEvent('StepSucceeded', { step: stepName, attempt, output: outcome.output, at: now }) : sagaEvent('CompensationSucceeded', { step: stepName, attempt, at: now })];
+      const events = [phase === 'step' ? sagaEvent('StepSucceeded', { step: stepName, attempt, output: outcome.output, durationMs: outcome.durationMs, at: now }) : sagaEvent('CompensationSucceeded', { step: stepName, attempt, durationMs: outcome.durationMs, at: now })];
       this.add(events);
       return { events, failure: null };
     }

@@ -4,6 +4,7 @@
  */
 import { errorInfo } from '../core/classify.js';
 import { ErrorCode, isSagaError } from '../core/errors.js';
+import { infrastructureDelay } from '../core/infrastructurePolicy.js';
 import type { SagaState } from '../core/sagaState.js';
 import type { Logger } from '../observability/logger.js';
 import type { ExecutorDeps, FreshStart } from './sagaExecutor.js';
@@ -22,6 +23,8 @@ export class SagaScheduler {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly timers = new Map<string, AbortController>();
+  /** Consecutive failed drives per saga (store outages), for the backoff; dropped on success. */
+  private readonly failures = new Map<string, number>();
   private readonly semaphore: Semaphore;
   private readonly log: Logger;
 
@@ -61,6 +64,7 @@ export class SagaScheduler {
       for (let first = true; first || this.again.has(sagaId); first = false) {
         this.again.delete(sagaId);
         const result = await new SagaExecutor(this.deps, sagaId).drive(first ? fresh : undefined);
+        this.failures.delete(sagaId);
         wakeAt = result.wakeAt;
         this.hooks.onSettled(sagaId, result.state);
       }
@@ -77,9 +81,12 @@ export class SagaScheduler {
         fresh?.onFailed(error);
       } else {
         // Reading the store failed (outage): try again later rather than lose the saga.
-        this.log.warn({ sagaId, err: errorInfo(error) }, 'drive failed; retrying in 1 s');
+        const failures = (this.failures.get(sagaId) ?? 0) + 1;
+        this.failures.set(sagaId, failures);
+        const delay = infrastructureDelay(this.deps.infrastructure, failures, this.deps.random());
+        this.deps.health.failed(`driving saga ${sagaId}`, error, failures, delay);
         fresh?.onFailed(error);
-        wakeAt = this.deps.clock.now() + 1_000;
+        wakeAt = this.deps.clock.now() + delay;
       }
     } finally {
       this.semaphore.release();
