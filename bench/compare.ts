@@ -44,12 +44,13 @@ export function compareOptions(argv: string[]): CompareOptions {
   });
   const quick = values.quick === true;
   const num = (v: unknown, fallback: number): number => (typeof v === 'string' ? Number(v) : fallback);
+  const sagas = num(values.sagas, quick ? 100 : 1_000);
   return {
     quick,
-    sagas: num(values.sagas, quick ? 100 : 1_000),
+    sagas,
     repetitions: num(values.reps, quick ? 3 : 5),
     appends: num(values.appends, quick ? 300 : 2_000),
-    counted: quick ? 50 : 200,
+    counted: Math.min(sagas, quick ? 50 : 200),
     peers: values['no-peers'] !== true,
   };
 }
@@ -84,7 +85,11 @@ export async function compare(options: CompareOptions): Promise<void> {
     cluster = undefined;
     rmSync(tempDir, { recursive: true, force: true });
   };
-  const removeHandlers = cleanupOnSignal(cleanup);
+  let interrupted = false;
+  const removeHandlers = cleanupOnSignal(async () => {
+    interrupted = true; // the runs in flight now fail as their servers go: not worth reporting
+    await cleanup();
+  });
   const started = performance.now();
   try {
     cluster = await startBenchCluster();
@@ -108,6 +113,7 @@ export async function compare(options: CompareOptions): Promise<void> {
             samples.push({ workload: workload.id, contender: contender.name, repetition: rep, sagasPerSecond: (options.sagas / ms) * 1000 });
             console.log(`rep ${rep}/${options.repetitions}  ${workload.id.padEnd(27)} ${contender.name.padEnd(20)} ${((options.sagas / ms) * 1000).toFixed(1).padStart(8)} sagas/s  (load ${loadAverage()})`);
           } catch (error) {
+            if (interrupted) throw error;
             broken.add(contender.name);
             console.error(`\n${contender.name} failed on ${workload.id} (left out from here on):\n${(error as Error).stack ?? String(error)}`);
           } finally {
