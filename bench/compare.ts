@@ -75,7 +75,8 @@ async function startPeers(cluster: BenchCluster, notes: string[]): Promise<Conte
   return peers;
 }
 
-export async function compare(options: CompareOptions): Promise<void> {
+/** Resolves with a function that prints the summary table again (run.ts ends with it). */
+export async function compare(options: CompareOptions): Promise<() => void> {
   const tempDir = mkdtempSync(join(tmpdir(), 'sagaflow-compare-'));
   let cluster: BenchCluster | undefined;
   const contenders: Contender[] = [];
@@ -141,8 +142,10 @@ export async function compare(options: CompareOptions): Promise<void> {
     printTable(`PostgreSQL work per saga, counted by the server (${options.counted} sagas per count; pg_stat_database, pg_stat_statements, pg_stat_wal)`, countRows);
     printTable(`Statements per saga by text, ${WORKLOADS[0]!.id} (pg_stat_statements)`, statementRows);
 
-    printSummary(samples, WORKLOADS, names, `Summary: median sagas/s over ${options.repetitions} repetitions of ${options.sagas} sagas; ratios sagaflow on PostgreSQL ÷ engine`);
+    const summary = (): void => printSummary(samples, WORKLOADS, names, `Summary: median sagas/s over ${options.repetitions} repetitions of ${options.sagas} sagas; ratios sagaflow on PostgreSQL ÷ engine`);
+    summary();
     console.log(`\ncomparison done in ${((performance.now() - started) / 1000).toFixed(0)} s (load average now ${loadAverage()})`);
+    return summary;
   } finally {
     removeHandlers();
     await cleanup();

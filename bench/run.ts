@@ -22,9 +22,11 @@ const { values } = parseArgs({ args: argv, options: { 'recovery-samples': { type
 
 console.log(`# sagaflow benchmarks${options.quick ? ' (quick)' : ''} — ${new Date().toISOString()}, load average ${loadAverage()}`);
 const { ms } = await timed(async () => {
-  await compare(options);
+  const summary = await compare(options);
   if (options.quick) return;
   await recoveryTime(Number(values['recovery-samples'] ?? 100));
   await restartRecovery(Number(values['restart-sagas'] ?? 10_000));
+  summary(); // again, so the run ends with the table to paste
+
 });
 console.log(`\nall benchmarks done in ${(ms / 1000).toFixed(0)} s (load average now ${loadAverage()})`);
