@@ -125,7 +125,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     '-D', dataDir, '-U', 'postgres', '--pwfile', pwFile, '--auth-local=trust', '--auth-host=scram-sha-256',
     '--encoding=UTF8', '--no-instructions', '--no-sync',
   ]);
-  // Test-only settings: durability is irrelevant for a throw-away cluster, speed is not.
+  // Test-only settings unless `durable`: durability is irrelevant for a throw-away cluster, speed is not.
   const fast = options.durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off'];
   const conf = [
     `port = ${port}`,
