@@ -1,23 +1,32 @@
 /**
- * Every benchmark in sequence, with modest defaults (`npm run bench`). Each also runs alone:
- *   npx tsx bench/sagaThroughput.ts [sagas]
+ * `npm run bench`: the comparison with DBOS Transact and Restate (bench/compare.ts), then, in
+ * the full mode, the recovery benchmarks. `npm run bench -- --quick`: the comparison only,
+ * small (about 2 minutes). Each bench starts (and removes) its own temp files, servers and
+ * private PostgreSQL cluster. Each also runs alone:
+ *   npx tsx bench/compare.ts [--quick] [--sagas N] [--reps N] [--appends N] [--no-peers]
  *   npx tsx bench/recoveryTime.ts [samples] [sagasPerRound]
  *   npx tsx bench/restartRecovery.ts [sagas] [concurrencies]
- * Run: npx tsx bench/run.ts [throughputSagas=300] [recoverySamples=100] [restartSagas=10000]
- * Each bench starts (and removes) its own temp files and private PostgreSQL cluster.
+ *   npx tsx bench/sagaThroughput.ts [sagas]   (the earlier, non-durable throughput table)
+ * Run: npx tsx bench/run.ts [--quick] [compare options] [--recovery-samples 100] [--restart-sagas 10000]
  */
-import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { compare, compareOptions } from './compare.js';
+import { loadAverage } from './machine.js';
 import { recoveryTime } from './recoveryTime.js';
 import { restartRecovery } from './restartRecovery.js';
-import { sagaThroughput } from './sagaThroughput.js';
 import { timed } from './support.js';
 
-const [throughputSagas, recoverySamples, restartSagas] = [300, 100, 10_000].map((fallback, i) => Number(process.argv[2 + i] ?? fallback)) as [number, number, number];
+const argv = process.argv.slice(2);
+const options = compareOptions(argv);
+const { values } = parseArgs({ args: argv, options: { 'recovery-samples': { type: 'string' }, 'restart-sagas': { type: 'string' } }, strict: false });
 
-console.log(`sagaflow benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`# sagaflow benchmarks${options.quick ? ' (quick)' : ''} — ${new Date().toISOString()}, load average ${loadAverage()}`);
 const { ms } = await timed(async () => {
-  await sagaThroughput(throughputSagas);
-  await recoveryTime(recoverySamples);
-  await restartRecovery(restartSagas);
+  const summary = await compare(options);
+  if (options.quick) return;
+  await recoveryTime(Number(values['recovery-samples'] ?? 100));
+  await restartRecovery(Number(values['restart-sagas'] ?? 10_000));
+  summary(); // again, so the run ends with the table to paste
+
 });
-console.log(`\nall benchmarks done in ${(ms / 1000).toFixed(0)} s (load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+console.log(`\nall benchmarks done in ${(ms / 1000).toFixed(0)} s (load average now ${loadAverage()})`);

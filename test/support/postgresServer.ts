@@ -82,8 +82,19 @@ function logTail(info: PostgresServerInfo): string {
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-30).join('\n') : '(no server log)';
 }
 
+/** Options of {@link startPostgresServer}; the defaults give the fast, non-durable test cluster. */
+export interface PostgresServerOptions {
+  /**
+   * Keep PostgreSQL's default durability (fsync, synchronous_commit, full_page_writes on), as a
+   * production server has: the benchmarks use it so a commit includes its WAL flush. @default false
+   */
+  durable?: boolean;
+  /** Further `postgresql.conf` lines, e.g. `shared_preload_libraries = 'pg_stat_statements'`. @default [] */
+  settings?: readonly string[];
+}
+
 /** Creates and starts a new private cluster. */
-export async function startPostgresServer(): Promise<PostgresServerInfo> {
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServerInfo> {
   const initdb = findPostgresBinary('initdb');
   const pgCtl = findPostgresBinary('pg_ctl');
   const runAsPostgres = isRoot();
@@ -114,16 +125,16 @@ export async function startPostgresServer(): Promise<PostgresServerInfo> {
     '-D', dataDir, '-U', 'postgres', '--pwfile', pwFile, '--auth-local=trust', '--auth-host=scram-sha-256',
     '--encoding=UTF8', '--no-instructions', '--no-sync',
   ]);
-  // Test-only settings: durability is irrelevant for a throw-away cluster, speed is not.
+  // Test-only settings unless `durable`: durability is irrelevant for a throw-away cluster, speed is not.
+  const fast = options.durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off'];
   const conf = [
     `port = ${port}`,
     `listen_addresses = '127.0.0.1'`,
     `unix_socket_directories = '${baseDir}'`,
     'max_connections = 300',
-    'fsync = off',
-    'synchronous_commit = off',
-    'full_page_writes = off',
+    ...fast,
     `log_min_messages = warning`,
+    ...(options.settings ?? []),
   ].join('\n');
   writeFileSync(join(dataDir, 'postgresql.auto.conf'), `${conf}\n`, { flag: 'a' });
   await startExisting(info);
