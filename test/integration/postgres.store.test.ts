@@ -196,7 +196,7 @@ describe('postgres store: schema and connections', () => {
       await admin.query(`CREATE TRIGGER park AFTER INSERT ON "${s.schema}".events FOR EACH STATEMENT EXECUTE FUNCTION "${s.schema}".park()`);
       await admin.query('SELECT pg_advisory_lock(4242)');
       const parked = async (): Promise<number | undefined> =>
-        (await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%INSERT INTO "${s.schema}".events%'`)).rows[0]?.pid;
+        (await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%"${s.schema}".append_batch(%'`)).rows[0]?.pid;
 
       const stream = sagaStream();
       const append = s.append(stream, events(3), 'no_stream');
