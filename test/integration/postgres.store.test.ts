@@ -150,6 +150,59 @@ describe('postgres store: expected revisions and idempotency', () => {
   });
 });
 
+describe('postgres store: group commit', () => {
+  it('a batch that loses an event-id race to another transaction falls back to one call per append; only the loser fails', async () => {
+    const s = await openTestStore();
+    const other = await rawClient();
+    try {
+      const raced = events(1)[0]!;
+      // Another process has inserted the id, uncommitted: the batch's check cannot see it, its insert waits on it.
+      await other.query('BEGIN');
+      await other.query(
+        `SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [['elsewhere-1'], [-1], [1], [raced.id], [raced.type], [1], JSON.stringify([raced.data]), JSON.stringify([{}]), [null], [null], [null], [null], [null], [null], [null]],
+      );
+      const streams = Array.from({ length: 5 }, () => sagaStream());
+      const appends = Promise.allSettled(streams.map((stream, i) => s.append(stream, i === 2 ? [...events(1), raced] : events(2), 'no_stream')));
+      await pollFor(
+        async () => (await other.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%"${s.schema}".append_batch(%'`)).rowCount === 1,
+        10_000,
+        'the batch to wait on the uncommitted id',
+      );
+      await other.query('COMMIT');
+      const settled = await appends;
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const error = (settled[2] as PromiseRejectedResult).reason as StreamVersionConflictError;
+      expect(error).toBeInstanceOf(StreamVersionConflictError);
+      expect(error.details).toMatchObject({ streamId: streams[2], expected: 'no_stream', actual: 'no_stream', reason: 'event_id_in_use', eventId: raced.id });
+      for (const [i, stream] of streams.entries()) expect(await s.readStream(stream)).toHaveLength(i === 2 ? 0 : 2);
+    } finally {
+      await other.end();
+      await s.close();
+    }
+  });
+  it('append_batch called twice in one transaction of the caller continues the ordinals (no position clash)', async () => {
+    const s = await openTestStore();
+    const client = await rawClient();
+    try {
+      const call = (stream: string, batch: ReturnType<typeof events>) =>
+        client.query<{ o_position: string }>(
+          `SELECT o_position FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+          [[stream], [-1], [batch.length], batch.map((e) => e.id), batch.map((e) => e.type), batch.map(() => 1), JSON.stringify(batch.map((e) => e.data)), JSON.stringify(batch.map(() => ({}))), [null], [null], [null], [null], [null], [null], [null]],
+        );
+      await client.query('BEGIN');
+      const first = Number((await call('tx-a', events(3))).rows[0]!.o_position);
+      const second = Number((await call('tx-b', events(2))).rows[0]!.o_position);
+      await client.query('COMMIT');
+      expect(second).toBe(first + 2);
+      expect((await s.readAll()).map((e) => e.position)).toEqual([first - 2, first - 1, first, first + 1, first + 2]);
+    } finally {
+      await client.end();
+      await s.close();
+    }
+  });
+});
+
 describe('postgres store: schema and connections', () => {
   it('migrates once when many processes open a new schema at the same time', async () => {
     const schema = freshSchema('mig');

@@ -35,6 +35,7 @@ LANGUAGE plpgsql AS $fn$
 -- (sagaIndex.ts plans it); p_saga_next: 'keep', 'now', 'clear' or 'at' (p_saga_next_at).
 DECLARE
   v_base bigint;
+  v_ord integer;
   v_n integer := coalesce(cardinality(p_streams), 0);
   v_start integer[] := '{}';
   v_first bigint[] := '{}';
@@ -56,14 +57,18 @@ BEGIN
   IF v_base IS NULL OR v_base >= ${MAX_POSITION_XID} THEN
     RAISE EXCEPTION 'sagaflow: transaction id % (+ offset) leaves the range of positions that are safe JavaScript integers', v_base;
   END IF;
-  v_base := v_base << 12;
+  -- Ordinals continue where an earlier call in the same transaction stopped (a caller may run
+  -- the function inside a transaction of its own, more than once).
+  v_ord := coalesce(nullif(current_setting('sagaflow.ordinal', true), '')::integer, 0);
+  v_base := (v_base << 12) + v_ord;
   FOR i IN 1 .. v_n LOOP
     v_start[i] := v_total + 1;
     v_total := v_total + p_counts[i];
   END LOOP;
-  IF v_total > ${MAX_EVENTS_PER_TRANSACTION} OR v_total <> coalesce(cardinality(p_ids), 0) THEN
-    RAISE EXCEPTION 'sagaflow: a batch carries % events for % ids (at most ${MAX_EVENTS_PER_TRANSACTION})', v_total, cardinality(p_ids);
+  IF v_ord + v_total > ${MAX_EVENTS_PER_TRANSACTION} OR v_total <> coalesce(cardinality(p_ids), 0) THEN
+    RAISE EXCEPTION 'sagaflow: % events (% ids) in a transaction that holds % already; the limit is ${MAX_EVENTS_PER_TRANSACTION}', v_total, cardinality(p_ids), v_ord;
   END IF;
+  PERFORM set_config('sagaflow.ordinal', (v_ord + v_total)::text, true);
 
   -- Lock every stream row, creating missing ones, in stream id order: concurrent batches take
   -- their locks in the same order and cannot deadlock.
