@@ -44,7 +44,7 @@ describe('postgres store: gap-free global order', () => {
       await admin.query('SELECT pg_advisory_lock(4343)');
 
       const slow = store.append('slow-1', events(1), 'no_stream');
-      const parked = `SELECT 1 FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%${s}.append_batch(%'`;
+      const parked = `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 4343 AND NOT granted`;
       await pollFor(async () => (await admin.query(parked)).rowCount === 1, 10_000, 'the slow append to park after its INSERT');
       // No global lock: the later append commits while the slow one is in flight...
       const fastResult = await store.append('fast-1', events(1), 'no_stream');

@@ -158,14 +158,16 @@ describe('postgres store: group commit', () => {
       const raced = events(1)[0]!;
       // Another process has inserted the id, uncommitted: the batch's check cannot see it, its insert waits on it.
       await other.query('BEGIN');
+      const xid = (await other.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0]!.xid;
       await other.query(
         `SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
         [['elsewhere-1'], [-1], [1], [raced.id], [raced.type], [1], JSON.stringify([raced.data]), JSON.stringify([{}]), [null], [null], [null], [null], [null], [null], [null]],
       );
       const streams = Array.from({ length: 5 }, () => sagaStream());
       const appends = Promise.allSettled(streams.map((stream, i) => s.append(stream, i === 2 ? [...events(1), raced] : events(2), 'no_stream')));
+      // pg_locks, not pg_stat_activity: a backend on its first extended-protocol statement may still report 'idle' and its previous query.
       await pollFor(
-        async () => (await other.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%"${s.schema}".append_batch(%'`)).rowCount === 1,
+        async () => (await other.query(`SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1`, [xid])).rowCount === 1,
         10_000,
         'the batch to wait on the uncommitted id',
       );
@@ -249,7 +251,7 @@ describe('postgres store: schema and connections', () => {
       await admin.query(`CREATE TRIGGER park AFTER INSERT ON "${s.schema}".events FOR EACH STATEMENT EXECUTE FUNCTION "${s.schema}".park()`);
       await admin.query('SELECT pg_advisory_lock(4242)');
       const parked = async (): Promise<number | undefined> =>
-        (await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%"${s.schema}".append_batch(%'`)).rows[0]?.pid;
+        (await admin.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted`)).rows[0]?.pid;
 
       const stream = sagaStream();
       const append = s.append(stream, events(3), 'no_stream');

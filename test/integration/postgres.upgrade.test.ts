@@ -68,4 +68,28 @@ describe('postgres store: upgrade from schema version 1', () => {
       await client.end();
     }
   });
+
+  it('realigns positions on open when stored ones are ahead of the xid counter (a restore into a new cluster)', async () => {
+    const store = await openTestStore();
+    const schema = store.schema;
+    const client = await rawClient();
+    try {
+      await store.append('before-1', events(1), 'no_stream');
+      // What a pg_dump/restore into a fresh cluster looks like: positions from a far larger xid.
+      const restored = events(1)[0]!;
+      await client.query(`INSERT INTO "${schema}".events (position, event_id, stream_id, revision, type, data) VALUES ((1::bigint << 45) + 7, $1, 'restored-1', 0, 'Old', '{}')`, [restored.id]);
+      await client.query(`INSERT INTO "${schema}".streams VALUES ('restored-1', 0)`);
+      await store.close();
+      const reopened = await openTestStore({ schema });
+      try {
+        const next = await reopened.append('restored-1', events(1), 0);
+        expect(next.position).toBeGreaterThan(2 ** 45 + 7);
+        expect((await reopened.readAll()).map((e) => e.streamId)).toEqual(['before-1', 'restored-1', 'restored-1']);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await client.end();
+    }
+  });
 });

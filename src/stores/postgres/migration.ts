@@ -33,6 +33,20 @@ export function notifyChannel(schema: string): string {
 }
 
 /**
+ * Lifts xid_offset when stored positions are ahead of the xid counter, which only happens when
+ * the xid counter was reset under the data (pg_dump/restore into a new cluster, logical
+ * replication to a fresh one): new positions would sort below stored ones, and readers would
+ * hide the stored ones. Compares with the next xid (snapshot xmax), never with xmin: every
+ * stored position comes from an xid below xmax, so in normal operation this changes nothing.
+ */
+function realignPositionsSql(s: string): string {
+  return `UPDATE ${s}.log_epoch AS l SET xid_offset = l.xid_offset + n.need
+  FROM (SELECT coalesce((SELECT max(position) FROM ${s}.events) >> 12, -1) + 1
+               - (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + xid_offset) AS need FROM ${s}.log_epoch) AS n
+ WHERE n.need > 0;`;
+}
+
+/**
  * The migration script for `schema` (default `sagaflow`): tables, indexes, the append function
  * and read-model views, at schema version 2. Idempotent, and upgrades a version 1 schema in
  * place (stop version 1 writers first: they need the identity column this drops); wrapped in
@@ -138,6 +152,7 @@ CREATE TABLE IF NOT EXISTS ${s}.schema_version (
   applied_at timestamptz NOT NULL DEFAULT now()
 );
 INSERT INTO ${s}.schema_version (version) VALUES (1), (${SCHEMA_VERSION}) ON CONFLICT DO NOTHING;
+${realignPositionsSql(s)}
 COMMIT;
 `;
 }
@@ -153,7 +168,10 @@ export async function runMigration(client: pg.PoolClient, schema: string): Promi
     const { rows } = await client.query<{ migrated: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS migrated`, [`${quoteSchema(schema)}.schema_version`]);
     if (rows[0]?.migrated) {
       const current = await client.query(`SELECT 1 FROM ${quoteSchema(schema)}.schema_version WHERE version = ${SCHEMA_VERSION}`);
-      if ((current.rowCount ?? 0) > 0) return;
+      if ((current.rowCount ?? 0) > 0) {
+        await client.query(realignPositionsSql(quoteSchema(schema)));
+        return;
+      }
     }
     await client.query(postgresMigrationSql(schema));
   } catch (error) {
