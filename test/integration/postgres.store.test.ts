@@ -183,6 +183,28 @@ describe('postgres store: group commit', () => {
       await s.close();
     }
   });
+  it('appends issued in one tick: an id stored by another stream fails that append alone (event_id_in_use); same-stream appends keep their order', async () => {
+    const base = sagaStream();
+    const used = events(1)[0]!;
+    await store.append(`${base}-b`, [used], 'no_stream');
+    const one = events(2);
+    const two = events(1);
+    const [reused, fresh, a1, a2] = await Promise.allSettled([
+      store.append(`${base}-c`, [...events(1), used], 'no_stream'),
+      store.append(`${base}-d`, events(3), 'no_stream'),
+      store.append(`${base}-a`, one, 'no_stream'),
+      store.append(`${base}-a`, two, 1),
+    ]);
+    expect(reused.status).toBe('rejected');
+    expect((reused as PromiseRejectedResult).reason).toBeInstanceOf(StreamVersionConflictError);
+    expect(((reused as PromiseRejectedResult).reason as StreamVersionConflictError).details).toMatchObject({ reason: 'event_id_in_use', eventId: used.id, actual: 'no_stream' });
+    expect(fresh).toMatchObject({ status: 'fulfilled', value: { nextRevision: 2 } });
+    expect(a1).toMatchObject({ status: 'fulfilled', value: { nextRevision: 1 } });
+    expect(a2).toMatchObject({ status: 'fulfilled', value: { nextRevision: 2 } });
+    expect(await store.readStream(`${base}-c`)).toEqual([]);
+    expect((await store.readStream(`${base}-a`)).map((e) => e.id)).toEqual([...one, ...two].map((e) => e.id));
+  });
+
   it('append_batch called twice in one transaction of the caller continues the ordinals (no position clash)', async () => {
     const s = await openTestStore();
     const client = await rawClient();
