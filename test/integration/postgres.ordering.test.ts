@@ -62,6 +62,36 @@ describe('postgres store: gap-free global order', () => {
     }
   });
 
+  it('an append whose transaction got its xid before a later-committed append to the same stream is refused as retryable, never stored below it', async () => {
+    const store = await openTestStore();
+    const early = await rawClient();
+    try {
+      const s = `"${store.schema}"`;
+      await store.append('inv-1', events(1), 'no_stream');
+      await early.query('BEGIN');
+      await early.query('SELECT pg_current_xact_id()'); // this transaction's xid is now below the next append's
+      const later = await store.append('inv-1', events(1), 0);
+      const batch = events(1);
+      const call = early.query(
+        `SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [['inv-1'], [-2], [1], batch.map((e) => e.id), batch.map((e) => e.type), [1], JSON.stringify([batch[0]!.data]), JSON.stringify([{}]), [null], [null], [null], [null], [null], [null], [null]],
+      );
+      await expect(call).rejects.toMatchObject({ code: '40001' });
+      await early.query('ROLLBACK');
+      const stream = await store.readStream('inv-1');
+      expect(stream.map((e) => e.revision)).toEqual([0, 1]);
+      expect(stream[1]!.position).toBe(later.position);
+      // Through the store, the same race is retried in a new transaction (a higher xid).
+      const retried = await store.append('inv-1', batch, 'any');
+      expect(retried.position).toBeGreaterThan(later.position);
+      const all = await store.readAll();
+      expect(all.map((e) => e.revision)).toEqual([0, 1, 2]);
+    } finally {
+      await early.end();
+      await store.close();
+    }
+  });
+
   it('writers in overlapping transactions (BEGIN; append_batch; sleep; COMMIT) never make a paging reader or a subscription skip an event', async () => {
     const store = await openTestStore();
     const s = `"${store.schema}"`;
