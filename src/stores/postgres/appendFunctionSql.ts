@@ -44,6 +44,7 @@ DECLARE
   i integer;
   v_stream text;
   v_cur bigint;
+  v_last bigint;
   v_exp bigint;
   v_cnt integer;
   v_from bigint;
@@ -85,7 +86,7 @@ BEGIN
     v_exp := p_expected[i];
     v_cnt := p_counts[i];
     v_ids := p_ids[v_start[i] : v_start[i] + v_cnt - 1];
-    SELECT t.revision INTO v_cur FROM ${s}.streams t WHERE t.stream_id = v_stream;
+    SELECT t.revision, t.last_position INTO v_cur, v_last FROM ${s}.streams t WHERE t.stream_id = v_stream;
     o_k := i - 1;
     o_actual := v_cur;
     o_next_revision := NULL;
@@ -130,11 +131,19 @@ BEGIN
     END IF;
 
     IF o_outcome = 'append' THEN
+      -- This transaction got its xid before the one that appended the stream's last event, and
+      -- waited for its lock: appending now would put a higher revision at a lower position (a
+      -- reader "after the stream's last position" would miss it). Rare (appenders in several
+      -- processes racing on one stream with 'any'); retryable: a new transaction has a higher xid.
+      IF v_last >= v_base THEN
+        RAISE EXCEPTION 'sagaflow: stream % moved to a later position while this append waited for it; retry', v_stream
+          USING ERRCODE = 'serialization_failure';
+      END IF;
       o_outcome := 'appended';
       v_first[i] := v_cur + 1;
       o_next_revision := v_cur + v_cnt;
       o_position := v_base + v_start[i] + v_cnt - 2;
-      UPDATE ${s}.streams SET revision = o_next_revision WHERE stream_id = v_stream;
+      UPDATE ${s}.streams SET revision = o_next_revision, last_position = o_position WHERE stream_id = v_stream;
 
       -- The sagas index row (sagaIndex.ts), in the same transaction as the events.
       v_next := p_saga_next[i];

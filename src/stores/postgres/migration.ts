@@ -91,9 +91,13 @@ ON CONFLICT DO NOTHING;
 -- One row per stream: the row lock (FOR UPDATE) serialises writers of one stream, and the
 -- row answers "what is the current revision" without scanning events.
 CREATE TABLE IF NOT EXISTS ${s}.streams (
-  stream_id text   PRIMARY KEY,
-  revision  bigint NOT NULL
+  stream_id     text   PRIMARY KEY,
+  revision      bigint NOT NULL,
+  last_position bigint
 );
+-- Upgrade from version 1. The position of the stream's last event: append_batch refuses (as
+-- retryable) to put a later revision at a lower position.
+ALTER TABLE ${s}.streams ADD COLUMN IF NOT EXISTS last_position bigint;
 
 -- Unfinished sagas, maintained by appends in the same transaction; workers claim rows with
 -- FOR UPDATE SKIP LOCKED (claimRunnableSagas). A cache of the log: rebuildable, never the truth.
