@@ -150,6 +150,83 @@ describe('postgres store: expected revisions and idempotency', () => {
   });
 });
 
+describe('postgres store: group commit', () => {
+  it('a batch that loses an event-id race to another transaction falls back to one call per append; only the loser fails', async () => {
+    const s = await openTestStore();
+    const other = await rawClient();
+    try {
+      const raced = events(1)[0]!;
+      // Another process has inserted the id, uncommitted: the batch's check cannot see it, its insert waits on it.
+      await other.query('BEGIN');
+      const xid = (await other.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0]!.xid;
+      await other.query(
+        `SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [['elsewhere-1'], [-1], [1], [raced.id], [raced.type], [1], JSON.stringify([raced.data]), JSON.stringify([{}]), [null], [null], [null], [null], [null], [null], [null]],
+      );
+      const streams = Array.from({ length: 5 }, () => sagaStream());
+      const appends = Promise.allSettled(streams.map((stream, i) => s.append(stream, i === 2 ? [...events(1), raced] : events(2), 'no_stream')));
+      // pg_locks, not pg_stat_activity: a backend on its first extended-protocol statement may still report 'idle' and its previous query.
+      await pollFor(
+        async () => (await other.query(`SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1`, [xid])).rowCount === 1,
+        10_000,
+        'the batch to wait on the uncommitted id',
+      );
+      await other.query('COMMIT');
+      const settled = await appends;
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const error = (settled[2] as PromiseRejectedResult).reason as StreamVersionConflictError;
+      expect(error).toBeInstanceOf(StreamVersionConflictError);
+      expect(error.details).toMatchObject({ streamId: streams[2], expected: 'no_stream', actual: 'no_stream', reason: 'event_id_in_use', eventId: raced.id });
+      for (const [i, stream] of streams.entries()) expect(await s.readStream(stream)).toHaveLength(i === 2 ? 0 : 2);
+    } finally {
+      await other.end();
+      await s.close();
+    }
+  });
+  it('appends issued in one tick: an id stored by another stream fails that append alone (event_id_in_use); same-stream appends keep their order', async () => {
+    const base = sagaStream();
+    const used = events(1)[0]!;
+    await store.append(`${base}-b`, [used], 'no_stream');
+    const one = events(2);
+    const two = events(1);
+    const [reused, fresh, a1, a2] = await Promise.allSettled([
+      store.append(`${base}-c`, [...events(1), used], 'no_stream'),
+      store.append(`${base}-d`, events(3), 'no_stream'),
+      store.append(`${base}-a`, one, 'no_stream'),
+      store.append(`${base}-a`, two, 1),
+    ]);
+    expect(reused.status).toBe('rejected');
+    expect((reused as PromiseRejectedResult).reason).toBeInstanceOf(StreamVersionConflictError);
+    expect(((reused as PromiseRejectedResult).reason as StreamVersionConflictError).details).toMatchObject({ reason: 'event_id_in_use', eventId: used.id, actual: 'no_stream' });
+    expect(fresh).toMatchObject({ status: 'fulfilled', value: { nextRevision: 2 } });
+    expect(a1).toMatchObject({ status: 'fulfilled', value: { nextRevision: 1 } });
+    expect(a2).toMatchObject({ status: 'fulfilled', value: { nextRevision: 2 } });
+    expect(await store.readStream(`${base}-c`)).toEqual([]);
+    expect((await store.readStream(`${base}-a`)).map((e) => e.id)).toEqual([...one, ...two].map((e) => e.id));
+  });
+
+  it('append_batch called twice in one transaction of the caller continues the ordinals (no position clash)', async () => {
+    const s = await openTestStore();
+    const client = await rawClient();
+    try {
+      const call = (stream: string, batch: ReturnType<typeof events>) =>
+        client.query<{ o_position: string }>(
+          `SELECT o_position FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+          [[stream], [-1], [batch.length], batch.map((e) => e.id), batch.map((e) => e.type), batch.map(() => 1), JSON.stringify(batch.map((e) => e.data)), JSON.stringify(batch.map(() => ({}))), [null], [null], [null], [null], [null], [null], [null]],
+        );
+      await client.query('BEGIN');
+      const first = Number((await call('tx-a', events(3))).rows[0]!.o_position);
+      const second = Number((await call('tx-b', events(2))).rows[0]!.o_position);
+      await client.query('COMMIT');
+      expect(second).toBe(first + 2);
+      expect((await s.readAll()).map((e) => e.position)).toEqual([first - 2, first - 1, first, first + 1, first + 2]);
+    } finally {
+      await client.end();
+      await s.close();
+    }
+  });
+});
+
 describe('postgres store: schema and connections', () => {
   it('migrates once when many processes open a new schema at the same time', async () => {
     const schema = freshSchema('mig');
@@ -196,7 +273,7 @@ describe('postgres store: schema and connections', () => {
       await admin.query(`CREATE TRIGGER park AFTER INSERT ON "${s.schema}".events FOR EACH STATEMENT EXECUTE FUNCTION "${s.schema}".park()`);
       await admin.query('SELECT pg_advisory_lock(4242)');
       const parked = async (): Promise<number | undefined> =>
-        (await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%INSERT INTO "${s.schema}".events%'`)).rows[0]?.pid;
+        (await admin.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted`)).rows[0]?.pid;
 
       const stream = sagaStream();
       const append = s.append(stream, events(3), 'no_stream');

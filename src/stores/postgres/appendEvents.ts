@@ -1,121 +1,132 @@
 /**
- * One append = one transaction. The order of locks is what makes it correct:
+ * One call of the server-side `append_batch` (appendFunctionSql.ts): a batch of appends to
+ * distinct streams, as ONE prepared statement in autocommit, so ONE transaction and ONE WAL
+ * flush, with an outcome per append. The expected-revision check, the idempotent re-append,
+ * the stream row, the `sagas` index row and the events insert all run inside the function,
+ * under the stream rows' locks.
  *
- * 1. The stream's row in `streams` is locked (created first if missing, ON CONFLICT DO
- *    NOTHING), so writers of one stream queue up and each sees the revision its predecessor
- *    committed: the expected-revision check cannot race.
- * 2. Under that lock the shared `checkAppend` decides, exactly as in the other stores: append,
- *    conflict, or an idempotent retry (same ids at the same expected revision, e.g. after a lost
- *    COMMIT reply) that returns the original result and writes nothing.
- * 3. Only then the global append lock (a transaction-scoped advisory lock) is taken, right
- *    before the INSERT, and held until COMMIT. Positions come from an identity sequence, so
- *    they are handed out in the order appends get this lock, which is their commit order:
- *    PostgreSQL makes a commit visible before it releases the transaction's locks. A reader of
- *    "position > p" therefore never sees position q before every lower position is committed
- *    or rolled back: no event is ever skipped (the sequence-gap problem cannot arise).
- *
- * Why this and not the xid filter (`transaction_id < pg_snapshot_xmin(...)`) of Marten or
- * Emmett: that filter orders the log by (transaction id, position), a pair, and needs the
- * pair as the checkpoint; our port promises one number strictly increasing in commit order,
- * which only serialised assignment gives. The price is that appends to *different* streams
- * serialise for the duration of INSERT + COMMIT (everything else, including the stream
- * check, runs before the lock); batching related events into one append keeps that cheap.
+ * Ordering needs no global lock: positions derive from the writing transaction's xid and
+ * readers only return positions below their snapshot's xmin (postgresEventStore.ts readPage),
+ * so appends to different streams commit in parallel and PostgreSQL's group commit can batch
+ * their flushes.
  */
 import type pg from 'pg';
-import { checkAppend, conflictError, type StreamView } from '../appendCheck.js';
+import { conflictError } from '../appendCheck.js';
 import type { AppendResult, ExpectedRevision, NewEvent } from '../eventStore.js';
-import { ADVISORY_LOCK_CLASS } from './migration.js';
-import { applySagaIndexChange, planSagaIndexChange } from './sagaIndex.js';
+import { planSagaIndexChange, sagaIndexParams } from './sagaIndex.js';
 
-/** Where to append: the quoted schema, its plain name (lock key) and its NOTIFY channel. */
+/** Where to append: the quoted schema, its plain name and its NOTIFY channel. */
 export interface AppendTarget {
   schema: string;
   schemaName: string;
   channel: string;
 }
 
-interface ExistingRow {
-  event_id: string;
-  revision: string;
-  position: string;
+/** One append of a batch (validated; its stream appears once in the batch). */
+export interface AppendRequest {
+  streamId: string;
+  events: readonly NewEvent[];
+  expected: ExpectedRevision;
+}
+
+/** Per append: its result, or the conflict error to reject it with. */
+export type AppendOutcome = { ok: true; result: AppendResult; appended: boolean } | { ok: false; error: Error };
+
+interface OutcomeRow {
+  o_k: number;
+  o_outcome: 'appended' | 'idempotent' | 'conflict' | 'event_id_in_use';
+  o_next_revision: string | null;
+  o_position: string | null;
+  o_actual: string;
+  o_event_id: string | null;
+}
+
+const encodeExpected = (expected: ExpectedRevision): number => (expected === 'no_stream' ? -1 : expected === 'any' ? -2 : expected);
+
+/** The statement, prepared once per connection (pg named query). */
+function statementText(schema: string): string {
+  const params = Array.from({ length: 15 }, (_, i) => `$${i + 1}`).join(', ');
+  return `SELECT o_k, o_outcome, o_next_revision, o_position, o_actual, o_event_id FROM ${schema}.append_batch(${params})`;
+}
+
+/** Runs one batch on `client` (autocommit). Throws only when the statement fails as a whole. */
+export async function appendBatch(client: pg.PoolClient, target: AppendTarget, batch: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+  const ids: string[] = [];
+  const types: string[] = [];
+  const eventStream: number[] = [];
+  const data: unknown[] = [];
+  const metadata: unknown[] = [];
+  const saga = batch.map((request) => sagaIndexParams(planSagaIndexChange(request.streamId, request.events)));
+  batch.forEach((request, i) => {
+    for (const event of request.events) {
+      ids.push(event.id);
+      types.push(event.type);
+      eventStream.push(i + 1);
+      data.push(event.data ?? null);
+      metadata.push(event.metadata ?? {});
+    }
+  });
+  const { rows } = await client.query<OutcomeRow>({
+    name: `sagaflow_append_batch`,
+    text: statementText(target.schema),
+    values: [
+      batch.map((r) => r.streamId),
+      batch.map((r) => encodeExpected(r.expected)),
+      batch.map((r) => r.events.length),
+      ids,
+      types,
+      eventStream,
+      JSON.stringify(data),
+      JSON.stringify(metadata),
+      saga.map((p) => p.sagaId),
+      saga.map((p) => p.op),
+      saga.map((p) => p.status),
+      saga.map((p) => p.next),
+      saga.map((p) => p.nextAt),
+      saga.map((p) => p.leaseOwner),
+      saga.map((p) => p.leaseUntil),
+    ],
+  });
+  const outcomes: AppendOutcome[] = new Array(batch.length);
+  for (const row of rows) {
+    const request = batch[row.o_k]!;
+    const current = Number(row.o_actual);
+    switch (row.o_outcome) {
+      case 'appended':
+      case 'idempotent':
+        outcomes[row.o_k] = {
+          ok: true,
+          appended: row.o_outcome === 'appended',
+          result: { nextRevision: Number(row.o_next_revision), position: Number(row.o_position) },
+        };
+        break;
+      case 'conflict':
+        outcomes[row.o_k] = { ok: false, error: conflictError(request.streamId, request.expected, current) };
+        break;
+      case 'event_id_in_use':
+        outcomes[row.o_k] = {
+          ok: false,
+          error: conflictError(request.streamId, request.expected, current, { reason: 'event_id_in_use', ...(row.o_event_id ? { eventId: row.o_event_id } : {}) }),
+        };
+        break;
+    }
+  }
+  if (outcomes.some((o) => o === undefined) || outcomes.length !== batch.length) {
+    throw new Error(`append_batch returned ${rows.length} outcomes for ${batch.length} appends`);
+  }
+  return outcomes;
 }
 
 /**
- * The stream as the shared `checkAppend` sees it, built from the stored events that carry one
- * of the batch's ids. That is enough: checkAppend only asks whether the event at a revision
- * has one of those ids. Ids are compared in lower case, as the uuid column returns them.
+ * A single append whose statement failed as a whole: a unique violation on event_id means
+ * another transaction stored one of its ids between our check and our insert (the check in
+ * the function covers everything committed before it): the same conflict as a stored id.
  */
-async function streamView(client: pg.PoolClient, schema: string, streamId: string, ids: string[], lastRevision: number): Promise<StreamView> {
-  const { rows } = await client.query<ExistingRow>(
-    `SELECT event_id, revision, position FROM ${schema}.events WHERE stream_id = $1 AND event_id = ANY($2::uuid[])`,
-    [streamId, ids],
-  );
-  const byRevision = new Map(rows.map((row) => [Number(row.revision), { id: row.event_id, position: Number(row.position) }]));
-  const byId = new Map(rows.map((row) => [row.event_id, Number(row.revision)]));
-  return { lastRevision, at: (revision) => byRevision.get(revision), revisionOf: (id) => byId.get(id) };
-}
-
-/** Appends `events` (non-empty, validated) in one transaction on `client`. */
-export async function appendEvents(
-  client: pg.PoolClient,
-  target: AppendTarget,
-  streamId: string,
-  events: readonly NewEvent[],
-  expected: ExpectedRevision,
-): Promise<AppendResult> {
-  const { schema } = target;
-  let current = -1;
-  // The lock-then-reread steps below rely on READ COMMITTED (each statement sees the latest
-  // commits), whatever default_transaction_isolation the database has.
-  await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-  try {
-    await client.query(`INSERT INTO ${schema}.streams (stream_id, revision) VALUES ($1, -1) ON CONFLICT DO NOTHING`, [streamId]);
-    const locked = await client.query<{ revision: string }>(`SELECT revision FROM ${schema}.streams WHERE stream_id = $1 FOR UPDATE`, [streamId]);
-    current = Number(locked.rows[0]?.revision ?? -1);
-    const ids = events.map((e) => e.id.toLowerCase());
-    // The common case (the expectation holds) needs no lookup; a re-used id then fails the
-    // unique constraint below. 'any' and mismatches may be idempotent retries: look them up.
-    const matches = expected !== 'any' && (expected === 'no_stream' ? current === -1 : expected === current);
-    const check = matches
-      ? { kind: 'append' as const, firstRevision: current + 1 }
-      : checkAppend(streamId, ids, expected, await streamView(client, schema, streamId, ids, current));
-    if (check.kind === 'idempotent') {
-      await client.query('ROLLBACK');
-      return check.result;
-    }
-
-    const nextRevision = check.firstRevision - 1 + events.length;
-    const sagaChange = planSagaIndexChange(streamId, events);
-    if (sagaChange) await applySagaIndexChange(client, schema, sagaChange);
-    await client.query(`UPDATE ${schema}.streams SET revision = $2 WHERE stream_id = $1`, [streamId, nextRevision]);
-    // Queued now, delivered at COMMIT after the rows are visible; the payload is only a hint.
-    await client.query('SELECT pg_notify($1, $2)', [target.channel, streamId]);
-
-    // From the lock to COMMIT appends run one at a time: this is what orders positions by
-    // commit. The lock is taken in the INSERT's own statement (every row it inserts needs the
-    // CTE's row, so the lock precedes every position), keeping the serialised part to two
-    // round trips: this statement and COMMIT.
-    const batch = JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, data: e.data ?? null, metadata: e.metadata ?? {} })));
-    const inserted = await client.query<{ position: string }>(
-      `WITH append_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($4, hashtext($5)))
-       INSERT INTO ${schema}.events (event_id, stream_id, revision, type, data, metadata)
-       SELECT (x.e->>'id')::uuid, $1, $2::bigint + x.n, x.e->>'type', x.e->'data', x.e->'metadata'
-         FROM append_lock, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS x(e, n)
-        ORDER BY x.n
-       RETURNING position`,
-      [streamId, check.firstRevision - 1, batch, ADVISORY_LOCK_CLASS, `${target.schemaName}.append`],
-    );
-    await client.query('COMMIT');
-    const position = inserted.rows.reduce((max, r) => Math.max(max, Number(r.position)), 0);
-    return { nextRevision, position };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    const pgError = error as { code?: string; constraint?: string; detail?: string };
-    if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key') {
-      // One of the ids is stored already, but not as an idempotent retry of this append.
-      const eventId = /\(event_id\)=\(([^)]+)\)/.exec(pgError.detail ?? '')?.[1];
-      throw Object.assign(conflictError(streamId, expected, current, { reason: 'event_id_in_use', ...(eventId ? { eventId } : {}) }), { cause: error });
-    }
-    throw error;
+export function appendFailure(request: AppendRequest, error: unknown): Error | undefined {
+  const pgError = error as { code?: string; constraint?: string; detail?: string };
+  if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key') {
+    const eventId = /\(event_id\)=\(([^)]+)\)/.exec(pgError.detail ?? '')?.[1];
+    return Object.assign(conflictError(request.streamId, request.expected, -1, { reason: 'event_id_in_use', ...(eventId ? { eventId } : {}) }), { cause: error });
   }
+  return undefined;
 }

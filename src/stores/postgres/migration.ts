@@ -6,6 +6,10 @@
 
 import type pg from 'pg';
 import { StoreUnavailableError } from '../../core/errors.js';
+import { appendFunctionSql } from './appendFunctionSql.js';
+
+/** The schema version this code needs; the script upgrades version 1 to it in place. */
+export const SCHEMA_VERSION = 2;
 
 /** Schema used when none is given. Keeping our tables out of `public` avoids name clashes. */
 export const DEFAULT_SCHEMA = 'sagaflow';
@@ -29,8 +33,24 @@ export function notifyChannel(schema: string): string {
 }
 
 /**
- * The migration script for `schema` (default `sagaflow`): tables, indexes and read-model views.
- * Idempotent; wrapped in one transaction.
+ * Lifts xid_offset when stored positions are ahead of the xid counter, which only happens when
+ * the xid counter was reset under the data (pg_dump/restore into a new cluster, logical
+ * replication to a fresh one): new positions would sort below stored ones, and readers would
+ * hide the stored ones. Compares with the next xid (snapshot xmax), never with xmin: every
+ * stored position comes from an xid below xmax, so in normal operation this changes nothing.
+ */
+function realignPositionsSql(s: string): string {
+  return `UPDATE ${s}.log_epoch AS l SET xid_offset = l.xid_offset + n.need
+  FROM (SELECT coalesce((SELECT max(position) FROM ${s}.events) >> 12, -1) + 1
+               - (pg_snapshot_xmax(pg_current_snapshot())::text::bigint + xid_offset) AS need FROM ${s}.log_epoch) AS n
+ WHERE n.need > 0;`;
+}
+
+/**
+ * The migration script for `schema` (default `sagaflow`): tables, indexes, the append function
+ * and read-model views, at schema version 2. Idempotent, and upgrades a version 1 schema in
+ * place (stop version 1 writers first: they need the identity column this drops); wrapped in
+ * one transaction.
  */
 export function postgresMigrationSql(schema: string = DEFAULT_SCHEMA): string {
   const s = quoteSchema(schema);
@@ -39,11 +59,11 @@ export function postgresMigrationSql(schema: string = DEFAULT_SCHEMA): string {
   return `BEGIN;
 CREATE SCHEMA IF NOT EXISTS ${s};
 
--- The log. position is assigned while the append holds the global append lock, so positions
--- follow commit order (see appendEvents.ts): readers can page with "position > p" safely.
--- Keep the identity's CACHE at 1: cached ranges per session would break that order.
+-- The log. position = ((xid of the writing transaction + log_epoch.xid_offset) << 12) + the
+-- event's ordinal in that transaction, set by append_batch (appendFunctionSql.ts). Readers return
+-- only positions below the snapshot's xmin watermark, so "position > p" paging never skips.
 CREATE TABLE IF NOT EXISTS ${s}.events (
-  position    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  position    bigint      PRIMARY KEY,
   event_id    uuid        NOT NULL,
   stream_id   text        NOT NULL,
   revision    bigint      NOT NULL,
@@ -55,13 +75,29 @@ CREATE TABLE IF NOT EXISTS ${s}.events (
   CONSTRAINT events_stream_revision_key UNIQUE (stream_id, revision)
 );
 CREATE INDEX IF NOT EXISTS events_type_idx ON ${s}.events (type);
+-- Upgrade from version 1, where position was an identity column (no-op afterwards).
+ALTER TABLE ${s}.events ALTER COLUMN position DROP IDENTITY IF EXISTS;
+
+-- One row: added to every xid in positions, so that positions after an upgrade from version 1
+-- (identity values) stay above every stored one. Set once, here; never changed afterwards.
+CREATE TABLE IF NOT EXISTS ${s}.log_epoch (
+  one        boolean PRIMARY KEY DEFAULT true CHECK (one),
+  xid_offset bigint  NOT NULL
+);
+INSERT INTO ${s}.log_epoch (one, xid_offset)
+SELECT true, greatest(0, coalesce((SELECT max(position) FROM ${s}.events) >> 12, -1) + 1 - pg_current_xact_id()::text::bigint)
+ON CONFLICT DO NOTHING;
 
 -- One row per stream: the row lock (FOR UPDATE) serialises writers of one stream, and the
 -- row answers "what is the current revision" without scanning events.
 CREATE TABLE IF NOT EXISTS ${s}.streams (
-  stream_id text   PRIMARY KEY,
-  revision  bigint NOT NULL
+  stream_id     text   PRIMARY KEY,
+  revision      bigint NOT NULL,
+  last_position bigint
 );
+-- Upgrade from version 1. The position of the stream's last event: append_batch refuses (as
+-- retryable) to put a later revision at a lower position.
+ALTER TABLE ${s}.streams ADD COLUMN IF NOT EXISTS last_position bigint;
 
 -- Unfinished sagas, maintained by appends in the same transaction; workers claim rows with
 -- FOR UPDATE SKIP LOCKED (claimRunnableSagas). A cache of the log: rebuildable, never the truth.
@@ -75,6 +111,8 @@ CREATE TABLE IF NOT EXISTS ${s}.sagas (
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS sagas_runnable_idx ON ${s}.sagas (next_run_at) WHERE status = 'running';
+
+${appendFunctionSql(s)}
 
 -- The seed's tables, as views over the facts in the log (event shapes: src/core/events.ts;
 -- "at" is the runtime clock in ms since the epoch).
@@ -117,7 +155,8 @@ CREATE TABLE IF NOT EXISTS ${s}.schema_version (
   version    integer     PRIMARY KEY,
   applied_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO ${s}.schema_version (version) VALUES (1) ON CONFLICT DO NOTHING;
+INSERT INTO ${s}.schema_version (version) VALUES (1), (${SCHEMA_VERSION}) ON CONFLICT DO NOTHING;
+${realignPositionsSql(s)}
 COMMIT;
 `;
 }
@@ -132,8 +171,11 @@ export async function runMigration(client: pg.PoolClient, schema: string): Promi
     // ROW EXCLUSIVE on sagas, then want events) and stalls them until deadlock_timeout.
     const { rows } = await client.query<{ migrated: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS migrated`, [`${quoteSchema(schema)}.schema_version`]);
     if (rows[0]?.migrated) {
-      const current = await client.query(`SELECT 1 FROM ${quoteSchema(schema)}.schema_version WHERE version = 1`);
-      if ((current.rowCount ?? 0) > 0) return;
+      const current = await client.query(`SELECT 1 FROM ${quoteSchema(schema)}.schema_version WHERE version = ${SCHEMA_VERSION}`);
+      if ((current.rowCount ?? 0) > 0) {
+        await client.query(realignPositionsSql(quoteSchema(schema)));
+        return;
+      }
     }
     await client.query(postgresMigrationSql(schema));
   } catch (error) {
@@ -148,14 +190,17 @@ export async function runMigration(client: pg.PoolClient, schema: string): Promi
 
 /** With `migrate: false`: fails on open, with the fix, when the schema was never migrated. */
 export async function assertMigrated(client: pg.PoolClient, schema: string): Promise<void> {
-  const { rows } = await client.query<{ version: number | null }>(
-    `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE 1 END AS version`,
-    [`${quoteSchema(schema)}.schema_version`],
-  );
-  if (rows[0]?.version == null) {
+  const { rows } = await client.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${quoteSchema(schema)}.schema_version`]);
+  let version = 0;
+  if (rows[0]?.present) {
+    const found = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoteSchema(schema)}.schema_version`);
+    version = found.rows[0]?.version ?? 0;
+  }
+  if (version < SCHEMA_VERSION) {
+    const what = version === 0 ? 'has no sagaflow tables' : `is at schema version ${version}; this version needs ${SCHEMA_VERSION}`;
     throw new StoreUnavailableError(
-      `The PostgreSQL schema "${schema}" has no sagaflow tables. Apply postgresMigrationSql('${schema}') (e.g. print it and run it with psql), or open the store with migrate: true.`,
-      { details: { schema } },
+      `The PostgreSQL schema "${schema}" ${what}. Apply postgresMigrationSql('${schema}') (e.g. print it and run it with psql), or open the store with migrate: true.`,
+      { details: { schema, version } },
     );
   }
 }

@@ -1,6 +1,8 @@
 /**
  * The PostgreSQL event store: the port over `pg`, plus the saga claim queue of §5/§7.
- * Ordering, fencing and idempotency live in appendEvents.ts; subscriptions in subscription.ts.
+ * Fencing and idempotency live in the append_batch function (appendFunctionSql.ts), group
+ * commit in appendBatcher.ts, the read watermark in readPage below, subscriptions in
+ * subscription.ts.
  */
 import pg from 'pg';
 import { StoreClosedError } from '../../core/errors.js';
@@ -18,11 +20,20 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '../eventStore.js';
-import { appendEvents, type AppendTarget } from './appendEvents.js';
-import { isRetryable, unavailable, withRetry } from './connectionErrors.js';
+import { AppendBatcher } from './appendBatcher.js';
+import { appendBatch, appendFailure, type AppendOutcome, type AppendRequest, type AppendTarget } from './appendEvents.js';
+import { MAX_EVENTS_PER_TRANSACTION } from './appendFunctionSql.js';
+import { isRetryable, sleep, unavailable, withRetry } from './connectionErrors.js';
 import { assertMigrated, DEFAULT_SCHEMA, notifyChannel, quoteSchema, runMigration } from './migration.js';
 import { claimRunnableSagas, releaseSagaLease, type ClaimedSaga } from './sagaIndex.js';
 import { CatchUpSubscription, NotificationListener, type LogPage } from './subscription.js';
+import { WakeUpNotifier } from './wakeUpNotifier.js';
+
+/**
+ * How long readAll waits for appends in flight below the watermark (lower positions, not yet
+ * committed) before returning the settled prefix only. In ms.
+ */
+const SETTLE_WAIT_MS = 1_000;
 
 /** Options of {@link createPostgresEventStore}. */
 export interface PostgresEventStoreOptions {
@@ -90,6 +101,8 @@ class PgEventStore implements PostgresEventStore {
   private closed: Promise<void> | undefined;
   private readonly subscriptions = new Set<CatchUpSubscription>();
   private readonly target: AppendTarget;
+  private readonly batcher: AppendBatcher;
+  private readonly notifier: WakeUpNotifier;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -98,6 +111,52 @@ class PgEventStore implements PostgresEventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.target = { schema: quoteSchema(schema), schemaName: schema, channel: notifyChannel(schema) };
+    this.notifier = new WakeUpNotifier(pool, this.target.channel);
+    this.batcher = new AppendBatcher({
+      runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch)),
+      runOne: (request) => this.appendOne(request),
+      committed: () => this.notifier.poke(),
+    });
+  }
+
+  /** Runs `work` on a pooled connection; a connection that failed is destroyed, not reused. */
+  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // A checked-out client has no pool listener: a dropped socket would be an uncaught error.
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    let broken: Error | undefined;
+    try {
+      return await work(client);
+    } catch (error) {
+      if (isRetryable(error)) broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.off('error', ignore);
+      client.release(broken);
+    }
+  }
+
+  /**
+   * One append in its own call. A retry after a dropped connection is safe: if the first
+   * attempt did commit, the event ids are found at the expected revision and the original
+   * result comes back. A unique violation on event_id means another transaction stored one of
+   * the ids after the function's check: run again, and the check reports it (or, for a racing
+   * retry of this very append, the idempotent result).
+   */
+  private appendOne(request: AppendRequest): Promise<AppendOutcome> {
+    return this.retrying(`appending to ${request.streamId}`, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const [outcome] = await this.withClient((client) => appendBatch(client, this.target, [request]));
+          return outcome!;
+        } catch (error) {
+          const failure = appendFailure(request, error);
+          if (!failure) throw error;
+          if (attempt >= 3) return { ok: false, error: failure };
+        }
+      }
+    });
   }
 
   private ensureOpen(): void {
@@ -115,24 +174,11 @@ class PgEventStore implements PostgresEventStore {
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     this.ensureOpen();
     assertValidAppend(streamId, events, expected, this.options.maxEventBytes);
-    // A retry after a dropped connection is safe: if the first attempt did commit, the event
-    // ids are found at the expected revision and the original result comes back.
-    return this.retrying(`appending to ${streamId}`, async () => {
-      const client = await this.pool.connect();
-      // A checked-out client has no pool listener: a dropped socket would be an uncaught error.
-      const ignore = (): void => undefined;
-      client.on('error', ignore);
-      let broken: Error | undefined;
-      try {
-        return await appendEvents(client, this.target, streamId, events, expected);
-      } catch (error) {
-        if (isRetryable(error)) broken = error instanceof Error ? error : new Error(String(error));
-        throw error;
-      } finally {
-        client.off('error', ignore);
-        client.release(broken);
-      }
-    });
+    if (events.length > MAX_EVENTS_PER_TRANSACTION) {
+      // Positions keep 12 bits for the event's ordinal in its transaction.
+      throw new RangeError(`Append to ${streamId} has ${events.length} events; the PostgreSQL store takes at most ${MAX_EVENTS_PER_TRANSACTION} in one append. Split it into several appends.`);
+    }
+    return this.batcher.append({ streamId, events, expected });
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -152,28 +198,46 @@ class PgEventStore implements PostgresEventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
-    const page = await this.retrying('reading all events', () => this.readPage(options.after ?? 0, options.streamPrefix, options.maxCount));
+    const after = options.after ?? 0;
+    const read = (): Promise<LogPage> => this.retrying('reading all events', () => this.readPage(after, options.streamPrefix, options.maxCount));
+    let page = await read();
+    // Committed events above the watermark wait for an append in flight with a lower position
+    // (usually milliseconds): wait a little, so that a reader sees what was acknowledged
+    // before it asked; past SETTLE_WAIT_MS return the settled prefix (never a gap).
+    const full = (p: LogPage): boolean => options.maxCount !== undefined && p.events.length >= options.maxCount;
+    const deadline = Date.now() + SETTLE_WAIT_MS;
+    for (let delay = 1; page.heldBack && !full(page) && Date.now() < deadline && !this.closed; delay = Math.min(delay * 2, 50)) {
+      await sleep(delay);
+      page = await read();
+    }
     return page.events;
   }
 
   /**
-   * One statement, hence one snapshot: the events after `after`, and the highest committed
-   * position. Every position up to that head is settled in this snapshot (commit order), so a
-   * filtered subscription may skip to it instead of rescanning other streams' events.
+   * One statement, hence one snapshot: the events after `after` below the watermark
+   * W = (snapshot xmin + xid_offset) << 12. Every transaction that can still commit has an
+   * xid >= xmin, hence positions >= W: what is returned is a prefix of the final log, and every
+   * position below W is settled, so a filtered subscription may skip to W - 1 instead of
+   * rescanning other streams' events. `heldBack`: committed events exist at or above W (an
+   * append with a lower xid is still in flight), so reading again soon returns more.
    */
   private async readPage(after: number, streamPrefix: string | undefined, limit: number | undefined): Promise<LogPage> {
-    const { rows } = await this.pool.query<EventRow & { head: string }>(
-      `WITH head AS (SELECT coalesce(max(position), 0) AS head FROM ${this.target.schema}.events)
-       SELECT e.*, head.head FROM head LEFT JOIN LATERAL (
-         SELECT ${COLUMNS} FROM ${this.target.schema}.events
-          WHERE position > $1 AND ($2::text IS NULL OR starts_with(stream_id, $2))
+    const s = this.target.schema;
+    const { rows } = await this.pool.query<EventRow & { below: string; held: boolean }>(
+      `WITH w AS MATERIALIZED (
+         SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset) << 12 AS below FROM ${s}.log_epoch),
+       h AS MATERIALIZED (SELECT w.below, EXISTS (SELECT 1 FROM ${s}.events x WHERE x.position >= w.below) AS held FROM w)
+       SELECT e.*, h.below, h.held FROM h LEFT JOIN LATERAL (
+         SELECT ${COLUMNS} FROM ${s}.events
+          WHERE position > $1 AND position < h.below AND ($2::text IS NULL OR starts_with(stream_id, $2))
           ORDER BY position LIMIT $3) e ON true`,
       [after, streamPrefix ?? null, limit ?? null],
     );
     const events = rows.filter((row) => row.event_id !== null).map(toRecorded);
     const full = limit !== undefined && events.length >= limit;
-    const scannedTo = full ? (events[events.length - 1]?.position ?? after) : Math.max(after, Number(rows[0]?.head ?? 0));
-    return { events, scannedTo };
+    const below = Number(rows[0]?.below ?? 0);
+    const scannedTo = full ? (events[events.length - 1]?.position ?? after) : Math.max(after, below - 1);
+    return { events, scannedTo, heldBack: rows[0]?.held === true };
   }
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
@@ -205,6 +269,8 @@ class PgEventStore implements PostgresEventStore {
 
   close(): Promise<void> {
     this.closed ??= (async () => {
+      await this.batcher.drained();
+      await this.notifier.stop();
       await Promise.all([...this.subscriptions].map((s) => s.closeWithStore()));
       await this.listener.stop();
       await this.pool.end();

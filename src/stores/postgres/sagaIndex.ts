@@ -1,7 +1,8 @@
 /**
  * The `sagas` table: an index of unfinished sagas that workers claim with
  * `FOR UPDATE SKIP LOCKED`, like the seed's auto-recovery job. Appends maintain it in their
- * own transaction, so it never disagrees with the log it was derived from.
+ * own transaction (append_batch applies the change planned here), so it never disagrees with
+ * the log it was derived from.
  */
 import type pg from 'pg';
 import type { SagaEventType } from '../../core/events.js';
@@ -106,44 +107,31 @@ export function planSagaIndexChange(streamId: string, events: readonly NewEvent[
   return touched ? change : undefined;
 }
 
-/** Applies a change inside the append's transaction. */
-export async function applySagaIndexChange(client: pg.PoolClient, schema: string, change: SagaIndexChange): Promise<void> {
-  if (change.remove) {
-    await client.query(`DELETE FROM ${schema}.sagas WHERE saga_id = $1`, [change.sagaId]);
-    return;
-  }
+/** A change as the columns append_batch takes (p_saga_*), or all nulls for none. */
+export interface SagaIndexParams {
+  sagaId: string | null;
+  op: 'create' | 'update' | 'remove' | null;
+  status: string | null;
+  /** What to do with next_run_at: keep it, set it to the db clock, clear it, or set `nextAt`. */
+  next: 'keep' | 'now' | 'clear' | 'at' | null;
+  nextAt: string | null;
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+}
+
+/** Pure: encodes a planned change for append_batch, which applies it in the append's transaction. */
+export function sagaIndexParams(change: SagaIndexChange | undefined): SagaIndexParams {
+  if (!change) return { sagaId: null, op: null, status: null, next: null, nextAt: null, leaseOwner: null, leaseUntil: null };
   const next = change.nextRunAt;
-  const params = [
-    change.sagaId,
-    change.streamId,
-    change.status ?? null,
-    next === undefined ? 'keep' : next === 'now' ? 'now' : next === null ? 'clear' : 'at',
-    next instanceof Date ? next.toISOString() : null,
-    change.lease?.owner ?? null,
-    change.lease?.until.toISOString() ?? null,
-  ];
-  // $4 says what to do with next_run_at: keep it, set it to the db clock, clear it, or set $5.
-  const nextRunAt = (current: string): string =>
-    `CASE $4::text WHEN 'keep' THEN ${current} WHEN 'now' THEN now() WHEN 'clear' THEN NULL ELSE $5::timestamptz END`;
-  if (change.create) {
-    await client.query(
-      `INSERT INTO ${schema}.sagas AS t (saga_id, stream_id, status, next_run_at, lease_owner, lease_until)
-       VALUES ($1, $2, coalesce($3, 'running'), ${nextRunAt('now()')}, $6, $7::timestamptz)
-       ON CONFLICT (saga_id) DO UPDATE SET status = EXCLUDED.status, next_run_at = EXCLUDED.next_run_at, updated_at = now()`,
-      params,
-    );
-    return;
-  }
-  await client.query(
-    `UPDATE ${schema}.sagas SET
-       status = coalesce($3, status),
-       next_run_at = ${nextRunAt('next_run_at')},
-       lease_owner = CASE WHEN $6::text IS NULL THEN lease_owner ELSE $6 END,
-       lease_until = CASE WHEN $6::text IS NULL THEN lease_until ELSE $7::timestamptz END,
-       updated_at = now()
-     WHERE saga_id = $1 AND stream_id = $2`,
-    params,
-  );
+  return {
+    sagaId: change.sagaId,
+    op: change.remove ? 'remove' : change.create ? 'create' : 'update',
+    status: change.status ?? null,
+    next: next === undefined ? 'keep' : next === 'now' ? 'now' : next === null ? 'clear' : 'at',
+    nextAt: next instanceof Date ? next.toISOString() : null,
+    leaseOwner: change.lease?.owner ?? null,
+    leaseUntil: change.lease?.until.toISOString() ?? null,
+  };
 }
 
 interface SagaRow {

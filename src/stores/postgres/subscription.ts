@@ -4,8 +4,8 @@
  * Delivery never depends on a notification arriving: a subscription reads "position > last
  * delivered" until it is caught up, then sleeps until a notification, the fallback poll timer
  * or a listener reconnect wakes it. A notification lost while the server restarted is
- * therefore harmless, and so is a duplicate one. Exactly-once follows from positions being
- * committed in order (see appendEvents.ts).
+ * therefore harmless, and so is a duplicate one. Exactly-once follows from every page being a
+ * prefix of the final log (the read watermark, see readPage in postgresEventStore.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
@@ -17,6 +17,8 @@ import { isRetryable, sleep } from './connectionErrors.js';
 export interface LogPage {
   events: RecordedEvent[];
   scannedTo: number;
+  /** Committed events wait behind an append in flight with a lower position: read again soon. */
+  heldBack: boolean;
 }
 
 /** One dedicated connection LISTENing to the store's channel, reconnecting when it drops. */
@@ -96,6 +98,10 @@ export interface SubscriptionSource {
 }
 
 const PAGE_SIZE = 500;
+/** How long events held back by an append in flight delay onCaughtUp, in ms. */
+const HELD_BACK_CAUGHT_UP_MS = 1_000;
+/** Slowest re-read while events are held back, in ms. */
+const HELD_BACK_MAX_POLL_MS = 100;
 
 /** Which subscription's handler is running, so `unsubscribe()` from inside a handler does not wait for itself. */
 const handlerContext = new AsyncLocalStorage<CatchUpSubscription>();
@@ -139,6 +145,8 @@ export class CatchUpSubscription implements Subscription {
     let after = this.options.after ?? 0;
     let caughtUp = false;
     let failingSince: number | undefined;
+    let heldSince: number | undefined;
+    let heldDelay = 2;
     while (!this.stopped) {
       let page: LogPage;
       this.dirty = false; // set again by any notification that arrives while we read
@@ -165,10 +173,24 @@ export class CatchUpSubscription implements Subscription {
       if (this.stopped) return;
       after = Math.max(after, page.scannedTo);
       if (page.events.length < PAGE_SIZE) {
+        if (page.heldBack) {
+          // The append in flight that holds them back may send no notification (it may not
+          // be ours, or roll back): poll soon. Caught up only once they are delivered, or
+          // when the hold lasts (a long transaction elsewhere in the database).
+          heldSince ??= Date.now();
+          if (caughtUp || Date.now() - heldSince < HELD_BACK_CAUGHT_UP_MS) {
+            await this.idle(Math.min(heldDelay, this.source.pollIntervalMs));
+            heldDelay = Math.min(heldDelay * 2, HELD_BACK_MAX_POLL_MS);
+            continue;
+          }
+        }
+        heldSince = undefined;
+        heldDelay = 2;
         if (!caughtUp) {
           caughtUp = true;
           this.options.onCaughtUp?.();
         }
+        if (page.heldBack) continue;
         await this.idle(this.source.pollIntervalMs);
       }
     }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamVersionConflictError } from '../../core/errors.js';
 import type { EventStore, RecordedEvent } from '../../stores/eventStore.js';
+import { batchCases } from './batchCases.js';
 import { isStrictlyIncreasing, markPosition, newEvent, readAllPaged, uniqueStream, type ContractContext } from './contractContext.js';
 
 /** Appends `batches` batches of `size` events with "read the last revision, append at it, retry on conflict". */
@@ -107,4 +108,5 @@ export function concurrencyCases(ctx: ContractContext): void {
       for (const seen of seenByPollers) expect(seen.map((e) => e.id)).toEqual(final);
     });
   });
+  batchCases(ctx);
 }

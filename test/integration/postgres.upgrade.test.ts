@@ -1,0 +1,95 @@
+/**
+ * Schema version 1 (identity positions, the advisory append lock) upgraded in place to version
+ * 2 (xid positions): stored events keep their positions and stay readable, new ones come after
+ * them, and a reader paging across the upgrade misses nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import { postgresMigrationSql } from '../../src/stores/postgres/index.js';
+import { events, freshSchema, openTestStore, rawClient } from '../support/postgresTestStore.js';
+
+/** The tables of schema version 1, as its migration created them. */
+function versionOneSql(s: string): string {
+  return `CREATE SCHEMA ${s};
+CREATE TABLE ${s}.events (
+  position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_id uuid NOT NULL, stream_id text NOT NULL,
+  revision bigint NOT NULL, type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+  recorded_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT events_event_id_key UNIQUE (event_id), CONSTRAINT events_stream_revision_key UNIQUE (stream_id, revision));
+CREATE INDEX events_type_idx ON ${s}.events (type);
+CREATE TABLE ${s}.streams (stream_id text PRIMARY KEY, revision bigint NOT NULL);
+CREATE TABLE ${s}.sagas (saga_id text PRIMARY KEY, stream_id text NOT NULL UNIQUE, status text NOT NULL, next_run_at timestamptz,
+  lease_owner text, lease_until timestamptz, updated_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX sagas_runnable_idx ON ${s}.sagas (next_run_at) WHERE status = 'running';
+CREATE VIEW ${s}.orchestration_checkpoints AS SELECT substr(e.stream_id, 6) AS saga_id, e.stream_id, e.revision, e.position FROM ${s}.events e;
+CREATE TABLE ${s}.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO ${s}.schema_version (version) VALUES (1);`;
+}
+
+describe('postgres store: upgrade from schema version 1', () => {
+  it('keeps stored positions, appends above them, and refuses migrate: false until upgraded', async () => {
+    const schema = freshSchema('v1');
+    const s = `"${schema}"`;
+    const client = await rawClient();
+    try {
+      await client.query(versionOneSql(s));
+      // Identity positions far above what the xid counter gives: the upgrade must lift new ones over them.
+      const old = [uuidv7(), uuidv7(), uuidv7()];
+      await client.query(
+        `INSERT INTO ${s}.events (position, event_id, stream_id, revision, type, data) OVERRIDING SYSTEM VALUE
+         SELECT (1::bigint << 44) + r, id, 'old-1', r, 'Old', '{}' FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, r1), LATERAL (SELECT r1 - 1 AS r) AS x`,
+        [old],
+      );
+      await client.query(`INSERT INTO ${s}.streams VALUES ('old-1', 2)`);
+
+      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 1; this version needs 2\. Apply postgresMigrationSql/);
+
+      const store = await openTestStore({ schema });
+      try {
+        const before = await store.readAll();
+        expect(before.map((e) => [e.id, e.position])).toEqual(old.map((id, r) => [id, 2 ** 44 + r]));
+        const next = await store.append('old-1', events(2), 2);
+        expect(next.nextRevision).toBe(4);
+        expect(next.position).toBeGreaterThan(2 ** 44 + 2);
+        const fresh = await store.append('new-1', events(1), 'no_stream');
+        const all = await store.readAll({ after: before.at(-1)!.position });
+        expect(all.map((e) => e.streamId)).toEqual(['old-1', 'old-1', 'new-1']);
+        expect(all.at(-1)!.position).toBe(fresh.position);
+        expect(Number.isSafeInteger(fresh.position)).toBe(true);
+        expect((await store.readStream('old-1')).map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
+      } finally {
+        await store.close();
+      }
+      await client.query(postgresMigrationSql(schema)); // running it again is harmless
+      const reopened = await openTestStore({ schema, migrate: false });
+      expect((await reopened.readAll()).length).toBe(6);
+      await reopened.close();
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('realigns positions on open when stored ones are ahead of the xid counter (a restore into a new cluster)', async () => {
+    const store = await openTestStore();
+    const schema = store.schema;
+    const client = await rawClient();
+    try {
+      await store.append('before-1', events(1), 'no_stream');
+      // What a pg_dump/restore into a fresh cluster looks like: positions from a far larger xid.
+      const restored = events(1)[0]!;
+      await client.query(`INSERT INTO "${schema}".events (position, event_id, stream_id, revision, type, data) VALUES ((1::bigint << 45) + 7, $1, 'restored-1', 0, 'Old', '{}')`, [restored.id]);
+      await client.query(`INSERT INTO "${schema}".streams VALUES ('restored-1', 0)`);
+      await store.close();
+      const reopened = await openTestStore({ schema });
+      try {
+        const next = await reopened.append('restored-1', events(1), 0);
+        expect(next.position).toBeGreaterThan(2 ** 45 + 7);
+        expect((await reopened.readAll()).map((e) => e.streamId)).toEqual(['before-1', 'restored-1', 'restored-1']);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await client.end();
+    }
+  });
+});
