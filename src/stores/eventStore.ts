@@ -4,9 +4,11 @@
  *
  * Semantics follow EventStoreDB, so that the production store is the reference:
  * - A stream's revisions are 0, 1, 2, ... without gaps. A missing stream reads as empty.
- * - Positions are global, strictly increasing in commit order. They may have gaps, but a
- *   reader of "everything after p" never misses an event that becomes visible later with a
- *   lower position (a store must not expose position q before every position < q is settled).
+ * - Positions are global and strictly increasing in the order readers can see events (and by
+ *   revision within a stream). They may have large gaps (PostgreSQL derives them from
+ *   transaction ids), so never count with them; but a reader of "everything after p" never
+ *   misses an event that becomes visible later with a lower position (a store must not expose
+ *   position q before every position < q is settled).
  * - An append is atomic: all its events are stored, consecutively, or none.
  * - Re-appending events whose ids were already appended, at the same expected revision, is an
  *   idempotent success that returns the original result and stores nothing twice.
@@ -40,7 +42,7 @@ export interface RecordedEvent {
   metadata: Record<string, Json>;
   /** Revision within its stream, from 0. */
   revision: number;
-  /** Global position, strictly increasing in commit order. */
+  /** Global position, strictly increasing in the order readers see events; sparse. */
   position: number;
   /** When the store recorded it, ISO-8601. */
   recordedAt: string;
