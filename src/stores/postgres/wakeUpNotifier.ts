@@ -7,6 +7,11 @@
  * its own with `synchronous_commit = off` (the lock is held for no flush); appends that commit
  * while one is in flight are covered by one more, sent after it. The notification is only a
  * hint: subscriptions read the log by position and poll as a fallback.
+ *
+ * At most one wake-up per `minIntervalMs` (default 10 ms): a saga run one at a time appends
+ * every ~1.5 ms, and a NOTIFY transaction after each append cost it 30 % of its throughput
+ * (measured: 112 vs 161 sagas/s on a durable cluster). A subscriber learns of an append at most
+ * that much later; the first append after a quiet spell still wakes it at once.
  */
 import type pg from 'pg';
 
@@ -15,10 +20,12 @@ export class WakeUpNotifier {
   private again = false;
   private stopped = false;
   private current: Promise<void> | undefined;
+  private lastSentAt = -Infinity;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly channel: string,
+    private readonly minIntervalMs = 10,
   ) {}
 
   /** Some append committed: make sure a wake-up goes out after it. */
@@ -34,7 +41,11 @@ export class WakeUpNotifier {
 
   private async loop(): Promise<void> {
     do {
+      const wait = this.lastSentAt + this.minIntervalMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.stopped) break;
       this.again = false;
+      this.lastSentAt = Date.now();
       let client: pg.PoolClient | undefined;
       const ignore = (): void => undefined;
       try {

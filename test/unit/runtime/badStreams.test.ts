@@ -1,9 +1,9 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CorruptedEventError, createEngine, createPinoLogger, defineSaga, TransientError } from '../../../src/index.js';
+import { CorruptedEventError, createEngine, defineSaga, TransientError } from '../../../src/index.js';
 import type { Engine } from '../../../src/index.js';
 import { createInMemoryEventStore } from '../../../src/stores/inMemory/index.js';
+import { captureLogs } from '../../support/captureLogs.js';
 
 let engine: Engine | undefined;
 afterEach(async () => engine?.close({ graceMs: 100 }));
@@ -11,6 +11,18 @@ afterEach(async () => engine?.close({ graceMs: 100 }));
 const saga = defineSaga({ name: 'two', input: z.object({}) })
   .step('a', { run: () => 'a' })
   .step('b', { run: () => 'b' });
+
+/** One step that throws a transient error on the calls `fails` picks (counted from 0 across sagas). */
+function flakySaga(fails: (call: number) => boolean) {
+  let calls = 0;
+  return defineSaga({ name: 'flaky', input: z.object({}) }).step('call', {
+    retry: { immediateAttempts: 1 },
+    run: () => {
+      if (fails(calls++)) throw new TransientError('503');
+      return 1;
+    },
+  });
+}
 
 describe('bad streams and observability', () => {
   it('an unknown event in a stream: a clear error naming the stream and revision, the saga parked, other sagas unaffected', async () => {
@@ -38,17 +50,8 @@ describe('bad streams and observability', () => {
   });
 
   it('logs are structured and carry sagaId, saga, step and attempt', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (chunk.toString().split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Record<string, unknown>)), done()) });
-    let calls = 0;
-    const flaky = defineSaga({ name: 'flaky', input: z.object({}) }).step('call', {
-      retry: { immediateAttempts: 1 },
-      run: () => {
-        if (calls++ === 0) throw new TransientError('503');
-        return 1;
-      },
-    });
-    engine = await createEngine({ store: createInMemoryEventStore(), sagas: [flaky], logger: createPinoLogger({ level: 'debug' }, sink) });
+    const { lines, logger } = captureLogs('debug');
+    engine = await createEngine({ store: createInMemoryEventStore(), sagas: [flakySaga((call) => call === 0)], logger });
     const { sagaId } = await engine.start('flaky', {});
     await engine.result(sagaId);
     const failed = lines.find((l) => l['msg'] === 'step failed (transient); RetryScheduled');
@@ -57,17 +60,8 @@ describe('bad streams and observability', () => {
   });
 
   it('at the default level (info) a saga that goes well logs nothing per step; a failure is a warning', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (chunk.toString().split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Record<string, unknown>)), done()) });
-    let calls = 0;
-    const flaky = defineSaga({ name: 'flaky', input: z.object({}) }).step('call', {
-      retry: { immediateAttempts: 1 },
-      run: () => {
-        if (calls++ === 1) throw new TransientError('503');
-        return 1;
-      },
-    });
-    engine = await createEngine({ store: createInMemoryEventStore(), sagas: [flaky], logger: createPinoLogger({ level: 'info' }, sink) });
+    const { lines, logger } = captureLogs('info');
+    engine = await createEngine({ store: createInMemoryEventStore(), sagas: [flakySaga((call) => call === 1)], logger });
     await engine.result((await engine.start('flaky', {})).sagaId);
     expect(lines).toEqual([]);
     const { sagaId } = await engine.start('flaky', {});

@@ -3,13 +3,13 @@
  * loses its subscription takes it up again, and past the infrastructure policy's bound the
  * engine is unhealthy and `sagaflow worker` ends so that its supervisor restarts it.
  */
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runWorker } from '../../../src/cli/workerCommand.js';
-import { createEngine, createPinoLogger, defineSaga, StoreUnavailableError } from '../../../src/index.js';
+import { createEngine, defineSaga, StoreUnavailableError } from '../../../src/index.js';
 import type { Engine, EventStore, SubscribeToAllOptions } from '../../../src/index.js';
 import { createInMemoryEventStore } from '../../../src/stores/inMemory/index.js';
+import { captureLogs } from '../../support/captureLogs.js';
 
 const engines: Engine[] = [];
 afterEach(async () => {
@@ -19,12 +19,6 @@ afterEach(async () => {
 const saga = defineSaga({ name: 'two', input: z.object({}) })
   .step('a', { run: async () => new Promise((r) => setTimeout(() => r('a'), 30)) })
   .step('b', { run: () => 'b' });
-
-function capture(): { lines: Record<string, unknown>[]; logger: ReturnType<typeof createPinoLogger> } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({ write: (chunk: Buffer, _e, done) => (chunk.toString().split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l) as Record<string, unknown>)), done()) });
-  return { lines, logger: createPinoLogger({ level: 'info' }, sink) };
-}
 
 /** A store whose appends fail as unavailable until `until()` says otherwise. */
 function flakyAppends(store: EventStore, down: () => boolean): EventStore {
@@ -68,7 +62,7 @@ function droppingSubscriptions(store: EventStore, then: 'work' | 'fail'): EventS
 
 describe('store outages', () => {
   it('are visible: one warning when the store becomes unavailable (attempt, next delay), one line when it is back', async () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = captureLogs();
     let downUntil = 0;
     const store = flakyAppends(createInMemoryEventStore(), () => Date.now() < downUntil);
     const engine = await createEngine({ store, sagas: [saga], logger });
@@ -122,7 +116,7 @@ describe('store outages', () => {
   });
 
   it('past the policy bound the engine is unhealthy and the worker ends with "unhealthy" (the CLI then exits 3)', async () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = captureLogs();
     const store = droppingSubscriptions(createInMemoryEventStore(), 'fail');
     const exit = await runWorker(store, { sagas: [saga], logger, concurrency: 4, leaseMs: 500, graceMs: 0, stop: new AbortController().signal, infrastructure: { initialDelayMs: 10, maxDelayMs: 20, unhealthyAfterMs: 200 } });
     expect(exit).toBe('unhealthy');
@@ -131,7 +125,7 @@ describe('store outages', () => {
   });
 
   it('a stop requested while the worker starts (before its engine exists) ends it at once, running nothing', async () => {
-    const { logger } = capture();
+    const { logger } = captureLogs();
     const stop = new AbortController();
     stop.abort();
     const store = createInMemoryEventStore();
