@@ -107,6 +107,7 @@ export class Engine {
   private readonly waiters = new Map<string, Set<(state: SagaState) => void>>();
   private readonly attempts = new AttemptRegistry();
   private readonly storeHealth: StoreHealth;
+  private readonly stopObservingRetries: (() => void) | undefined;
   private readonly infrastructure: InfrastructurePolicy;
   private readonly random: RandomSource;
   /** Changes of `health()`: healthy, degraded (the store is failing), unhealthy (past the policy's bound). */
@@ -139,6 +140,8 @@ export class Engine {
     this.infrastructure = { ...DEFAULT_INFRASTRUCTURE_POLICY, ...options.infrastructure };
     this.storeHealth = new StoreHealth(this.infrastructure, this.clock, this.log);
     this.health$ = this.storeHealth.health$;
+    // A store that retries inside a call reports each retry: the outage shows at once.
+    this.stopObservingRetries = this.store.observeRetries?.((retry) => this.storeHealth.failed(retry.doing, retry.error, retry.attempt, retry.delayMs));
     for (const definition of options.sagas) this.register(definition);
     // Append retries listen to these (abortLink.ts) and unlisten when they end.
     setMaxListeners(0, this.draining.signal, this.shutdown.signal, this.killed.signal);
@@ -471,12 +474,14 @@ export class Engine {
     clearTimeout(grace);
     this.shutdown.abort(new EngineClosedError('engine closed'));
     this.subject.complete();
+    this.stopObservingRetries?.();
     this.storeHealth.complete();
   }
 
   /** Simulates a crash (tests): stops at once, appends nothing more, waits for nothing. */
   kill(): void {
     this.resubscribe?.();
+    this.stopObservingRetries?.();
     void this.worker?.unsubscribe().catch(() => {});
     this.killed.abort(new EngineClosedError('engine killed'));
     this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));

@@ -63,7 +63,8 @@ export class StoreHealth {
   succeeded(): void {
     const current = this.subject.value;
     if (current.status === 'healthy') return;
-    this.log.info({ downMs: this.clock.now() - (current.since ?? this.clock.now()) }, 'store available again');
+    // At the warning's level, so that whoever saw the outage begin sees it end.
+    this.log.warn({ downMs: this.clock.now() - (current.since ?? this.clock.now()) }, 'store available again');
     this.subject.next(HEALTHY);
   }
 

@@ -104,6 +104,22 @@ export interface EventStore {
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
   /** Release connections and stop subscriptions. Later calls throw StoreClosedError. */
   close(): Promise<void>;
+  /**
+   * Stores that retry a dropped connection inside one call (PostgreSQL) report each retry
+   * here, so that an outage is visible at once rather than when the call gives up. Optional.
+   * Returns the function that stops observing.
+   */
+  observeRetries?(observer: (retry: StoreRetry) => void): () => void;
+}
+
+/** One retry a store makes inside a call. */
+export interface StoreRetry {
+  /** What the call was doing, e.g. 'appending to saga-…'. */
+  doing: string;
+  error: unknown;
+  /** 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
 }
 
 /** Largest event (data + metadata as JSON, UTF-8) a store accepts by default: EventStoreDB's default. */

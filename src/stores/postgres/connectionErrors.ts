@@ -3,6 +3,7 @@
  * describing it to a human without leaking the password.
  */
 import { StoreUnavailableError } from '../../core/errors.js';
+import { DEFAULT_INFRASTRUCTURE_POLICY, infrastructureDelay, type InfrastructurePolicy } from '../../core/infrastructurePolicy.js';
 
 /** Node socket errors that mean the connection (not the statement) failed. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
@@ -63,25 +64,30 @@ export interface RetryOptions {
   budgetMs: number;
   /** Stop retrying when this returns true (the store closed). */
   stopped(): boolean;
+  /** The backoff: the runtime's infrastructure policy maths. @default DEFAULT_INFRASTRUCTURE_POLICY */
+  policy?: InfrastructurePolicy;
+  /** Clock and randomness, injectable like the runtime's. @default Date.now, Math.random */
+  now?: () => number;
+  random?: () => number;
+  /** Told about each retry before its delay (the store's retry observers). */
+  onRetry?(error: unknown, attempt: number, delayMs: number): void;
 }
 
-/**
- * Runs `operation` until it succeeds, fails with a non-retryable error, or retryable failures
- * have lasted `budgetMs`. Backoff: 50 ms doubling to 1 s, with jitter so a fleet of workers
- * does not reconnect in lock-step after a restart.
- */
 export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions, onGiveUp: (error: unknown) => Error): Promise<T> {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const policy = options.policy ?? DEFAULT_INFRASTRUCTURE_POLICY;
   let firstFailure: number | undefined;
-  let delay = 50;
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
     } catch (error) {
       if (!isRetryable(error)) throw error;
-      firstFailure ??= Date.now();
-      if (options.stopped() || Date.now() - firstFailure >= options.budgetMs) throw onGiveUp(error);
-      await sleep(delay / 2 + Math.random() * (delay / 2));
-      delay = Math.min(delay * 2, 1000);
+      firstFailure ??= now();
+      if (options.stopped() || now() - firstFailure >= options.budgetMs) throw onGiveUp(error);
+      const delay = infrastructureDelay(policy, attempt, random());
+      options.onRetry?.(error, attempt, delay);
+      await sleep(delay);
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { StoreClosedError } from '../../core/errors.js';
+import { DEFAULT_INFRASTRUCTURE_POLICY, type InfrastructurePolicy } from '../../core/infrastructurePolicy.js';
 import {
   assertValidAppend,
   assertValidStreamName,
@@ -18,6 +19,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
+  type StoreRetry,
   type Subscription,
 } from '../eventStore.js';
 import { AppendBatcher } from './appendBatcher.js';
@@ -47,6 +49,8 @@ export interface PostgresEventStoreOptions {
   pool?: Omit<pg.PoolConfig, 'connectionString'>;
   /** How long an operation retries a dropped or refused connection before StoreUnavailableError, in ms. @default 10000 */
   retryBudgetMs?: number;
+  /** The backoff of those retries (each reported to `observeRetries`). @default the infrastructure policy with maxDelayMs 1000 */
+  retryPolicy?: Partial<InfrastructurePolicy>;
   /** Fallback poll of live subscriptions when no notification arrives, in ms. @default 5000 */
   pollIntervalMs?: number;
   /** How long a subscription rides out an unreachable server before onError, in ms. @default 60000 */
@@ -101,6 +105,9 @@ class PgEventStore implements PostgresEventStore {
   private closed: Promise<void> | undefined;
   private readonly subscriptions = new Set<CatchUpSubscription>();
   private readonly target: AppendTarget;
+  private readonly retryObservers = new Set<(retry: StoreRetry) => void>();
+  /** The runtime's infrastructure policy, capped at 1 s inside one call (a call should come back soon after the server does). */
+  private readonly retryPolicy: InfrastructurePolicy;
   private readonly batcher: AppendBatcher;
   private readonly notifier: WakeUpNotifier;
 
@@ -111,6 +118,7 @@ class PgEventStore implements PostgresEventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.target = { schema: quoteSchema(schema), schemaName: schema, channel: notifyChannel(schema) };
+    this.retryPolicy = { ...DEFAULT_INFRASTRUCTURE_POLICY, maxDelayMs: 1_000, ...options.retryPolicy };
     this.notifier = new WakeUpNotifier(pool, this.target.channel);
     this.batcher = new AppendBatcher({
       runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch)),
@@ -166,9 +174,21 @@ class PgEventStore implements PostgresEventStore {
   private retrying<T>(doing: string, operation: () => Promise<T>): Promise<T> {
     return withRetry(
       operation,
-      { budgetMs: this.options.retryBudgetMs ?? 10_000, stopped: () => this.closed !== undefined },
+      {
+        budgetMs: this.options.retryBudgetMs ?? 10_000,
+        stopped: () => this.closed !== undefined,
+        policy: this.retryPolicy,
+        onRetry: (error, attempt, delayMs) => {
+          for (const observer of this.retryObservers) observer({ doing, error, attempt, delayMs });
+        },
+      },
       (error) => unavailable(this.options.connectionString, error, doing),
     );
+  }
+
+  observeRetries(observer: (retry: StoreRetry) => void): () => void {
+    this.retryObservers.add(observer);
+    return () => void this.retryObservers.delete(observer);
   }
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
