@@ -62,7 +62,11 @@ export function openSqliteDatabase(path: string): Database.Database {
       throw error;
     }
   } catch (error) {
-    throw new StoreUnavailableError(`Cannot open the SQLite event store at ${file}: ${(error as Error).message}`, {
+    const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
+    const why = busy
+      ? `another process holds the write lock of the file, and it was not released within the busy timeout (${BUSY_TIMEOUT_MS} ms). Find the process (e.g. fuser ${file}) or try again once it is done`
+      : (error as Error).message;
+    throw new StoreUnavailableError(`Cannot open the SQLite event store at ${file}: ${why}.`, {
       cause: error,
       details: { path: file },
     });
@@ -70,6 +74,9 @@ export function openSqliteDatabase(path: string): Database.Database {
 }
 
 function migrate(db: Database.Database): void {
+  // A store already at this version needs no write: open it without the write lock, so that a
+  // process holding it (a long write, a backup) does not keep readers and workers from starting.
+  if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return;
   // IMMEDIATE takes the write lock first, so two processes opening a new file do not race.
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
