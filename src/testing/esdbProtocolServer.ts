@@ -20,18 +20,26 @@
  * server-side filters, catch-up subscriptions with confirmation, checkpoints, `caught_up`
  * and live events, and dropped connections (`dropConnections()`).
  *
- * It does not emulate: persistence (memory only), clustering, leader election and
- * follower/read-only nodes (`not-leader` redirects), TLS, authentication and ACLs, stream
+ * `startEsdbProtocolCluster()` runs several such servers over one shared log as a simulated
+ * cluster: Gossip on every node reports every member (one leader, the rest followers), a
+ * leader change is instantaneous (`electLeader`, `failover`), and followers refuse writes
+ * with the server's `not-leader` error naming the leader, so the clients' discovery and
+ * reconnection to the leader run for real. There is no replication, quorum or election
+ * protocol behind it: see docs/esdb.md.
+ *
+ * It does not emulate: persistence (memory only), real clustering (replication, quorum
+ * acknowledgement, elections, lost or truncated writes), read-only replicas, the forwarding of
+ * writes a follower receives without `requires-leader`, TLS, authentication and ACLs, stream
  * metadata ($maxAge, $maxCount, truncation), Delete and Tombstone, link resolution
  * (`resolve_links` is ignored), projections other than the `$ce-` category links, persistent
  * subscriptions, the Operations, Users, Monitoring and Projections services, `fell_behind`,
  * write timeouts, and the server's per-event size limit.
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, status as GrpcStatus } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { createAppendHandler, createBatchAppendHandler, type AppendCounters } from './esdb/append.js';
+import { createAppendHandler, createBatchAppendHandler, type AppendCounters, type AppendLimits } from './esdb/append.js';
 import { EsdbLog } from './esdb/log.js';
-import { toUuid } from './esdb/messages.js';
+import { RpcFailure, toUuid } from './esdb/messages.js';
 import {
   ClusterInfo,
   EndPoint,
@@ -88,8 +96,29 @@ export interface EsdbProtocolServer {
 
 /** Starts a fixture server on 127.0.0.1 with an ephemeral port. */
 export async function startEsdbProtocolServer(options: EsdbProtocolServerOptions = {}): Promise<EsdbProtocolServer> {
-  const log = new EsdbLog({ linkCategories: options.linkCategories ?? true, firstEventAtZero: options.firstEventAtZero ?? false });
-  const limits = { maxAppendSize: options.maxAppendSize ?? 1024 * 1024 };
+  const node = await startNode(newLog(options), options, undefined);
+  return node;
+}
+
+function newLog(options: EsdbProtocolServerOptions): EsdbLog {
+  return new EsdbLog({ linkCategories: options.linkCategories ?? true, firstEventAtZero: options.firstEventAtZero ?? false });
+}
+
+/** What a node of a simulated cluster asks the cluster: who leads, and who the members are. */
+interface ClusterView {
+  /** The leader's port, or undefined when this node is the leader. */
+  leaderPortFor(port: number): number | undefined;
+  members(): InstanceType<typeof MemberInfo>[];
+  /** Counts a write this node refused. */
+  refused(port: number): void;
+}
+
+async function startNode(log: EsdbLog, options: EsdbProtocolServerOptions, cluster: ClusterView | undefined): Promise<EsdbProtocolServer> {
+  let port = 0;
+  const limits: AppendLimits = {
+    maxAppendSize: options.maxAppendSize ?? 1024 * 1024,
+    ...(cluster === undefined ? {} : { refuseWrite: () => notLeader(cluster, port) }),
+  };
   const server = new Server();
   const counters: AppendCounters = { append: 0, batchAppend: 0 };
 
@@ -102,8 +131,10 @@ export async function startEsdbProtocolServer(options: EsdbProtocolServerOptions
   server.addService(StreamsService, streams as IStreamsServer);
   server.addService(ServerFeaturesService, { getSupportedMethods: (_call, callback) => callback(null, supportedMethods(options)) } satisfies IServerFeaturesServer);
 
-  let port = 0;
-  const gossip: IGossipServer = { read: (_call, callback) => callback(null, clusterInfo(port)) };
+  const instanceId = randomUUID();
+  const gossip: IGossipServer = {
+    read: (_call, callback) => callback(null, new ClusterInfo().setMembersList(cluster === undefined ? [member(instanceId, port, MemberInfo.VNodeState.LEADER)] : cluster.members())),
+  };
   server.addService(GossipService, gossip);
   port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
@@ -130,6 +161,117 @@ export async function startEsdbProtocolServer(options: EsdbProtocolServerOptions
   };
 }
 
+/**
+ * A follower's answer to a write (RpcExceptions.LeaderInfo in the server): NOT_FOUND, "Leader
+ * info available", with the trailers the clients read: `exception: not-leader` and the
+ * leader's address in `leader-endpoint-host` and `leader-endpoint-port`.
+ */
+function notLeader(cluster: ClusterView, port: number): RpcFailure | undefined {
+  const leader = cluster.leaderPortFor(port);
+  if (leader === undefined) return undefined;
+  cluster.refused(port);
+  return new RpcFailure(GrpcStatus.NOT_FOUND, 'Leader info available', {
+    exception: 'not-leader',
+    'leader-endpoint-host': '127.0.0.1',
+    'leader-endpoint-port': String(leader),
+  });
+}
+
+export interface EsdbProtocolClusterOptions extends EsdbProtocolServerOptions {
+  /** How many nodes. @default 3 */
+  nodes?: number;
+}
+
+/** One node of a simulated cluster. */
+export interface EsdbClusterNode extends EsdbProtocolServer {
+  /** Writes this node refused with `not-leader` while a follower. */
+  readonly notLeaderAnswers: number;
+}
+
+/**
+ * A simulated EventStoreDB cluster: several fixture servers on 127.0.0.1 that share one log.
+ * One is the leader, the others followers; Gossip on every node reports all of them (their
+ * http endpoints are their gRPC ports); followers serve reads and subscriptions and refuse
+ * writes with `not-leader`, naming the leader. See docs/esdb.md for what is not simulated.
+ */
+export interface EsdbProtocolCluster {
+  readonly nodes: readonly EsdbClusterNode[];
+  /** The shared log. */
+  readonly log: EsdbLog;
+  /** Index in `nodes` of the current leader. */
+  readonly leader: number;
+  /** Gossip seeds: `esdb://127.0.0.1:<p1>,127.0.0.1:<p2>,...?tls=false&nodePreference=leader` */
+  readonly connectionString: string;
+  /** Makes node `index` the leader at once; the others become followers. */
+  electLeader(index: number): void;
+  /** The next node (in order) becomes the leader; returns its index. */
+  failover(): number;
+  /** Stops every node. */
+  close(): Promise<void>;
+}
+
+/** Starts a simulated cluster (3 nodes by default); node 0 leads first. */
+export async function startEsdbProtocolCluster(options: EsdbProtocolClusterOptions = {}): Promise<EsdbProtocolCluster> {
+  const count = options.nodes ?? 3;
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`A cluster needs at least one node, not ${count}`);
+  const log = newLog(options);
+  const ids: string[] = [];
+  const ports: number[] = [];
+  const refusedBy = new Map<number, number>();
+  let leader = 0;
+  let electedAt = Date.now();
+  const view: ClusterView = {
+    leaderPortFor: (port) => (ports[leader] === port ? undefined : ports[leader]),
+    members: () =>
+      ports.map((port, i) => member(ids[i]!, port, i === leader ? MemberInfo.VNodeState.LEADER : MemberInfo.VNodeState.FOLLOWER, electedAt)),
+    refused: (port) => void refusedBy.set(port, (refusedBy.get(port) ?? 0) + 1),
+  };
+  const started: EsdbProtocolServer[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      ids.push(randomUUID());
+      const node = await startNode(log, options, view);
+      ports.push(node.port);
+      started.push(node);
+    }
+  } catch (error) {
+    await Promise.all(started.map((node) => node.close()));
+    throw error;
+  }
+  const nodes: EsdbClusterNode[] = started.map((node) => ({
+    port: node.port,
+    connectionString: node.connectionString,
+    log,
+    appendsServed: node.appendsServed,
+    get notLeaderAnswers() {
+      return refusedBy.get(node.port) ?? 0;
+    },
+    dropConnections: () => node.dropConnections(),
+    close: () => node.close(),
+  }));
+  const electLeader = (index: number): void => {
+    if (!Number.isInteger(index) || index < 0 || index >= count) throw new RangeError(`No node ${index} in a cluster of ${count}`);
+    leader = index;
+    electedAt = Date.now();
+  };
+  return {
+    nodes,
+    log,
+    get leader() {
+      return leader;
+    },
+    connectionString: `esdb://${ports.map((port) => `127.0.0.1:${port}`).join(',')}?tls=false&nodePreference=leader`,
+    electLeader,
+    failover: () => {
+      electLeader((leader + 1) % count);
+      return leader;
+    },
+    close: async () => {
+      await Promise.all(started.map((node) => node.close()));
+    },
+  };
+}
+
 const STREAMS = 'event_store.client.streams.streams';
 
 function supportedMethods(options: EsdbProtocolServerOptions): InstanceType<typeof SupportedMethods> {
@@ -148,13 +290,14 @@ function method(serviceName: string, methodName: string, features: string[] = []
   return new SupportedMethod().setServiceName(serviceName).setMethodName(methodName).setFeaturesList(features);
 }
 
-/** A one-node cluster whose leader is this server. */
-function clusterInfo(port: number): InstanceType<typeof ClusterInfo> {
-  const member = new MemberInfo()
-    .setInstanceId(toUuid(randomUUID(), false))
-    .setTimeStamp(String(BigInt(Date.now()) * 10_000n))
-    .setState(MemberInfo.VNodeState.LEADER)
+type VNodeState = (typeof MemberInfo.VNodeState)[keyof typeof MemberInfo.VNodeState];
+
+/** A member as Gossip reports it; `since` (ms) is when its state last changed. */
+function member(instanceId: string, port: number, state: VNodeState, since = Date.now()): InstanceType<typeof MemberInfo> {
+  return new MemberInfo()
+    .setInstanceId(toUuid(instanceId, false))
+    .setTimeStamp(String(BigInt(since) * 10_000n))
+    .setState(state)
     .setIsAlive(true)
     .setHttpEndPoint(new EndPoint().setAddress('127.0.0.1').setPort(port));
-  return new ClusterInfo().setMembersList([member]);
 }

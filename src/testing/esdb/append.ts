@@ -28,6 +28,11 @@ import {
 export interface AppendLimits {
   /** Largest total of event data + metadata in one append, in bytes (the server's MaxAppendSize). */
   maxAppendSize: number;
+  /**
+   * Asked just before a write reaches the log: a failure to answer instead (a follower's
+   * `not-leader`), or undefined to write. Absent on a single node, which always writes.
+   */
+  refuseWrite?: () => RpcFailure | undefined;
 }
 
 /** Appends completed through each RPC, so tests can tell which path the client took. */
@@ -66,6 +71,8 @@ export function createAppendHandler(log: EsdbLog, limits: AppendLimits, counters
       try {
         const streamName = streamNameOf(options!.getStreamIdentifier());
         const expected = appendExpected(options!);
+        const refused = limits.refuseWrite?.();
+        if (refused !== undefined) return callback(refused.toServiceError());
         counters.append += 1;
         callback(null, appendResp(log.append(streamName, expected, events), expected));
       } catch (error) {
@@ -159,6 +166,15 @@ export function createBatchAppendHandler(log: EsdbLog, limits: AppendLimits, cou
           return reply(batch, (response) => response.setError(status));
         }
         const expected = batchExpected(batch.options);
+        const refused = limits.refuseWrite?.();
+        if (refused !== undefined) {
+          // The server throws here (RpcExceptions.LeaderInfo), which ends the whole call with the
+          // status and its trailers rather than answering this batch: the client then fails every
+          // pending append of the call and reconnects to the leader the trailers name.
+          pending.clear();
+          call.emit('error', refused.toServiceError());
+          return;
+        }
         counters.batchAppend += 1;
         const outcome = log.append(streamNameOf(batch.options.getStreamIdentifier()), expected, batch.events);
         reply(batch, (response) => {
