@@ -5,4 +5,4 @@ export * from './scenario.js';
 export * from './scenarioArbitraries.js';
 export * from './scenarioRunner.js';
 export * from './sagaSpec.js';
-export { startEsdbProtocolServer, type EsdbProtocolServer, type EsdbProtocolServerOptions } from './esdbProtocolServer.js';
+export { startEsdbProtocolServer, startEsdbProtocolCluster, type EsdbProtocolServer, type EsdbProtocolServerOptions } from './esdbProtocolServer.js';
