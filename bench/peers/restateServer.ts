@@ -9,7 +9,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { createRequire } from 'node:module';
 import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../freePort.js';
+import { freePort } from '../../test/support/postgresServer.js';
 import { sleep } from '../support.js';
 
 export interface RestateServer {

@@ -64,7 +64,8 @@ async function runTool(info: Pick<PostgresServerInfo, 'runAsPostgres'>, binary: 
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
