@@ -29,6 +29,7 @@ describe('chaos: workers that fail over (PostgreSQL)', () => {
       killEveryMs: 300,
       // Some strikes freeze a worker for twice its lease instead: taken over while alive, it must be fenced off.
       freeze: { rate: 0.3, ms: 1_500 },
+      minKills: 3,
       timeoutMs: 150_000,
       workload: { seed: chaosSeed(), count: 500, transientRate: 0.2, permanentRate: 0.15, latencyMs: 10 },
     });

@@ -25,6 +25,7 @@ describe('chaos: workers that fail over (SQLite)', () => {
       freeze: { rate: 0.3, ms: 1_500 },
       // SQLite workers start fast enough to strike even the last ready one (PostgreSQL keeps one up).
       keepUp: 0,
+      minKills: 3,
       timeoutMs: 150_000,
       workload: { seed: chaosSeed(), count: 500, transientRate: 0.2, permanentRate: 0.15, latencyMs: 10 },
     });
