@@ -31,6 +31,7 @@ export const ErrorCode = {
   AppendRefused: 'APPEND_REFUSED',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInvalid: 'IDEMPOTENCY_KEY_INVALID',
+  DriverNotInstalled: 'DRIVER_NOT_INSTALLED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -214,5 +215,22 @@ export class IdempotencyKeyReusedError extends SagaError {
 export class IdempotencyKeyInvalidError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.IdempotencyKeyInvalid, message, options);
+  }
+}
+
+/**
+ * A store's database driver is an optional peer dependency that is not installed (or cannot be
+ * loaded). `details.package` names what to install: `npm install <package>`.
+ */
+export class DriverNotInstalledError extends SagaError {
+  /** The npm package to install. */
+  readonly packageName: string;
+  constructor(packageName: string, store: string, options: SagaErrorOptions = {}) {
+    super(
+      ErrorCode.DriverNotInstalled,
+      `The ${store} store needs the optional package '${packageName}', which is not installed here. Install it next to sagaflow: npm install ${packageName}`,
+      { ...options, details: { package: packageName, store, ...options.details } },
+    );
+    this.packageName = packageName;
   }
 }
