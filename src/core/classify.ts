@@ -15,6 +15,8 @@ export function defaultClassify(error: unknown): FailureKind {
     case ErrorCode.Permanent:
     case ErrorCode.OutputInvalid:
     case ErrorCode.InputInvalid:
+    // An output too large for an event will be as large on the next attempt.
+    case ErrorCode.PayloadTooLarge:
       return 'permanent';
     case ErrorCode.PartialFailure:
       return 'partial';

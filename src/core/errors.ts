@@ -27,6 +27,7 @@ export const ErrorCode = {
   SagaNotFound: 'SAGA_NOT_FOUND',
   SagaUnknown: 'SAGA_UNKNOWN',
   SagaParked: 'SAGA_PARKED',
+  SagaCompensated: 'SAGA_COMPENSATED',
   EngineClosed: 'ENGINE_CLOSED',
   AppendRefused: 'APPEND_REFUSED',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
@@ -175,10 +176,23 @@ export class UnknownSagaError extends SagaError {
   }
 }
 
-/** `result()` of a saga that was parked (failed, needs attention). */
+/**
+ * `engine.outputs()` of a saga that was parked (failed, needs attention): fix the cause, then
+ * `engine.resume(sagaId)`. `details`: sagaId, failure.
+ */
 export class SagaParkedError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.SagaParked, message, options);
+  }
+}
+
+/**
+ * `engine.outputs()` of a saga that did not complete but was compensated (rolled back) after a
+ * failure or a cancellation. `details`: sagaId, failure, compensated (the steps undone).
+ */
+export class SagaCompensatedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SagaCompensated, message, options);
   }
 }
 

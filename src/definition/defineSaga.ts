@@ -3,13 +3,13 @@
  * definition whose later steps see the earlier steps' outputs with their types. Everything is
  * validated here, at definition time, with errors that name the saga, the step and the field.
  */
-import { z } from 'zod';
 import type { Classifier } from '../core/classify.js';
 import { DefinitionError } from '../core/errors.js';
 import { DEFAULT_COMPENSATION_RETRY_POLICY, DEFAULT_RETRY_POLICY, retryPolicySchema } from '../core/retryPolicy.js';
 import type { RetryPolicy } from '../core/retryPolicy.js';
 import { DEFAULT_CHECKPOINT_EVERY } from '../core/sagaModel.js';
 import type { SagaModel, StepModel } from '../core/sagaModel.js';
+import { isStandardSchema, type StandardSchemaV1 } from './standardSchema.js';
 import type { CompensationContext, StepContext } from './stepContext.js';
 
 export interface StepConfig<TInput, TOutputs, TOutput> {
@@ -17,8 +17,11 @@ export interface StepConfig<TInput, TOutputs, TOutput> {
   run(ctx: StepContext<TInput, TOutputs>): Promise<TOutput> | TOutput;
   /** Undoes the action. Must be idempotent (it may run more than once) and eventually succeed. */
   compensate?(ctx: CompensationContext<TInput, TOutputs, TOutput>): Promise<void> | void;
-  /** Validates (and types) the output; a mismatch fails the step permanently. */
-  output?: z.ZodType<TOutput>;
+  /**
+   * Validates (and types) the output: any Standard Schema v1 validator (zod, valibot, arktype…).
+   * A mismatch fails the step permanently (OutputValidationError).
+   */
+  output?: StandardSchemaV1<unknown, TOutput>;
   /** Merged over DEFAULT_RETRY_POLICY. */
   retry?: Partial<RetryPolicy>;
   /** Merged over DEFAULT_COMPENSATION_RETRY_POLICY. */
@@ -37,18 +40,21 @@ export interface StepConfig<TInput, TOutputs, TOutput> {
 export interface StepDefinition extends StepModel {
   timeoutMs: number;
   classify: Classifier | undefined;
-  output: z.ZodType<unknown> | undefined;
+  output: StandardSchemaV1<unknown, unknown> | undefined;
   run(ctx: StepContext<unknown, Record<string, unknown>>): Promise<unknown> | unknown;
   compensate: ((ctx: CompensationContext<unknown, Record<string, unknown>, unknown>) => Promise<void> | void) | undefined;
 }
 
-export interface SagaConfig<TInput> {
+export interface SagaConfig<TSchema extends StandardSchemaV1 = StandardSchemaV1> {
   /** Unique among the sagas an engine runs: letters, digits, '_', '.', '-'. */
   name: string;
   /** Bump when the steps change; running sagas keep the version they started with. @default 1 */
   version?: number;
-  /** Validates (and types) the input of `start`. */
-  input: z.ZodType<TInput>;
+  /**
+   * Validates (and types) the input of `start`: any Standard Schema v1 validator (zod — the
+   * documented default —, valibot, arktype…), from any copy of the library.
+   */
+  input: TSchema;
   classify?: Classifier;
   /** @default 50 */
   checkpointEvery?: number;
@@ -56,20 +62,36 @@ export interface SagaConfig<TInput> {
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 
-/** A typed saga definition. `TOutputs` accumulates the outputs of the steps declared so far. */
-export interface SagaDefinition<TInput = unknown, TOutputs extends Record<string, unknown> = Record<string, unknown>> extends SagaModel {
-  readonly input: z.ZodType<TInput>;
+/**
+ * The compile error of a duplicate step name: the name's parameter takes this message type,
+ * so the compiler says `… is not assignable to parameter of type '"step \"a\" is already
+ * defined in this saga: step names must be unique"'`.
+ */
+export type DuplicateStepName<TName extends string> = `step "${TName}" is already defined in this saga: step names must be unique`;
+
+/**
+ * A typed saga definition. `TInput` is what steps see (the schema's output), `TOutputs`
+ * accumulates the outputs of the steps declared so far, `TStartInput` is what `engine.start`
+ * accepts (the schema's input: before defaults and transforms).
+ */
+export interface SagaDefinition<TInput = unknown, TOutputs extends Record<string, unknown> = Record<string, unknown>, TStartInput = TInput> extends SagaModel {
+  /** The input schema (Standard Schema v1). */
+  readonly input: StandardSchemaV1<TStartInput, TInput>;
+  /** The saga-wide classifier, consulted after a step's own. */
   readonly classify: Classifier | undefined;
+  /** The steps, in order. */
   readonly steps: readonly StepDefinition[];
+  /** Adds a step; later steps see its output (typed) in `ctx.outputs`. */
   step<TName extends string, TOutput, TOptional extends boolean = false>(
-    name: TName extends keyof TOutputs ? never : TName,
+    name: TName extends keyof TOutputs ? DuplicateStepName<TName> : TName,
     config: StepConfig<TInput, TOutputs, TOutput> & { optional?: TOptional },
-  ): SagaDefinition<TInput, TOutputs & (TOptional extends true ? { [K in TName]?: TOutput } : { [K in TName]: TOutput })>;
+  ): SagaDefinition<TInput, TOutputs & (TOptional extends true ? { [K in TName]?: TOutput } : { [K in TName]: TOutput }), TStartInput>;
 }
 
 /** The outputs a completed saga returns. */
-export type SagaOutputs<TDefinition> = TDefinition extends SagaDefinition<unknown, infer TOutputs> ? TOutputs : never;
-export type SagaInput<TDefinition> = TDefinition extends SagaDefinition<infer TInput, Record<string, unknown>> ? TInput : never;
+export type SagaOutputs<TDefinition> = TDefinition extends SagaDefinition<any, infer TOutputs, any> ? TOutputs : never;
+/** What `engine.start` accepts for a definition: the input schema's input type. */
+export type SagaInput<TDefinition> = TDefinition extends SagaDefinition<any, any, infer TStartInput> ? TStartInput : never;
 
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
@@ -104,13 +126,27 @@ function buildStep(sagaName: string, existing: readonly StepDefinition[], name: 
     compensationRetry: policy(where, 'compensationRetry', DEFAULT_COMPENSATION_RETRY_POLICY, config.compensationRetry),
     timeoutMs: positiveNumber(where, 'timeoutMs', config.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS),
     classify: config.classify,
-    output: config.output as z.ZodType<unknown> | undefined,
+    output: schemaOrUndefined(where, 'output', config.output),
     run: config.run as StepDefinition['run'],
     compensate: config.compensate as StepDefinition['compensate'],
   });
 }
 
-function build<TInput>(config: Required<Omit<SagaConfig<TInput>, 'classify'>> & { classify: Classifier | undefined }, steps: readonly StepDefinition[]): SagaDefinition<TInput, never> {
+function schemaOrUndefined(where: string, field: string, schema: unknown): StandardSchemaV1<unknown, unknown> | undefined {
+  if (schema === undefined) return undefined;
+  if (!isStandardSchema(schema)) throw new DefinitionError(`${where}: ${field} must be a Standard Schema v1 validator (zod, valibot, arktype…) when given`, { details: { field } });
+  return schema as StandardSchemaV1<unknown, unknown>;
+}
+
+interface BuildConfig {
+  name: string;
+  version: number;
+  input: StandardSchemaV1;
+  classify: Classifier | undefined;
+  checkpointEvery: number;
+}
+
+function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): SagaDefinition<TInput, never> {
   const definition = {
     name: config.name,
     version: config.version,
@@ -129,15 +165,16 @@ function build<TInput>(config: Required<Omit<SagaConfig<TInput>, 'classify'>> & 
  * Starts a saga definition; add steps with `.step(name, config)`. Throws DefinitionError
  * naming the field for a bad name, version, schema, policy or timeout.
  */
-export function defineSaga<TInput>(config: SagaConfig<TInput>): SagaDefinition<TInput, {}> {
+export function defineSaga<TSchema extends StandardSchemaV1>(config: SagaConfig<TSchema>): SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, {}, StandardSchemaV1.InferInput<TSchema>> {
   const where = `saga ${JSON.stringify(config?.name)}`;
   if (typeof config?.name !== 'string' || !NAME.test(config.name)) throw new DefinitionError(`${where}: name must be 1-100 characters from A-Z a-z 0-9 _ . -`, { details: { field: 'name' } });
   const version = config.version ?? 1;
   if (!Number.isInteger(version) || version < 1) throw new DefinitionError(`${where}: version must be an integer >= 1, got ${String(version)}`, { details: { field: 'version' } });
-  if (!(config.input instanceof z.ZodType)) throw new DefinitionError(`${where}: input must be a zod schema`, { details: { field: 'input' } });
+  // Not `instanceof`: the user's zod may be another copy than ours, or another library.
+  if (!isStandardSchema(config.input)) throw new DefinitionError(`${where}: input must be a Standard Schema v1 validator (zod, valibot, arktype…)`, { details: { field: 'input' } });
   const checkpointEvery = config.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 2) throw new DefinitionError(`${where}: checkpointEvery must be an integer >= 2, got ${String(checkpointEvery)}`, { details: { field: 'checkpointEvery' } });
-  return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery }, []) as unknown as SagaDefinition<TInput, {}>;
+  return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery }, []) as unknown as SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, {}, StandardSchemaV1.InferInput<TSchema>>;
 }
 
 /** Checks a definition is runnable (at least one step); engines call it at registration. */

@@ -1,2 +1,3 @@
 export * from './defineSaga.js';
 export * from './stepContext.js';
+export * from './standardSchema.js';

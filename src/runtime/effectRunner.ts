@@ -3,10 +3,11 @@
  * classification. Returns the outcome as data; never throws for the step's failure.
  */
 import { classify, errorInfo } from '../core/classify.js';
-import { PermanentError, StepTimeoutError, OutputValidationError } from '../core/errors.js';
+import { PayloadTooLargeError, PermanentError, StepTimeoutError, OutputValidationError } from '../core/errors.js';
 import type { Failure } from '../core/recover.js';
 import type { SagaState } from '../core/sagaState.js';
 import type { SagaDefinition, StepDefinition } from '../definition/defineSaga.js';
+import { describeIssue, type StandardSchemaV1 } from '../definition/standardSchema.js';
 import type { Logger } from '../observability/logger.js';
 import type { AttemptControl } from './attemptControl.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
@@ -33,19 +34,29 @@ export interface EffectRequest {
 /** An output must fit in an event with room to spare for the rest of the event. */
 const MAX_OUTPUT_BYTES = Math.floor(DEFAULT_MAX_EVENT_BYTES * 0.9);
 
-function normalizeOutput(step: StepDefinition, raw: unknown): unknown {
-  let value = raw;
-  if (step.output) {
-    const parsed = step.output.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new OutputValidationError(`step ${step.name} returned an invalid output: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`, { cause: parsed.error });
-    }
-    value = parsed.data;
+/** The step's output through its schema, when it has one (sync validators stay sync). */
+function validateOutput(step: StepDefinition, raw: unknown): unknown {
+  if (!step.output) return raw;
+  const result = step.output['~standard'].validate(raw);
+  return result instanceof Promise ? result.then((r) => checked(step, r)) : checked(step, result);
+}
+
+function checked(step: StepDefinition, result: StandardSchemaV1.Result<unknown>): unknown {
+  if (result.issues) {
+    const issue = result.issues[0];
+    throw new OutputValidationError(`step ${step.name} returned an invalid output: ${issue ? describeIssue(issue) : 'invalid'}`, { details: { issues: result.issues } });
   }
+  return result.value;
+}
+
+/** The output as it will be stored (JSON), refused when it would not fit in an event. */
+function storedOutput(step: StepDefinition, value: unknown): unknown {
   const json = JSON.stringify(value === undefined ? null : value);
-  if (Buffer.byteLength(json) > MAX_OUTPUT_BYTES) {
-    throw new PermanentError(`step ${step.name} returned an output of ${Buffer.byteLength(json)} bytes; the limit is ${MAX_OUTPUT_BYTES}. Return a reference instead.`, { details: { code: 'PAYLOAD_TOO_LARGE' } });
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_OUTPUT_BYTES) {
+    throw new PayloadTooLargeError(`step ${step.name} returned an output of ${bytes} bytes; the limit is ${MAX_OUTPUT_BYTES}. Store the data elsewhere and return a reference to it.`, {
+      details: { step: step.name, bytes, limit: MAX_OUTPUT_BYTES },
+    });
   }
   // Outputs are stored as JSON: hand later steps exactly what a replay will see.
   return JSON.parse(json) as unknown;
@@ -89,7 +100,9 @@ export async function runEffect(request: EffectRequest): Promise<EffectOutcome> 
   try {
     if (phase === 'step') {
       const raw = await Promise.race([Promise.resolve().then(() => step.run(context)), aborted]);
-      return { ok: true, output: normalizeOutput(step, raw), durationMs: request.now() - started };
+      let output = validateOutput(step, raw);
+      if (output instanceof Promise) output = await output;
+      return { ok: true, output: storedOutput(step, output), durationMs: request.now() - started };
     }
     const compensate = step.compensate;
     if (!compensate) throw new PermanentError(`step ${step.name} has no compensation`);

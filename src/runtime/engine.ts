@@ -8,7 +8,17 @@ import { Observable, Subject, filter } from 'rxjs';
 import { v5 as uuidv5 } from 'uuid';
 import { newId } from './ids.js';
 import { inputHash } from './inputHash.js';
-import { IdempotencyKeyInvalidError, IdempotencyKeyReusedError, InputValidationError, SagaNotFoundError, StreamVersionConflictError, UnknownSagaError, EngineClosedError } from '../core/errors.js';
+import {
+  IdempotencyKeyInvalidError,
+  IdempotencyKeyReusedError,
+  InputValidationError,
+  SagaCompensatedError,
+  SagaNotFoundError,
+  SagaParkedError,
+  StreamVersionConflictError,
+  UnknownSagaError,
+  EngineClosedError,
+} from '../core/errors.js';
 import { TERMINAL_EVENT_TYPES, sagaEvent } from '../core/events.js';
 import { errorInfo } from '../core/classify.js';
 import { DEFAULT_INFRASTRUCTURE_POLICY, infrastructureDelay, type InfrastructurePolicy } from '../core/infrastructurePolicy.js';
@@ -18,8 +28,9 @@ import { violations } from '../core/invariants.js';
 import { stepShapes } from '../core/sagaModel.js';
 import type { SagaState } from '../core/sagaState.js';
 import { isTerminal } from '../core/sagaState.js';
-import type { SagaDefinition } from '../definition/defineSaga.js';
+import type { SagaDefinition, SagaInput, SagaOutputs } from '../definition/defineSaga.js';
 import { assertRunnable } from '../definition/defineSaga.js';
+import { describeIssue, validateWith } from '../definition/standardSchema.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import type { EventStore, Subscription } from '../stores/eventStore.js';
@@ -31,11 +42,12 @@ import { resultOf } from './sagaResult.js';
 import { observeSaga, toSagaEventRecord } from './sagaObservable.js';
 import type { SagaEventRecord } from './sagaObservable.js';
 import { AttemptRegistry } from './attemptControl.js';
+import { killEngineNow } from './killSwitch.js';
 import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { findUnfinishedSagas } from './unfinishedSagas.js';
 
-type AnyDefinition = SagaDefinition<any, any>;
+type AnyDefinition = SagaDefinition<any, any, any>;
 
 export interface EngineOptions {
   store: EventStore;
@@ -76,8 +88,17 @@ export interface StartOptions {
   idempotencyKey?: string;
 }
 
-export interface StartResult {
-  sagaId: string;
+declare const outputsOf: unique symbol;
+/**
+ * A saga id. `engine.start(definition, input)` returns it tagged with the saga's outputs, so
+ * `engine.result(sagaId)` is typed without a type argument; any plain string is a SagaId too.
+ */
+export type SagaId<TOutputs = Record<string, unknown>> = string & { readonly [outputsOf]?: TOutputs };
+
+/** What `start` resolves with; `TOutputs` is known when it was given a definition (not a name). */
+export interface StartResult<TOutputs = unknown> {
+  /** The saga's id: tagged with its outputs' type when started from a definition. */
+  sagaId: unknown extends TOutputs ? string : SagaId<TOutputs>;
   streamId: string;
   /** False when the idempotency key named a saga that already existed. */
   created: boolean;
@@ -279,20 +300,22 @@ export class Engine {
    * Starts a saga. The input is validated first: invalid input throws InputValidationError and
    * appends nothing. Resolves once `SagaStarted` (with the first step's intent) is durable.
    */
-  async start(name: string, input: unknown, options: StartOptions = {}): Promise<StartResult> {
+  start<TDefinition extends AnyDefinition>(saga: TDefinition, input: SagaInput<TDefinition>, options?: StartOptions): Promise<StartResult<SagaOutputs<TDefinition>>>;
+  start(name: string, input: unknown, options?: StartOptions): Promise<StartResult>;
+  async start(saga: string | AnyDefinition, input: unknown, options: StartOptions = {}): Promise<StartResult> {
     this.assertOpen();
-    const definition = this.latest.get(name);
-    if (!definition) throw new UnknownSagaError(`Unknown saga "${name}". Registered: ${[...this.latest.keys()].join(', ') || 'none'}.`, { details: { saga: name } });
-    const parsed = definition.input.safeParse(input);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      throw new InputValidationError(`Invalid input for saga "${name}": ${issues}. Nothing was started.`, { details: { saga: name, issues: parsed.error.issues }, cause: parsed.error });
+    const definition = this.definitionToStart(saga);
+    const name = definition.name;
+    const parsed = await validateWith(definition.input, input);
+    if (parsed.issues) {
+      const issues = parsed.issues.map(describeIssue).join('; ');
+      throw new InputValidationError(`Invalid input for saga "${name}": ${issues}. Nothing was started.`, { details: { saga: name, issues: parsed.issues } });
     }
     const key = options.idempotencyKey ?? null;
     if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       throw new IdempotencyKeyInvalidError(`Invalid idempotency key for saga "${name}": use 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${typeof key === 'string' ? `${key.length}` : typeof key}). Nothing was started.`, { details: { saga: name } });
     }
-    const storedInput = JSON.parse(JSON.stringify(parsed.data ?? null)) as unknown;
+    const storedInput = JSON.parse(JSON.stringify(parsed.value ?? null)) as unknown;
     const hash = key === null ? undefined : inputHash(storedInput);
     const sagaId = key === null ? newId() : uuidv5(`${name}:${key}`, IDEMPOTENCY_NAMESPACE);
     const started = sagaEvent('SagaStarted', {
@@ -326,6 +349,17 @@ export class Engine {
     return { sagaId, streamId: sagaStreamId(sagaId), created };
   }
 
+  /** The definition `start` runs: the latest version of a name, or the very definition given (registered). */
+  private definitionToStart(saga: string | AnyDefinition): AnyDefinition {
+    const name = typeof saga === 'string' ? saga : saga?.name;
+    const definition = typeof saga === 'string' ? this.latest.get(saga) : this.definitions.get(`${saga?.name}@${saga?.version}`);
+    if (!definition) {
+      const what = typeof saga === 'string' ? `"${saga}"` : `"${String(name)}" version ${String(saga?.version)}`;
+      throw new UnknownSagaError(`Unknown saga ${what}. Register it with createEngine({ sagas: [...] }); registered: ${[...this.definitions.keys()].join(', ') || 'none'}.`, { details: { saga: name } });
+    }
+    return definition;
+  }
+
   /** A client's start: only SagaStarted; a worker appends the first intent. */
   private async appendStart(sagaId: string, started: SagaEvent): Promise<boolean> {
     try {
@@ -350,7 +384,7 @@ export class Engine {
    * A saga this engine is driving answers from its in-memory state, without reading the store;
    * others are read from the store and polled every `pollMs` (default 250 ms).
    */
-  async result<TOutputs = Record<string, unknown>>(sagaId: string, options: { pollMs?: number } = {}): Promise<SagaResult<TOutputs>> {
+  async result<TOutputs = Record<string, unknown>>(sagaId: SagaId<TOutputs>, options: { pollMs?: number } = {}): Promise<SagaResult<TOutputs>> {
     const pollMs = options.pollMs ?? 250;
     for (;;) {
       const refused = this.refused.get(sagaId);
@@ -375,6 +409,29 @@ export class Engine {
           resolve();
         }
       });
+    }
+  }
+
+  /**
+   * Like `result()`, for callers that treat anything but completion as an error (as Temporal's
+   * `handle.result()` does): resolves with the outputs of a completed saga; rejects with
+   * SagaCompensatedError (`SAGA_COMPENSATED`) when it was rolled back, and SagaParkedError
+   * (`SAGA_PARKED`) when it failed and waits for an operator (`resume`). Both carry `sagaId`
+   * and the failure in `details`.
+   */
+  async outputs<TOutputs = Record<string, unknown>>(sagaId: SagaId<TOutputs>, options: { pollMs?: number } = {}): Promise<TOutputs> {
+    const result = await this.result<TOutputs>(sagaId, options);
+    switch (result.status) {
+      case 'completed':
+        return result.outputs;
+      case 'compensated':
+        throw new SagaCompensatedError(`Saga ${sagaId} did not complete: it was compensated (${result.compensated.join(', ') || 'nothing to undo'}) after ${result.failure ? `${result.failure.step ?? 'the saga'} failed: ${result.failure.message}` : 'a cancellation'}.`, {
+          details: { sagaId, failure: result.failure, compensated: result.compensated },
+        });
+      case 'failed':
+        throw new SagaParkedError(`Saga ${sagaId} is parked and needs attention${result.failure ? `: ${result.failure.message}` : ''}. Fix the cause, then resume it (engine.resume or \`sagaflow resume ${sagaId}\`).`, {
+          details: { sagaId, failure: result.failure },
+        });
     }
   }
 
@@ -440,6 +497,17 @@ export class Engine {
     return { state, events: events.map((e) => toSagaEventRecord(e.recorded)), violations: state ? violations(state, definition) : [] };
   }
 
+  /**
+   * The saga's recorded events, oldest first, as the store holds them (type, data, revision,
+   * position, time), without touching the store's API. Throws SagaNotFoundError for a saga
+   * with no stream.
+   */
+  async events(sagaId: string): Promise<SagaEventRecord[]> {
+    const events = await readSagaEvents(this.store, sagaId);
+    if (events.length === 0) throw new SagaNotFoundError(`No saga ${sagaId} (stream ${sagaStreamId(sagaId)} is empty).`, { details: { sagaId } });
+    return events.map((e) => toSagaEventRecord(e.recorded));
+  }
+
   /** The saga's stored events, then its live ones (appended by any process); completes when it ends. */
   saga$(sagaId: string): Observable<SagaEventRecord> {
     return observeSaga(this.store, sagaId);
@@ -478,8 +546,8 @@ export class Engine {
     this.storeHealth.complete();
   }
 
-  /** Simulates a crash (tests): stops at once, appends nothing more, waits for nothing. */
-  kill(): void {
+  /** Simulates a crash: stops at once, appends nothing more, waits for nothing. The test kit's `killEngine` calls it. */
+  [killEngineNow](): void {
     this.resubscribe?.();
     this.stopObservingRetries?.();
     void this.worker?.unsubscribe().catch(() => {});

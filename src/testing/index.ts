@@ -6,3 +6,4 @@ export * from './scenarioArbitraries.js';
 export * from './scenarioRunner.js';
 export * from './sagaSpec.js';
 export { startEsdbProtocolServer, startEsdbProtocolCluster, type EsdbProtocolServer, type EsdbProtocolServerOptions } from './esdbProtocolServer.js';
+export { killEngine } from './killEngine.js';

@@ -15,6 +15,7 @@ import { sagaStreamId } from '../runtime/sagaStream.js';
 import type { EventStore, RecordedEvent } from '../stores/eventStore.js';
 import type { AppendRefusalKind, Scenario } from './scenario.js';
 import { createVirtualClock } from './virtualClock.js';
+import { killEngine } from './killEngine.js';
 
 /** The participants' books. */
 export interface Ledger {
@@ -162,7 +163,7 @@ export async function runScenario(scenario: Scenario, store: EventStore, seed: n
   const pendingCalls: Promise<unknown>[] = [];
   const crash = (): void => {
     crashed = true;
-    engine?.kill();
+    if (engine) killEngine(engine);
   };
   const counting: EventStore = Object.create(store, {
     append: {

@@ -44,7 +44,7 @@ describe('defineSaga', () => {
   it('rejects bad names, versions, schemas, timeouts and a missing run', () => {
     expect(() => defineSaga({ name: 'has space', input })).toThrow(DefinitionError);
     expect(() => defineSaga({ name: 'v', version: 0, input })).toThrow(/version must be an integer >= 1/);
-    expect(() => defineSaga({ name: 'v', input: {} as never })).toThrow(/input must be a zod schema/);
+    expect(() => defineSaga({ name: 'v', input: {} as never })).toThrow(/input must be a Standard Schema v1 validator/);
     expect(() => defineSaga({ name: 'v', input }).step('a', { run: () => 1, timeoutMs: -5 })).toThrow(/timeoutMs must be a positive number/);
     expect(() => defineSaga({ name: 'v', input }).step('a', {} as never)).toThrow(/run must be a function/);
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CorruptedEventError, createEngine, defineSaga, TransientError } from '../../../src/index.js';
 import type { Engine } from '../../../src/index.js';
 import { createInMemoryEventStore } from '../../../src/stores/inMemory/index.js';
+import { killEngine } from '../../../src/testing/killEngine.js';
 import { captureLogs } from '../../support/captureLogs.js';
 
 let engine: Engine | undefined;
@@ -30,7 +31,7 @@ describe('bad streams and observability', () => {
     const first = await createEngine({ store, sagas: [saga], resumeUnfinished: false });
     // Start a saga and leave it unfinished with a foreign event at its end.
     const { sagaId } = await first.start('two', {});
-    first.kill();
+    killEngine(first);
     const events = await store.readStream(`saga-${sagaId}`);
     await store.append(`saga-${sagaId}`, [{ id: '0190f0f0-0000-7000-8000-0000000000aa', type: 'StepTeleported', data: { to: 'mars' } }], events.at(-1)!.revision);
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { createEngine, defineSaga, fold, parseSagaEvent } from '../../../src/index.js';
 import type { Engine, EventStore } from '../../../src/index.js';
 import { createInMemoryEventStore } from '../../../src/stores/inMemory/index.js';
+import { killEngine } from '../../../src/testing/killEngine.js';
 
 const engines: Engine[] = [];
 afterEach(async () => {
@@ -35,7 +36,7 @@ describe('workers sharing one store', () => {
       .step('three', { run: () => 3 });
     const starter = await createEngine({ store, sagas: [saga], resumeUnfinished: false, leaseMs: 200 });
     const ids = await Promise.all(Array.from({ length: 100 }, (_, n) => starter.start('race', { n }).then((r) => r.sagaId)));
-    starter.kill(); // the starter dies at once: its first attempts are in doubt
+    killEngine(starter); // the starter dies at once: its first attempts are in doubt
     const [a, b] = [await worker(store, [saga]), await worker(store, [saga])];
     const results = await Promise.all(ids.map((id) => a.result(id)));
     expect(results.every((r) => r.status === 'completed')).toBe(true);
@@ -65,7 +66,7 @@ describe('workers sharing one store', () => {
     const { sagaId } = await doomed.start('failover', {});
     while (keys.length === 0) await new Promise((r) => setTimeout(r, 5));
     hang = false;
-    doomed.kill();
+    killEngine(doomed);
     const killedAt = Date.now();
     expect(await survivor.result(sagaId, { pollMs: 20 })).toMatchObject({ status: 'completed' });
     const events = await eventsOf(store, sagaId);
