@@ -13,6 +13,8 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'property', include: ['test/property/**/*.test.ts'] } },
       { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },
+      // Packs the package and installs it into a fresh project (compiles better-sqlite3 there).
+      { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } },
       {
         extends: true,
         test: {

@@ -300,9 +300,13 @@ export class Engine {
    * Starts a saga. The input is validated first: invalid input throws InputValidationError and
    * appends nothing. Resolves once `SagaStarted` (with the first step's intent) is durable.
    */
-  start<TDefinition extends AnyDefinition>(saga: TDefinition, input: SagaInput<TDefinition>, options?: StartOptions): Promise<StartResult<SagaOutputs<TDefinition>>>;
-  start(name: string, input: unknown, options?: StartOptions): Promise<StartResult>;
-  async start(saga: string | AnyDefinition, input: unknown, options: StartOptions = {}): Promise<StartResult> {
+  // One signature, not overloads: a wrong input then reads "Type 'number' is not assignable to
+  // type 'string'" at the field, instead of "No overload matches this call".
+  async start<TSaga extends string | AnyDefinition>(
+    saga: TSaga,
+    input: TSaga extends AnyDefinition ? SagaInput<TSaga> : unknown,
+    options: StartOptions = {},
+  ): Promise<StartResult<TSaga extends AnyDefinition ? SagaOutputs<TSaga> : unknown>> {
     this.assertOpen();
     const definition = this.definitionToStart(saga);
     const name = definition.name;
