@@ -11,7 +11,14 @@ function work(signal: AbortSignal): Promise<string> {
   const ms = 50 + Math.random() * 350;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => resolve(`${Math.round(ms)}ms`), ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 

@@ -52,7 +52,9 @@ export interface RecoveryResult {
 }
 
 const live = new Set<ChildProcess>();
-process.on('exit', () => live.forEach((child) => child.kill('SIGKILL')));
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 /** Starts `sagaflow worker` as a child process; resolves when it printed "worker ready". */
 function spawnVictim(url: string, workerId: string, leaseMs: number | undefined): Promise<ChildProcess> {
@@ -148,7 +150,7 @@ export async function recoveryTime(target = 100, perRound = 20, leaseMs?: number
   const dir = mkdtempSync(join(tmpdir(), 'sagaflow-rto-'));
   let pg: PostgresServerInfo | undefined;
   const cleanup = async (): Promise<void> => {
-    live.forEach((child) => child.kill('SIGKILL'));
+    for (const child of live) child.kill('SIGKILL');
     if (pg) await destroyPostgresServer(pg);
     pg = undefined;
     rmSync(dir, { recursive: true, force: true });

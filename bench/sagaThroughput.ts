@@ -49,7 +49,8 @@ export async function sagaThroughput(N = 300): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   let base: Record<number, number> = {};
   try {
-    const { url } = (pg = await startPostgresServer());
+    pg = await startPostgresServer();
+    const { url } = pg;
     const stores: [string, () => Promise<EventStore>][] = [
       ['memory', async () => createInMemoryEventStore()],
       ['sqlite (WAL, synchronous=FULL)', async () => createSqliteEventStore({ path: join(dir, `b${Math.random()}.db`) })],

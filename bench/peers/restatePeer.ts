@@ -64,10 +64,13 @@ export async function createRestateContender(): Promise<Contender & { version: s
 
   const sessions = new Set<Http2Session>();
   const endpoint = createServer(sdk.createEndpointHandler({ services: [service] }));
-  endpoint.on('session', (s) => (sessions.add(s), s.once('close', () => sessions.delete(s))));
+  endpoint.on('session', (s) => {
+    sessions.add(s);
+    s.once('close', () => sessions.delete(s));
+  });
   await new Promise<void>((resolve, reject) => endpoint.once('error', reject).listen(0, '127.0.0.1', resolve));
   const closeEndpoint = async (): Promise<void> => {
-    sessions.forEach((s) => s.destroy());
+    for (const s of sessions) s.destroy();
     await new Promise<void>((resolve) => endpoint.close(() => resolve()));
   };
 

@@ -101,7 +101,10 @@ export class Bank extends Participant<BankOperation> {
   /** Undoes a posting: a debit's money goes back `to` its account, a credit's comes back `from` it. */
   private reverse(operation: BankOperation, key: string, postingKey: string, direction: 'to' | 'from'): void {
     const posting = this.postings.get(postingKey);
-    if (!posting || posting.reversed) return this.record(operation, key, 'nothing-to-undo');
+    if (!posting || posting.reversed) {
+      this.record(operation, key, 'nothing-to-undo');
+      return;
+    }
     // A reversal must succeed even if the account closed meanwhile: the money was never its to keep.
     if (direction === 'to') this.move(TRANSIT_ACCOUNT, posting.account, posting.amountCents);
     else this.move(posting.account, TRANSIT_ACCOUNT, posting.amountCents);

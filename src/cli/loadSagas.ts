@@ -4,9 +4,9 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SagaDefinition } from '../definition/defineSaga.js';
+import type { AnySagaDefinition } from '../definition/defineSaga.js';
 
-type AnyDefinition = SagaDefinition<any, any>;
+type AnyDefinition = AnySagaDefinition;
 
 function isDefinition(value: unknown): value is AnyDefinition {
   const v = value as Partial<AnyDefinition> | null;

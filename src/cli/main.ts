@@ -8,7 +8,7 @@
  *   sagaflow worker --store <url> --sagas <module> [--concurrency n] [--lease-ms ms] [--grace-ms ms]
  * Exit codes: 0 ok, 1 a broken invariant (verify) or a saga parked again (resume), 2 an error.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, type CommanderError, Option } from 'commander';
 import { errorInfo } from '../core/classify.js';
 import { createPinoLogger } from '../observability/pinoLogger.js';
 import { createStore, redactUrl, SUPPORTED_STORE_URLS } from '../stores/createStore.js';

@@ -3,7 +3,7 @@
  * (a fresh retry budget for the stuck compensation), drives the saga in this process with the
  * given definitions, and prints what happened from the resume on.
  */
-import type { SagaDefinition } from '../definition/defineSaga.js';
+import type { AnySagaDefinition } from '../definition/defineSaga.js';
 import type { Logger } from '../observability/logger.js';
 import { createEngine } from '../runtime/engine.js';
 import type { SagaResult } from '../runtime/sagaResult.js';
@@ -15,7 +15,7 @@ import { formatTimeline } from './timeline.js';
 
 /** Options of {@link resumeCommand}. */
 export interface ResumeOptions {
-  sagas: readonly SagaDefinition<any, any>[];
+  sagas: readonly AnySagaDefinition[];
   logger?: Logger;
   /** How long to wait for the saga to end before leaving it to other engines, in ms. @default 60_000 */
   timeoutMs?: number;

@@ -7,13 +7,13 @@
  * its supervisor restarts it.
  */
 import { createEngine } from '../runtime/engine.js';
-import type { SagaDefinition } from '../definition/defineSaga.js';
+import type { AnySagaDefinition } from '../definition/defineSaga.js';
 import type { InfrastructurePolicy } from '../core/infrastructurePolicy.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventStore } from '../stores/eventStore.js';
 
 export interface WorkerCommandOptions {
-  sagas: SagaDefinition<any, any>[];
+  sagas: AnySagaDefinition[];
   logger: Logger;
   concurrency: number;
   leaseMs: number;

@@ -89,9 +89,21 @@ export interface SagaDefinition<TInput = unknown, TOutputs extends Record<string
 }
 
 /** The outputs a completed saga returns. */
-export type SagaOutputs<TDefinition> = TDefinition extends SagaDefinition<any, infer TOutputs, any> ? TOutputs : never;
+export type SagaOutputs<TDefinition> = TDefinition extends SagaDefinition<infer _TInput, infer TOutputs, infer _TStartInput> ? TOutputs : never;
 /** What `engine.start` accepts for a definition: the input schema's input type. */
-export type SagaInput<TDefinition> = TDefinition extends SagaDefinition<any, any, infer TStartInput> ? TStartInput : never;
+export type SagaInput<TDefinition> = TDefinition extends SagaDefinition<infer _TInput, infer _TOutputs, infer TStartInput> ? TStartInput : never;
+
+/**
+ * Any saga definition, whatever its types: what an engine, a worker or the CLI holds a list of.
+ * (`any`, not `unknown`: a definition's `step` and `run` take its types contravariantly, so a
+ * typed definition is not assignable to `SagaDefinition<unknown, …>`.)
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above, the one place this is needed.
+export type AnySagaDefinition = SagaDefinition<any, any, any>;
+
+/** The outputs of a saga with no step yet: the identity of `&`, so outputs read as `{ a: A } & { b: B }`. */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is exactly the empty intersection here (Record<never, never> is not simplified away).
+export type NoOutputs = {};
 
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
@@ -165,7 +177,7 @@ function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): S
  * Starts a saga definition; add steps with `.step(name, config)`. Throws DefinitionError
  * naming the field for a bad name, version, schema, policy or timeout.
  */
-export function defineSaga<TSchema extends StandardSchemaV1>(config: SagaConfig<TSchema>): SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, {}, StandardSchemaV1.InferInput<TSchema>> {
+export function defineSaga<TSchema extends StandardSchemaV1>(config: SagaConfig<TSchema>): SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, NoOutputs, StandardSchemaV1.InferInput<TSchema>> {
   const where = `saga ${JSON.stringify(config?.name)}`;
   if (typeof config?.name !== 'string' || !NAME.test(config.name)) throw new DefinitionError(`${where}: name must be 1-100 characters from A-Z a-z 0-9 _ . -`, { details: { field: 'name' } });
   const version = config.version ?? 1;
@@ -174,7 +186,7 @@ export function defineSaga<TSchema extends StandardSchemaV1>(config: SagaConfig<
   if (!isStandardSchema(config.input)) throw new DefinitionError(`${where}: input must be a Standard Schema v1 validator (zod, valibot, arktype…)`, { details: { field: 'input' } });
   const checkpointEvery = config.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 2) throw new DefinitionError(`${where}: checkpointEvery must be an integer >= 2, got ${String(checkpointEvery)}`, { details: { field: 'checkpointEvery' } });
-  return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery }, []) as unknown as SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, {}, StandardSchemaV1.InferInput<TSchema>>;
+  return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery }, []) as unknown as SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, NoOutputs, StandardSchemaV1.InferInput<TSchema>>;
 }
 
 /** Checks a definition is runnable (at least one step); engines call it at registration. */

@@ -33,7 +33,8 @@ class LazyChildLogger implements Logger {
 
   private write(level: Level, fields: Record<string, unknown>, message?: string): void {
     if (this.parent.isLevelEnabled?.(level) === false) return;
-    (this.made ??= this.parent.child(this.bindings))[level](fields, message);
+    this.made ??= this.parent.child(this.bindings);
+    this.made[level](fields, message);
   }
 
   debug(fields: Record<string, unknown>, message?: string): void {

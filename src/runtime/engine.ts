@@ -4,7 +4,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { Observable, Subject, filter } from 'rxjs';
+import { type Observable, Subject, filter } from 'rxjs';
 import { v5 as uuidv5 } from 'uuid';
 import { newId } from './ids.js';
 import { inputHash } from './inputHash.js';
@@ -28,7 +28,7 @@ import { violations } from '../core/invariants.js';
 import { stepShapes } from '../core/sagaModel.js';
 import type { SagaState } from '../core/sagaState.js';
 import { isTerminal } from '../core/sagaState.js';
-import type { SagaDefinition, SagaInput, SagaOutputs } from '../definition/defineSaga.js';
+import type { AnySagaDefinition, SagaInput, SagaOutputs } from '../definition/defineSaga.js';
 import { assertRunnable } from '../definition/defineSaga.js';
 import { describeIssue, validateWith } from '../definition/standardSchema.js';
 import type { Logger } from '../observability/logger.js';
@@ -47,7 +47,7 @@ import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { findUnfinishedSagas } from './unfinishedSagas.js';
 
-type AnyDefinition = SagaDefinition<any, any, any>;
+type AnyDefinition = AnySagaDefinition;
 
 export interface EngineOptions {
   store: EventStore;
@@ -442,9 +442,11 @@ export class Engine {
   /** Waits up to `ms` for this engine to bring the saga to a terminal state; undefined on timeout or refusal. */
   private settled(sagaId: string, ms: number): Promise<SagaState | undefined> {
     return new Promise((resolve) => {
-      let waiting = this.waiters.get(sagaId);
-      if (!waiting) this.waiters.set(sagaId, (waiting = new Set()));
-      const set = waiting;
+      let set = this.waiters.get(sagaId);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(sagaId, set);
+      }
       const done = (state: SagaState | undefined): void => {
         clearTimeout(timer);
         refusal.unsubscribe();

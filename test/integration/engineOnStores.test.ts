@@ -39,7 +39,13 @@ const stores: [string, Opener][] = [
   ['esdb (protocol server, gRPC)', async () => {
     const server = await startEsdbProtocolServer();
     const store = await createEsdbEventStore({ connectionString: server.connectionString });
-    return { store, dispose: async () => (await store.close(), await server.close()) };
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await server.close();
+      },
+    };
   }],
 ];
 

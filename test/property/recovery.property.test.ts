@@ -40,7 +40,7 @@ describe('recovery under random faults (engine, in-memory store, virtual clock)'
       fc.asyncProperty(scenarioArb, fc.integer(), async (scenario, seed) => {
         const report = await run(scenario, seed);
         const states = prefixStates(parsed(report));
-        states.forEach((s, revision) => expect(violations(s, report.definition), `revision ${revision}`).toEqual([]));
+        for (const [revision, s] of states.entries()) expect(violations(s, report.definition), `revision ${revision}`).toEqual([]);
       }),
       { numRuns: RUNS },
     );

@@ -19,7 +19,10 @@ function states(report: ScenarioReport): SagaState[] {
   const events: SagaEvent[] = report.events.map((e) => parseSagaEvent(e, { streamId: e.streamId, revision: e.revision }));
   const out: SagaState[] = [];
   let state: SagaState | undefined;
-  for (const event of events) out.push((state = fold([event], state)) as SagaState);
+  for (const event of events) {
+    state = fold([event], state);
+    out.push(state as SagaState);
+  }
   return out;
 }
 
@@ -29,7 +32,7 @@ describe('appends the store refuses for good (engine, in-memory store, virtual c
       fc.asyncProperty(refusingScenarioArb, fc.integer(), async (scenario, seed) => {
         const report = await runScenario(scenario, createInMemoryEventStore(), seed);
         const all = states(report);
-        all.forEach((s, revision) => expect(violations(s, report.definition), `revision ${revision}`).toEqual([]));
+        for (const [revision, s] of all.entries()) expect(violations(s, report.definition), `revision ${revision}`).toEqual([]);
         for (const revision of report.boundaries) {
           const s = all[revision] as SagaState;
           expect(canContinue(report.definition, s, s.updatedAt), `revision ${revision} (${s.status})`).toBe(true);

@@ -108,7 +108,10 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (next < planned.length) {
-          if (next >= holdBackFrom) await (heldBack ??= enoughKills());
+          if (next >= holdBackFrom) {
+            heldBack ??= enoughKills();
+            await heldBack;
+          }
           if (next >= planned.length) break;
           const saga = planned[next++] as PlannedSaga;
           const { sagaId } = await client.start(saga.name, saga.input, { idempotencyKey: saga.key }).catch((error: unknown) => {

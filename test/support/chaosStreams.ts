@@ -6,7 +6,7 @@
  * and the invariant.
  */
 import { canContinue, evolve, parseSagaEvent, violations, TERMINAL_EVENT_TYPES } from '../../src/index.js';
-import type { EventStore, RecordedEvent, SagaDefinition, SagaState } from '../../src/index.js';
+import type { EventStore, RecordedEvent, AnySagaDefinition, SagaState } from '../../src/index.js';
 
 /** Every saga stream, by saga id, each in revision order. */
 export async function readSagaStreams(store: EventStore): Promise<Map<string, RecordedEvent[]>> {
@@ -51,7 +51,7 @@ export interface StreamReport {
   figures: StreamFigures;
 }
 
-type Definition = SagaDefinition<any, any>;
+type Definition = AnySagaDefinition;
 const OUTCOMES: Record<string, 'step' | 'compensation'> = { StepSucceeded: 'step', StepFailed: 'step', CompensationSucceeded: 'compensation', CompensationFailed: 'compensation' };
 
 /** Checks the streams of `expected` (saga id → the outcome its faults call for). */
@@ -89,7 +89,7 @@ function checkStream(sagaId: string, events: RecordedEvent[], definitions: reado
   for (const [i, recorded] of events.entries()) {
     const where = `saga ${sagaId} (${state?.saga ?? '?'}) revision ${recorded.revision} (${recorded.type})`;
     if (recorded.revision !== i) problems.push(`${where}: expected revision ${i}: the stream has a gap`);
-    let event;
+    let event: ReturnType<typeof parseSagaEvent>;
     try {
       event = parseSagaEvent(recorded, recorded);
     } catch (error) {

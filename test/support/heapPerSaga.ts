@@ -48,4 +48,4 @@ const after = heapAfterGc();
 await engine.close();
 const closed = heapAfterGc();
 await store.close();
-process.stdout.write(JSON.stringify({ sagas: total, before, after, closed, keptPerSaga: (after - before) / total, keptAfterClose: (closed - before) / total }) + '\n');
+process.stdout.write(`${JSON.stringify({ sagas: total, before, after, closed, keptPerSaga: (after - before) / total, keptAfterClose: (closed - before) / total })}\n`);

@@ -20,9 +20,14 @@ export function readCalls(file: string): Call[] {
 
 /** `hangFile`: while it exists, step `b` touches `<hangFile>.running` and never returns (the process is to be killed). */
 export function restartSagas(callsFile: string, hangFile: string) {
-  const record = (step: string, attempt: number, key: string) => appendFileSync(callsFile, JSON.stringify({ step, attempt, key, pid: process.pid, at: Date.now() }) + '\n');
+  const record = (step: string, attempt: number, key: string) => appendFileSync(callsFile, `${JSON.stringify({ step, attempt, key, pid: process.pid, at: Date.now() })}\n`);
   const hanging = defineSaga({ name: 'hanging', input: z.object({}) })
-    .step('a', { run: ({ attempt, idempotencyKey }) => (record('a', attempt, idempotencyKey), 'a') })
+    .step('a', {
+      run: ({ attempt, idempotencyKey }) => {
+        record('a', attempt, idempotencyKey);
+        return 'a';
+      },
+    })
     .step('b', {
       run: async ({ attempt, idempotencyKey }) => {
         record('b', attempt, idempotencyKey);
@@ -33,7 +38,12 @@ export function restartSagas(callsFile: string, hangFile: string) {
         return 'b';
       },
     })
-    .step('c', { run: ({ attempt, idempotencyKey }) => (record('c', attempt, idempotencyKey), 'c') });
+    .step('c', {
+      run: ({ attempt, idempotencyKey }) => {
+        record('c', attempt, idempotencyKey);
+        return 'c';
+      },
+    });
   const retrying = defineSaga({ name: 'retrying', input: z.object({}) }).step('flaky', {
     retry: { immediateAttempts: 0, initialDelayMs: 1_500, maxDelayMs: 1_500, jitter: 'none' },
     run: ({ attempt, idempotencyKey }) => {

@@ -12,5 +12,5 @@ const store = createSqliteEventStore({ path: db });
 const engine = await createEngine({ store, sagas: restartSagas(calls, hang), leaseMs: 500 });
 const hanging = await engine.start('hanging', {});
 const retrying = await engine.start('retrying', {});
-process.stdout.write(JSON.stringify({ hanging: hanging.sagaId, retrying: retrying.sagaId }) + '\n');
+process.stdout.write(`${JSON.stringify({ hanging: hanging.sagaId, retrying: retrying.sagaId })}\n`);
 setInterval(() => {}, 1_000);

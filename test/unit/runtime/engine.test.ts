@@ -11,7 +11,13 @@ afterEach(async () => engine?.close({ graceMs: 100 }));
 
 function order(log: string[], opts: { failShip?: 'permanent' | 'transient'; chargeTimeoutMs?: number; slowCharge?: number } = {}) {
   return defineSaga({ name: 'order', input })
-    .step('reserve', { run: ({ input: i }) => (log.push('reserve'), { id: `r${i.qty}` }), compensate: () => void log.push('undo reserve') })
+    .step('reserve', {
+      run: ({ input: i }) => {
+        log.push('reserve');
+        return { id: `r${i.qty}` };
+      },
+      compensate: () => void log.push('undo reserve'),
+    })
     .step('charge', {
       timeoutMs: opts.chargeTimeoutMs ?? 30_000,
       retry: { initialDelayMs: 1, maxDelayMs: 5 },
@@ -103,7 +109,13 @@ describe('engine', () => {
     const gate = new Promise<void>((r) => (release = r));
     const saga = defineSaga({ name: 'gated', input })
       .step('a', { run: () => 1, compensate: () => void log.push('undo a') })
-      .step('b', { run: async () => (await gate, 2), compensate: () => void log.push('undo b') })
+      .step('b', {
+        run: async () => {
+          await gate;
+          return 2;
+        },
+        compensate: () => void log.push('undo b'),
+      })
       .step('c', { run: () => 3 });
     engine = await createEngine({ store: createInMemoryEventStore(), sagas: [saga] });
     const { sagaId } = await engine.start('gated', { qty: 1 });
@@ -141,7 +153,12 @@ describe('engine', () => {
   it('a saga of n successful steps costs n + 1 appends', async () => {
     const store = createInMemoryEventStore();
     let appends = 0;
-    const counting = Object.create(store, { append: { value: (...a: Parameters<EventStore['append']>) => (appends++, store.append(...a)) } }) as EventStore;
+    const counting = Object.create(store, { append: {
+        value: (...a: Parameters<EventStore['append']>) => {
+          appends++;
+          return store.append(...a);
+        },
+      }, }) as EventStore;
     const e = await run(counting, order([]));
     const { sagaId } = await e.start('order', { qty: 1 });
     await e.result(sagaId);

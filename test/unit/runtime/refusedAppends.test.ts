@@ -28,7 +28,7 @@ const stores: [string, () => EventStore][] = [
 /** A saga of `n` steps, each returning `bytes` of output, counting its calls. */
 function wideSaga(n: number, bytes: number, calls: Map<string, number>) {
   // Built in a loop: the step output types cannot accumulate, so `any` is honest here.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
   let saga: any = defineSaga({ name: 'wide', input: z.object({}) });
   for (let i = 0; i < n; i++) {
     const name = `s${i}`;

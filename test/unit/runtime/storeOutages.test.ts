@@ -95,7 +95,7 @@ describe('store outages', () => {
     const { sagaId } = await engine.start('slow', {});
     await engine.result(sagaId);
     const succeeded = (await inner.readStream(`saga-${sagaId}`)).find((e) => e.type === 'StepSucceeded');
-    const durationMs = (succeeded?.data as { durationMs?: number }).durationMs;
+    const durationMs = (succeeded?.data as { durationMs?: number } | undefined)?.durationMs;
     expect(durationMs).toBeGreaterThanOrEqual(45);
     expect(durationMs).toBeLessThan(400);
   });

@@ -70,7 +70,7 @@ describe('bank transfer', () => {
     await fc.assert(
       fc.asyncProperty(fc.tuple(faultArb, faultArb, faultArb, faultArb), fc.constantFrom('bob', 'carol', 'nobody'), async (faults, to) => {
         const { bank, saga } = setup();
-        faults.forEach((fault, i) => fault && bank.faults.inject(ops[i] as (typeof ops)[number], fault));
+        for (const [i, fault] of faults.entries()) if (fault) bank.faults.inject(ops[i] as (typeof ops)[number], fault);
         const run = await runSaga(saga, { ...transfer, to });
         expect(run.violations).toEqual([]);
         expect(bank.totalCents()).toBe(15_000);

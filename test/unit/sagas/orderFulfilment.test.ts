@@ -37,7 +37,7 @@ describe('order fulfilment', () => {
     expect(participants.payments.ledger).toHaveLength(1);
     const failed = ofType(run, 'StepFailed');
     expect(failed.map((f) => [f['step'], f['attempt'], f['kind']])).toEqual([['chargePayment', 1, 'transient'], ['chargePayment', 2, 'transient']]);
-    expect((failed[0]?.['error'] as { code: string }).code).toBe('GATEWAY_TIMEOUT');
+    expect((failed[0]?.['error'] as { code: string } | undefined)?.code).toBe('GATEWAY_TIMEOUT');
     // Attempt 2 runs at once (immediateAttempts: 1), attempt 3 after the first backoff delay.
     const retries = ofType(run, 'RetryScheduled');
     expect(retries.map((r) => [r['attempt'], (r['dueAt'] as number) - (r['at'] as number)])).toEqual([[2, 0], [3, 2]]);

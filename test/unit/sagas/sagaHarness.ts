@@ -5,7 +5,7 @@
 import { createEngine } from '../../../src/runtime/engine.js';
 import type { Engine } from '../../../src/runtime/engine.js';
 import type { SagaResult } from '../../../src/runtime/sagaResult.js';
-import type { SagaDefinition } from '../../../src/definition/defineSaga.js';
+import type { AnySagaDefinition } from '../../../src/definition/defineSaga.js';
 import { createInMemoryEventStore } from '../../../src/stores/inMemory/index.js';
 import type { ExampleSagaOptions } from '../../../sagas/index.js';
 
@@ -31,7 +31,7 @@ export function ofType(run: Pick<Run, 'events'>, type: string): Record<string, u
 }
 
 /** Starts `name` with `input` on a fresh engine, waits for the result, and reads the stream back. */
-export async function runSaga(definition: SagaDefinition<any, any>, input: unknown, idempotencyKey?: string): Promise<Run> {
+export async function runSaga(definition: AnySagaDefinition, input: unknown, idempotencyKey?: string): Promise<Run> {
   const engine = await createEngine({ store: createInMemoryEventStore(), sagas: [definition] });
   try {
     const { sagaId } = await engine.start(definition.name, input, idempotencyKey === undefined ? {} : { idempotencyKey });

@@ -15,8 +15,14 @@ function fakeAdapters() {
   const calls: { specifier: string; connectionString?: string }[] = [];
   const fakeStore = { kind: 'fake' } as unknown as EventStore;
   const importAdapter = async (specifier: string) => ({
-    createPostgresEventStore: (options: { connectionString: string }) => (calls.push({ specifier, ...options }), fakeStore),
-    createEsdbEventStore: async (options: { connectionString: string }) => (calls.push({ specifier, ...options }), fakeStore),
+    createPostgresEventStore: (options: { connectionString: string }) => {
+      calls.push({ specifier, ...options });
+      return fakeStore;
+    },
+    createEsdbEventStore: async (options: { connectionString: string }) => {
+      calls.push({ specifier, ...options });
+      return fakeStore;
+    },
   });
   return { calls, fakeStore, importAdapter };
 }
