@@ -101,13 +101,14 @@ function isRoot(): boolean {
  * As root the cluster runs as `postgres` (initdb refuses root), which must be able to reach the
  * binaries: node_modules may sit under a directory it cannot traverse (a home directory). Then the
  * bundle is copied once to a temp dir it owns; initdb finds `share/` and `lib/` relative to
- * `bin/`, so the whole `native/` dir moves together.
+ * `bin/`, so the whole `native/` dir moves together. Exported to try it on a dir postgres cannot reach.
  */
-function runnableByPostgresUser(binDir: string): string {
+export function runnableByPostgresUser(binDir: string): string {
   if (!isRoot()) return binDir;
   const { uid, gid } = postgresUser();
   if (canRun(join(binDir, 'pg_ctl'))) return binDir;
   const nativeDir = dirname(binDir);
+  // Keyed by the server binary's size: another bundle (another version) gets its own copy.
   const copy = join(tmpdir(), `sagaflow-embedded-pg-${statSync(join(binDir, 'postgres')).size}`);
   if (!canRun(join(copy, 'bin', 'pg_ctl'))) {
     // Copy beside the target, then rename: concurrent test processes never see half a copy.
@@ -115,7 +116,13 @@ function runnableByPostgresUser(binDir: string): string {
     cpSync(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
     chownRecursive(staging, uid, gid);
     rmSync(copy, { recursive: true, force: true });
-    renameSync(staging, copy);
+    try {
+      renameSync(staging, copy);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      // Another process renamed its copy first: use that one.
+      if (!canRun(join(copy, 'bin', 'pg_ctl'))) throw error;
+    }
   }
   return join(copy, 'bin');
 }
