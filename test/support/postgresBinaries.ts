@@ -33,11 +33,12 @@ let cached: PostgresBinaries | undefined;
 
 /** The binaries `SAGAFLOW_PG` asks for (see the module comment); fails with the fix when there are none. */
 export function findPostgresBinaries(): PostgresBinaries {
-  cached ??= locate(process.env['SAGAFLOW_PG']);
+  cached ??= locatePostgresBinaries(process.env['SAGAFLOW_PG']);
   return cached;
 }
 
-function locate(choice: string | undefined): PostgresBinaries {
+/** What `SAGAFLOW_PG=<choice>` finds, uncached (exported for its test). */
+export function locatePostgresBinaries(choice: string | undefined): PostgresBinaries {
   if (choice !== undefined && choice !== '' && choice !== 'system' && choice !== 'embedded') {
     throw new Error(`SAGAFLOW_PG must be 'system' or 'embedded' (or unset: system binaries when found, else embedded), not '${choice}'.`);
   }
