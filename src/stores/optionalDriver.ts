@@ -17,10 +17,16 @@ export async function loadOptionalDriver<T>(packageName: string, store: string, 
   }
 }
 
-/** Node's ESM (ERR_MODULE_NOT_FOUND) and CJS (MODULE_NOT_FOUND) errors for exactly this package. */
+/**
+ * Node's ESM (ERR_MODULE_NOT_FOUND) and CJS (MODULE_NOT_FOUND) errors for exactly this package.
+ * Only the part naming what is missing counts: "imported from …" and the "Require stack" name
+ * the importer, which may well sit inside another package (a client missing `@grpc/grpc-js`).
+ */
 export function isMissingPackage(error: unknown, packageName: string): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
-  return typeof message === 'string' && (message.includes(`'${packageName}'`) || message.includes(`'${packageName}/`) || message.includes(`/node_modules/${packageName}/`));
+  if (typeof message !== 'string') return false;
+  const missing = (message.split('\n')[0] ?? '').split(' imported from ')[0] ?? '';
+  return missing.includes(`'${packageName}'`) || missing.includes(`'${packageName}/`) || missing.includes(`/node_modules/${packageName}/`);
 }

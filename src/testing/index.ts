@@ -1,9 +1,12 @@
-/** Test kit (no test-runner import: usable under any runner). The vitest store contract is `sagaflow/testing/contract`. */
-/** Test kit for sagaflow users and adapters: virtual clock, scenarios, store contract. */
+/**
+ * Test kit for sagaflow users and adapters: virtual clock, fault scenarios (fast-check
+ * arbitraries: needs `fast-check`), given/when/then. No test-runner import, so it works under
+ * any runner; the vitest store contract is `sagaflow/testing/contract`, and the EventStoreDB
+ * protocol server is `sagaflow/testing/esdb` (it loads gRPC, which this entry must not).
+ */
 export * from './virtualClock.js';
 export * from './scenario.js';
 export * from './scenarioArbitraries.js';
 export * from './scenarioRunner.js';
 export * from './sagaSpec.js';
-export { startEsdbProtocolServer, startEsdbProtocolCluster, type EsdbProtocolServer, type EsdbProtocolServerOptions } from './esdbProtocolServer.js';
 export { killEngine } from './killEngine.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUrlError } from '../../src/core/errors.js';
 import { createEsdbEventStore } from '../../src/stores/esdb/index.js';
-import { startEsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolServer } from '../../src/testing/esdb/index.js';
 import { esdbAdapterCases } from './esdbAdapterCases.js';
 import { positionZeroCases } from './esdbPositionZeroCases.js';
 

@@ -10,7 +10,7 @@ import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { v7 } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEsdbProtocolCluster, type EsdbProtocolCluster } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolCluster, type EsdbProtocolCluster } from '../../src/testing/esdb/index.js';
 import { appendsPerNode, clusterFailoverCases } from './esdbClusterCases.js';
 
 let cluster: EsdbProtocolCluster | undefined;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StoreUrlError } from '../../src/core/errors.js';
 import { createEsdbEventStore } from '../../src/stores/esdb/index.js';
-import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdb/index.js';
 import { esdbAdapterCases } from './esdbAdapterCases.js';
 import { positionZeroCases } from './esdbPositionZeroCases.js';
 

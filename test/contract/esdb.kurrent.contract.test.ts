@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createEsdbEventStore } from '../../src/stores/esdb/index.js';
-import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdb/index.js';
 import { describeEventStoreContract } from '../../src/testing/eventStoreContract.js';
 
 // The large case once, smaller than the default: the fixture is a test double, the paging logic is what it checks.

@@ -10,7 +10,7 @@ import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import { v7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdb/index.js';
 
 let server: EsdbProtocolServer;
 let client: EventStoreDBClient;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptedEventError, PayloadTooLargeError, StoreUnavailableError, StoreUrlError, StreamVersionConflictError } from '../../src/core/errors.js';
 import type { EventStore, NewEvent } from '../../src/stores/eventStore.js';
 import { createEsdbEventStore, type EsdbEventStoreOptions } from '../../src/stores/esdb/index.js';
-import { startEsdbProtocolServer, type EsdbProtocolServer, type EsdbProtocolServerOptions } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolServer, type EsdbProtocolServer, type EsdbProtocolServerOptions } from '../../src/testing/esdb/index.js';
 
 const event = (type = 'TestEvent', data: NewEvent['data'] = {}): NewEvent => ({ id: v7(), type, data });
 const events = (n: number): NewEvent[] => Array.from({ length: n }, (_, i) => event('TestEvent', { i }));

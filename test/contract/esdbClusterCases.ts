@@ -12,7 +12,7 @@ import { fold, parseSagaEvent, valid } from '../../src/core/index.js';
 import { createEngine, defineSaga, type Engine } from '../../src/index.js';
 import { createEsdbEventStore } from '../../src/stores/esdb/index.js';
 import type { EventStore } from '../../src/stores/eventStore.js';
-import { startEsdbProtocolCluster, type EsdbProtocolCluster } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolCluster, type EsdbProtocolCluster } from '../../src/testing/esdb/index.js';
 
 /** Appends each node served (Append and BatchAppend). */
 export const appendsPerNode = (c: EsdbProtocolCluster): number[] => c.nodes.map((n) => n.appendsServed.append + n.appendsServed.batchAppend);

@@ -7,7 +7,7 @@ import { v7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../src/stores/eventStore.js';
 import { createEsdbEventStore } from '../../src/stores/esdb/index.js';
-import { startEsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolServer } from '../../src/testing/esdb/index.js';
 
 export function positionZeroCases(client: 'eventstore' | 'kurrentdb'): void {
 describe(`EventStoreDB (${client} client): an event at commit position 0`, () => {

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import type { EventStore, NewEvent, RecordedEvent, Subscription } from '../../src/stores/eventStore.js';
 import { createEsdbEventStore, type EsdbEventStoreOptions } from '../../src/stores/esdb/index.js';
-import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolServer, type EsdbProtocolServer } from '../../src/testing/esdb/index.js';
 
 const events = (n: number, type = 'TestEvent'): NewEvent[] => Array.from({ length: n }, (_, i) => ({ id: v7(), type, data: { i } }));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -15,7 +15,7 @@ import type { SagaEvent, SagaState } from '../../src/core/index.js';
 import type { EventStore } from '../../src/stores/eventStore.js';
 import { createEsdbEventStore } from '../../src/stores/esdb/index.js';
 import { createSqliteEventStore } from '../../src/stores/sqlite/index.js';
-import { startEsdbProtocolServer } from '../../src/testing/esdbProtocolServer.js';
+import { startEsdbProtocolServer } from '../../src/testing/esdb/index.js';
 import { runScenario, scenarioArb } from '../../src/testing/index.js';
 import { openTestStore } from '../support/postgresTestStore.js';
 import { propertyRuns } from '../support/propertyRuns.js';

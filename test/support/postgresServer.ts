@@ -5,11 +5,14 @@
  * restart test, which must not pull the server from under other test files).
  */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { findPostgresBinaries, postgresUser, type PostgresBinaries } from './postgresBinaries.js';
+
+export { describePostgresBinaries, findPostgresBinaries, type PostgresBinaries } from './postgresBinaries.js';
 
 const run = promisify(execFile);
 
@@ -27,25 +30,13 @@ export interface PostgresServerInfo {
   pgCtl: string;
   /** True when commands must run as the `postgres` user (we are root: initdb refuses root). */
   runAsPostgres: boolean;
+  /** Where initdb/pg_ctl/postgres came from and their version. */
+  binaries: PostgresBinaries;
 }
 
-/** Finds a PostgreSQL binary on PATH, then in /usr/lib/postgresql/<newest>/bin; fails with the fix. */
-export function findPostgresBinary(name: 'initdb' | 'pg_ctl'): string {
-  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
-  const versioned = existsSync('/usr/lib/postgresql')
-    ? readdirSync('/usr/lib/postgresql')
-        .filter((v) => /^\d+$/.test(v))
-        .sort((a, b) => Number(b) - Number(a))
-        .map((v) => `/usr/lib/postgresql/${v}/bin`)
-    : [];
-  for (const dir of [...dirs, ...versioned]) {
-    const candidate = join(dir, name);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(
-    `PostgreSQL integration tests need '${name}' (searched PATH and /usr/lib/postgresql/*/bin). ` +
-      `Install the server with: apt-get install -y postgresql  (or set DATABASE_URL to an existing server).`,
-  );
+/** A server tool of the binaries `SAGAFLOW_PG` chooses (postgresBinaries.ts); fails with the fix when there are none. */
+export function findPostgresBinary(name: 'initdb' | 'pg_ctl' | 'postgres'): string {
+  return join(findPostgresBinaries().binDir, name);
 }
 
 function isRoot(): boolean {
@@ -96,8 +87,9 @@ export interface PostgresServerOptions {
 
 /** Creates and starts a new private cluster. */
 export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServerInfo> {
-  const initdb = findPostgresBinary('initdb');
-  const pgCtl = findPostgresBinary('pg_ctl');
+  const binaries = findPostgresBinaries();
+  const initdb = join(binaries.binDir, 'initdb');
+  const pgCtl = join(binaries.binDir, 'pg_ctl');
   const runAsPostgres = isRoot();
   const baseDir = mkdtempSync(join(tmpdir(), 'sagaflow-pg-'));
   const dataDir = join(baseDir, 'data');
@@ -105,11 +97,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
   writeFileSync(pwFile, `${TEST_PASSWORD}\n`);
   if (runAsPostgres) {
     // Root cannot run initdb; the postgres user must own the cluster dir and read the password file.
-    const { stdout } = await run('id', ['-u', 'postgres']).catch(() => {
-      throw new Error('Running as root, but there is no `postgres` user to run initdb as: apt-get install -y postgresql creates it.');
-    });
-    const uid = Number(stdout.trim());
-    const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    const { uid, gid } = postgresUser();
     chownSync(baseDir, uid, gid);
     chownSync(pwFile, uid, gid);
   }
@@ -121,6 +109,7 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     dataDir,
     pgCtl,
     runAsPostgres,
+    binaries,
   };
   await runTool(info, initdb, [
     '-D', dataDir, '-U', 'postgres', '--pwfile', pwFile, '--auth-local=trust', '--auth-host=scram-sha-256',

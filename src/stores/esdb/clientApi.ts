@@ -1,6 +1,7 @@
 /**
  * The small internal interface between the adapter and a gRPC client package. Two packages
- * implement it, each in its own file, which is the only one importing that package:
+ * implement it, each in its own file, which is the only one using that package (`loadClient`
+ * below only loads it first, to turn a missing install into DriverNotInstalledError):
  *
  * - `clientCompat.ts`: `@eventstore/db-client` 6.x (`esdb://`, `esdb+discover://`);
  * - `clientCompat.kurrent.ts`: its successor `@kurrent/kurrentdb-client` 1.x (`kurrentdb://`,
@@ -11,7 +12,9 @@
  * client runs. The package is loaded when a store is created, so importing `sagaflow/esdb`
  * loads neither (and a platform without the successor's native bridge can still use 6.x).
  */
+import { DriverNotInstalledError } from '../../core/errors.js';
 import type { ExpectedRevision, NewEvent } from '../eventStore.js';
+import { isMissingPackage, loadOptionalDriver } from '../optionalDriver.js';
 
 /** Which client package talks to the server. */
 export type EsdbClientName = 'eventstore' | 'kurrentdb';
@@ -133,11 +136,34 @@ export function otherClientLoaded(name: EsdbClientName): EsdbClientName | undefi
 /**
  * Loads a client package. Its `connect` parses the URL (throwing on a bad one) and opens
  * connections only on first use.
+ * @throws DriverNotInstalledError when the package (or the gRPC packages under it) is not installed.
  */
 export async function loadClient(name: EsdbClientName): Promise<(url: string) => EsdbClient> {
+  // The package itself first, then the file that imports it statically: Node 20 reports an error
+  // thrown while a CommonJS package (both clients are) evaluates under a static import twice, to
+  // the importer and as an unhandled rejection, which would crash the service; a direct
+  // import() rejects once. The compat file then finds the package in the module cache.
+  if (name === 'kurrentdb') {
+    await loadClientPackage('@kurrent/kurrentdb-client', () => import('@kurrent/kurrentdb-client'));
+  } else {
+    await loadClientPackage('@eventstore/db-client', () => import('@eventstore/db-client'));
+  }
   const compat = name === 'kurrentdb' ? await import('./clientCompat.kurrent.js') : await import('./clientCompat.js');
   loaded = name;
   return compat.connect;
+}
+
+/** What each client package requires at load time and an install can lack (a pruned or hand-made node_modules). */
+const CLIENT_RUNTIME_PACKAGES = ['@grpc/grpc-js', 'google-protobuf'] as const;
+
+async function loadClientPackage(packageName: string, load: () => Promise<unknown>): Promise<void> {
+  try {
+    await loadOptionalDriver(packageName, 'EventStoreDB', load);
+  } catch (error) {
+    const missing = CLIENT_RUNTIME_PACKAGES.find((dependency) => isMissingPackage(error, dependency));
+    if (missing !== undefined) throw new DriverNotInstalledError(missing, 'EventStoreDB', { cause: error, details: { requiredBy: packageName } });
+    throw error;
+  }
 }
 
 /** gRPC status codes, so the adapter needs no gRPC import of its own. */

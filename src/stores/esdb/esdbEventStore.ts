@@ -7,7 +7,7 @@
  * number for positions (see mapping.ts), `$all` reads with a stream prefix, exactly-once
  * subscriptions that survive dropped connections, and errors that name what to check.
  */
-import { StoreClosedError, StoreUnavailableError, StoreUrlError } from '../../core/errors.js';
+import { ErrorCode, isSagaError, StoreClosedError, StoreUnavailableError, StoreUrlError } from '../../core/errors.js';
 import {
   assertValidAppend,
   assertValidStreamName,
@@ -83,6 +83,8 @@ export async function createEsdbEventStore(options: EsdbEventStoreOptions): Prom
   try {
     connect = await loadClient(connection.client);
   } catch (error) {
+    // The package to install is already named; anything else (a native bridge missing for this platform) is explained here.
+    if (isSagaError(error) && error.code === ErrorCode.DriverNotInstalled) throw error;
     const packageName = connection.client === 'kurrentdb' ? '@kurrent/kurrentdb-client' : '@eventstore/db-client';
     throw new StoreUnavailableError(
       `Cannot load ${packageName} for ${connection.redacted}: ${error instanceof Error ? error.message : String(error)}. Check that it is installed (with its native bridge for this platform, for @kurrent/kurrentdb-client), or choose the other client with the 'client' option or the URL scheme.`,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { v7 } from 'uuid';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StoreUrlError } from '../../../src/core/errors.js';
+import { DriverNotInstalledError, StoreUrlError } from '../../../src/core/errors.js';
 import { createStore, parseStoreUrl, redactUrl } from '../../../src/stores/createStore.js';
 import type { EventStore } from '../../../src/stores/eventStore.js';
 
@@ -107,6 +107,31 @@ describe('createStore', () => {
     expect(malformed.message).not.toContain('hunter2');
     const esdb = await urlError('esdb:user:hunter2@host');
     expect(esdb.message).not.toContain('hunter2');
+  });
+
+  it('names the package to install when the PostgreSQL adapter cannot load pg', async () => {
+    // What Node throws when `import pg from 'pg'` in the adapter finds no package.
+    const missingPg = async () => {
+      throw Object.assign(new Error("Cannot find package 'pg' imported from /app/node_modules/sagaflow/dist/src/stores/postgres/postgresEventStore.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    const error: unknown = await createStore('postgres://user:hunter2@host/db', { importAdapter: missingPg }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DriverNotInstalledError);
+    expect(error).toMatchObject({ code: 'DRIVER_NOT_INSTALLED', packageName: 'pg', details: { package: 'pg', store: 'PostgreSQL' } });
+    expect((error as Error).message).toContain('npm install pg');
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('lets a DriverNotInstalledError from an adapter through unchanged, and wraps other missing modules in StoreUrlError', async () => {
+    const thrown = new DriverNotInstalledError('@eventstore/db-client', 'EventStoreDB');
+    const rethrow = async () => {
+      throw thrown;
+    };
+    expect(await createStore('esdb://localhost:2113?tls=false', { importAdapter: rethrow }).catch((e: unknown) => e)).toBe(thrown);
+    // A missing file of the adapter itself is a broken install, not a driver to add.
+    const missingFile = async () => {
+      throw Object.assign(new Error("Cannot find module '/app/dist/src/stores/postgres/index.js'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    expect(await createStore('postgres://host/db', { importAdapter: missingFile }).catch((e: unknown) => e)).toBeInstanceOf(StoreUrlError);
   });
 
   it('redacts passwords in URLs, including unescaped / and @ and password= parameters', () => {

@@ -1,0 +1,16 @@
+/**
+ * `sagaflow/testing/esdb`: an in-process EventStoreDB protocol server (and a simulated cluster of
+ * them) to run the EventStoreDB store, and a service on it, where no EventStoreDB can be
+ * installed. A subpath of its own because it loads `@grpc/grpc-js`, `google-protobuf` and the
+ * generated protocol classes of `@eventstore/db-client`, which the rest of the test kit
+ * (`sagaflow/testing`) must not need. What it emulates, and what not: esdbProtocolServer.ts.
+ */
+export {
+  startEsdbProtocolCluster,
+  startEsdbProtocolServer,
+  type EsdbClusterNode,
+  type EsdbProtocolCluster,
+  type EsdbProtocolClusterOptions,
+  type EsdbProtocolServer,
+  type EsdbProtocolServerOptions,
+} from '../esdbProtocolServer.js';
