@@ -45,7 +45,7 @@ import { AttemptRegistry } from './attemptControl.js';
 import { killEngineNow } from './killSwitch.js';
 import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
-import { findUnfinishedSagas } from './unfinishedSagas.js';
+import { findUnfinishedSagas, sagaOpenStreamPlanner } from './unfinishedSagas.js';
 
 type AnyDefinition = AnySagaDefinition;
 
@@ -153,6 +153,8 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.store = options.store;
+    // The store keeps its open-stream index by the saga rule (stores that have one).
+    this.store.openStreams?.usePlanner(sagaOpenStreamPlanner);
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? silentLogger;
     this.runSagas = options.runSagas !== false;

@@ -14,6 +14,7 @@
  *   idempotent success that returns the original result and stores nothing twice.
  */
 import { ErrorCode, isSagaError, PayloadTooLargeError, StreamNameError } from '../core/errors.js';
+import type { OpenStreamIndex } from './openStreamIndex.js';
 
 /** JSON values: what event data and metadata may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -110,6 +111,12 @@ export interface EventStore {
    * Returns the function that stops observing.
    */
   observeRetries?(observer: (retry: StoreRetry) => void): () => void;
+  /**
+   * Stores that keep an index of open streams in the append's own transaction (SQLite,
+   * memory) expose it here; the runtime reads unfinished sagas from it instead of scanning
+   * the log. Optional: without it, a restart scans (see openStreamIndex.ts).
+   */
+  readonly openStreams?: OpenStreamIndex;
 }
 
 /** One retry a store makes inside a call. */

@@ -6,12 +6,13 @@
  * position or under its own prefix, so the suite runs against a shared server, in parallel
  * with other suites.
  */
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EVENT_BYTES, type EventStore } from '../stores/eventStore.js';
 import { appendCases } from './storeContract/appendCases.js';
 import { concurrencyCases } from './storeContract/concurrencyCases.js';
 import type { ContractContext, EventStoreContractOptions } from './storeContract/contractContext.js';
 import { largeCase } from './storeContract/largeCase.js';
+import { openStreamCases } from './storeContract/openStreamCases.js';
 import { readCases } from './storeContract/readCases.js';
 import { subscriptionCases } from './storeContract/subscriptionCases.js';
 import { validationCases } from './storeContract/validationCases.js';
@@ -40,6 +41,7 @@ export function describeEventStoreContract(
     largeTimeoutMs: options.largeTimeoutMs ?? 300_000,
     maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
+    openStreams: options.openStreams ?? false,
   };
   let shared: EventStore | undefined;
   const ctx: ContractContext = {
@@ -64,6 +66,10 @@ export function describeEventStoreContract(
     concurrencyCases(ctx);
     subscriptionCases(ctx);
     validationCases(ctx);
+    it(`${resolved.openStreams ? 'keeps' : 'does not keep'} an open-stream index, as declared (openStreams: ${resolved.openStreams})`, () => {
+      expect(ctx.store.openStreams !== undefined).toBe(resolved.openStreams);
+    });
+    if (resolved.openStreams) openStreamCases(ctx);
     if (resolved.large) largeCase(ctx);
   });
 }

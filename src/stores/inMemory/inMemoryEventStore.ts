@@ -21,6 +21,7 @@ import {
   type Subscription,
 } from '../eventStore.js';
 import { ChangeSignal, startPollingSubscription, type EventPage, type PollingSubscription } from '../pollingSubscription.js';
+import { createMemoryOpenStreams } from './memoryOpenStreams.js';
 
 /** Options of {@link createInMemoryEventStore}. */
 export interface InMemoryEventStoreOptions {
@@ -57,6 +58,10 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const signal = new ChangeSignal();
   const subscriptions = new Set<PollingSubscription>();
   let closed = false;
+  const openStreams = createMemoryOpenStreams(
+    () => all.length,
+    (streamId) => streams.get(streamId)?.at(-1)?.position,
+  );
 
   const assertOpen = (): void => {
     if (closed) throw new StoreClosedError('The in-memory event store is closed.');
@@ -97,6 +102,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
       byId.set(stored.id, stored);
     }
     streams.set(streamId, stream);
+    openStreams.applyAppend(streamId, events, all.length - events.length + 1);
     signal.notify();
     return { nextRevision: stream.length - 1, position: all.length };
   };
@@ -157,7 +163,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     await Promise.all([...subscriptions].map((sub) => sub.stop(error)));
   };
 
-  return { kind: 'memory', append, readStream, readAll, subscribeToAll, close };
+  return { kind: 'memory', append, readStream, readAll, subscribeToAll, close, openStreams };
 }
 
 function toRecorded(stored: StoredEvent): RecordedEvent {

@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { CorruptedEventError, StoreClosedError, StoreUnavailableError, isSagaError } from '../../core/errors.js';
 import { checkAppend, conflictError } from '../appendCheck.js';
+import type { OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from '../openStreamIndex.js';
 import {
   assertValidAppend,
   assertValidStreamName,
@@ -88,7 +89,14 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     all: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     allPrefix: db.prepare('SELECT * FROM events WHERE position > ? AND substr(stream_id, 1, ?) = ? ORDER BY position LIMIT ?'),
     head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
+    open: db.prepare('INSERT OR IGNORE INTO open_streams (stream_id, opened_at) VALUES (?, ?)'),
+    close: db.prepare('DELETE FROM open_streams WHERE stream_id = ?'),
+    openPage: db.prepare('SELECT stream_id AS streamId, opened_at AS openedAt FROM open_streams WHERE opened_at > ? AND substr(stream_id, 1, ?) = ? ORDER BY opened_at LIMIT ?'),
+    complete: db.prepare(`SELECT value FROM meta WHERE key = 'open_streams_complete'`).pluck(),
+    markComplete: db.prepare(`UPDATE meta SET value = '1' WHERE key = 'open_streams_complete'`),
+    lastPosition: db.prepare('SELECT position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').pluck(),
   };
+  let planner: OpenStreamPlanner | undefined;
   const signal = new ChangeSignal();
   const subscriptions = new Set<PollingSubscription>();
   let closing: Promise<void> | undefined;
@@ -132,6 +140,10 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
       const info = sql.insert.run(streamId, check.firstRevision + i, event.id, event.type, data, metadata, recordedAt);
       position = Number(info.lastInsertRowid);
     }
+    // The open-stream index changes in the append's own transaction, so it never disagrees with the log.
+    const change = planner?.(streamId, events);
+    if (change === 'open') sql.open.run(streamId, position - events.length + 1);
+    else if (change === 'close') sql.close.run(streamId);
     return { nextRevision: check.firstRevision + events.length - 1, position };
   });
 
@@ -175,7 +187,29 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     return { events: rows.map(toRecorded), scannedTo };
   });
 
+  const listOpen = db.transaction((after: number, prefix: string, limit: number): OpenStreamsPage => {
+    const position = sql.head.get() as number;
+    if (sql.complete.get() !== '1') return { complete: false, streamIds: [], next: undefined, position };
+    const rows = sql.openPage.all(after, prefix.length, prefix, limit) as { streamId: string; openedAt: number }[];
+    return { complete: true, streamIds: rows.map((r) => r.streamId), next: rows.length === limit ? rows.at(-1)?.openedAt : undefined, position };
+  });
+  const adopt = db.transaction((entries: readonly { streamId: string; openedAt: number }[], scannedTo: number): void => {
+    for (const { streamId, openedAt } of entries) {
+      // A stream with appends after the scan had its entry kept by those appends.
+      if (((sql.lastPosition.get(streamId) as number | undefined) ?? 0) <= scannedTo) sql.open.run(streamId, openedAt);
+    }
+    sql.markComplete.run();
+  });
+  const openStreams: OpenStreamIndex = {
+    usePlanner(next) {
+      planner = next;
+    },
+    list: ({ streamPrefix, limit, after = 0 }) => guard(() => listOpen(after, streamPrefix, Math.max(1, Math.floor(limit)))),
+    adopt: (entries, scannedTo) => guard(() => adopt.immediate(entries, scannedTo)),
+  };
+
   const store: SqliteEventStore = {
+    openStreams,
     kind: 'sqlite',
     path,
 

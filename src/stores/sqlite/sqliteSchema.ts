@@ -7,8 +7,11 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../../core/errors.js';
 
-/** The schema version this code writes, kept in `PRAGMA user_version`. */
-const SCHEMA_VERSION = 1;
+/**
+ * The schema version this code writes, kept in `PRAGMA user_version`.
+ * 1: events. 2: + the open-stream index (open_streams, meta), see openStreamIndex.ts.
+ */
+const SCHEMA_VERSION = 2;
 
 /**
  * How long a statement waits for another connection's write lock before failing with
@@ -30,6 +33,16 @@ const SCHEMA = `
     recorded_at TEXT    NOT NULL,
     UNIQUE (stream_id, revision)
   );
+  -- Streams an append's planner opened and no later append closed (openStreamIndex.ts).
+  CREATE TABLE IF NOT EXISTS open_streams (
+    stream_id TEXT    PRIMARY KEY,
+    opened_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS open_streams_by_opened_at ON open_streams (opened_at);
+  CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
 `;
 
 /**
@@ -84,6 +97,9 @@ function migrate(db: Database.Database): void {
       throw new Error(`the file has schema version ${version}; this sagaflow understands up to ${SCHEMA_VERSION}. Upgrade sagaflow.`);
     }
     db.exec(SCHEMA);
+    // A file with history from before the index must be scanned once (and adopted) to be complete.
+    const empty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM events)').pluck().get() === 1;
+    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('open_streams_complete', ?)`).run(empty ? '1' : '0');
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -21,6 +21,11 @@ export interface EventStoreContractOptions {
   maxEventBytes?: number;
   /** How long cases wait for a subscription to deliver, in milliseconds. @default 10_000 */
   deliveryTimeoutMs?: number;
+  /**
+   * The store keeps an open-stream index (`store.openStreams`): run its cases. The suite also
+   * checks the store has one exactly when this says so. @default false
+   */
+  openStreams?: boolean;
 }
 
 /** Handed to every group of cases. */
