@@ -13,6 +13,9 @@
  *   retried appends came back as a conflict (an append whose reply was lost with the primary
  *   is recognised by its event ids);
  * - every event on the primary just before the kill is on the promoted server.
+ * And the append whose reply is lost with the primary, made deterministic: an append committed
+ * on the primary just before the kill, sent again after the failover with the same event ids at
+ * the same expected revision, returns its original result (not a conflict, not a duplicate).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,6 +105,8 @@ describe('PostgreSQL failover: the primary is SIGKILLed mid-run and its synchron
     const probeStore = await createPostgresEventStore({ connectionString: url, retryBudgetMs: 30_000 });
     const probe = new AckedAppends(probeStore, 2);
     const failover = { terminalAtKill: 0, killedAt: 0, promoteMs: 0, onPrimaryBeforeKill: new Map<string, string>() };
+    const lostReply = { streamId: `lost-reply-${uuidv7()}`, events: [{ id: uuidv7(), type: 'LostReply', data: null }, { id: uuidv7(), type: 'LostReply', data: null }] };
+    let lostReplyResult: unknown;
     let result: Awaited<ReturnType<typeof runChaos>>;
     try {
       result = await runChaos({
@@ -116,6 +121,9 @@ describe('PostgreSQL failover: the primary is SIGKILLed mid-run and its synchron
         during: async (progress) => {
           const giveUp = Date.now() + 30_000;
           while (progress() < SAGAS / 5 && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 20));
+          // The append whose reply "was lost": made on the primary alone, right before the kill.
+          const onPrimary = await createPostgresEventStore({ connectionString: servers.primary.url });
+          lostReplyResult = await onPrimary.append(lostReply.streamId, lostReply.events, 'no_stream').finally(() => onPrimary.close());
           failover.onPrimaryBeforeKill = await storedEvents(servers.primary.url);
           failover.terminalAtKill = progress();
           failover.killedAt = Date.now();
@@ -125,6 +133,8 @@ describe('PostgreSQL failover: the primary is SIGKILLed mid-run and its synchron
           failover.promoteMs = performance.now() - promoting;
         },
       });
+      // The client retries the append it got no reply for: recognised by its ids on the promoted server.
+      expect(await probeStore.append(lostReply.streamId, lostReply.events, 'no_stream'), 'the retried append after the failover').toEqual(lostReplyResult);
     } finally {
       await probe.stop();
       await probeStore.close();
