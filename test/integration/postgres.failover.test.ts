@@ -25,7 +25,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresEventStore, type PostgresEventStore } from '../../src/stores/postgres/index.js';
 import { runChaos } from '../support/chaosRun.js';
 import { chaosSeed } from '../support/chaosWorkload.js';
-import { rawClient } from '../support/postgresTestStore.js';
+import { StoreUnavailableError } from '../../src/core/errors.js';
+import { freePort, TEST_PASSWORD } from '../support/postgresServer.js';
+import { rawClient, waitUntil } from '../support/postgresTestStore.js';
 import { startReplicaPair, type ReplicaPair } from '../support/postgresReplicaPair.js';
 
 let pair: ReplicaPair | undefined;
@@ -97,6 +99,38 @@ async function storedEvents(url: string, ids?: string[]): Promise<Map<string, st
     await client.end();
   }
 }
+
+describe('PostgreSQL multi-host URLs on a real pair (before the failover below)', () => {
+  it('the standby listed first: appends, reads and LISTEN go to the primary; no primary among the hosts: opening fails fast, naming what each host is, never the password', async () => {
+    const servers = pair as ReplicaPair;
+    const standbyFirst = `postgres://postgres:${encodeURIComponent(TEST_PASSWORD)}@127.0.0.1:${servers.standby.port},127.0.0.1:${servers.primary.port}/postgres`;
+    const store = await createPostgresEventStore({ connectionString: standbyFirst, schema: 'locator_check' });
+    try {
+      const delivered: string[] = [];
+      const subscription = store.subscribeToAll({ onEvent: (e) => void delivered.push(e.id) });
+      const id = uuidv7();
+      await store.append(`located-${uuidv7()}`, [{ id, type: 'Located', data: null }], 'no_stream');
+      const onPrimary = await rawClient(servers.primary.url);
+      const stored = await onPrimary.query('SELECT 1 FROM locator_check.events WHERE event_id = $1', [id]).finally(() => onPrimary.end());
+      expect(stored.rowCount, 'the event is on the primary').toBe(1);
+      await waitUntil(() => delivered.includes(id), 10_000, 'the subscription to deliver the event');
+      await subscription.unsubscribe();
+    } finally {
+      await store.close();
+    }
+
+    const nobody = await freePort();
+    const opening = await createPostgresEventStore({ connectionString: servers.standby.url, hosts: [{ host: '127.0.0.1', port: servers.standby.port }, { host: '127.0.0.1', port: nobody }] }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(opening).toBeInstanceOf(StoreUnavailableError);
+    const message = (opening as Error).message;
+    expect(message).toContain(`127.0.0.1:${servers.standby.port} is a standby (in recovery)`);
+    expect(message).toContain(`127.0.0.1:${nobody} is unreachable`);
+    expect(message).not.toContain(TEST_PASSWORD);
+  });
+});
 
 describe('PostgreSQL failover: the primary is SIGKILLed mid-run and its synchronous standby promoted', () => {
   it(`${SAGAS} sagas on 2 workers over a multi-host URL: workers ride it out, every saga ends as its faults say, effects at most once, RPO 0 (no acknowledged append lost)`, async () => {
