@@ -57,14 +57,20 @@ function splitUrl(connectionString: string): UrlParts | undefined {
   return { head: scheme + rest.slice(0, at + 1), hostPart, tail: hostEnd < 0 ? '' : afterUser.slice(hostEnd) };
 }
 
-function parseHost(text: string, shown: string): PostgresHost {
+/**
+ * One `host[:port]` of the list. Errors name the host by its place, not its text: in a URL
+ * whose password holds an unescaped '?' or '/', what looks like the host list is the password.
+ */
+function parseHost(text: string, place: number, count: number): PostgresHost {
   const bracketed = /^\[([^\]]+)\](?::(\d*))?$/.exec(text);
   const plain = /^([^:[\]]+)(?::(\d*))?$/.exec(text);
   const match = bracketed ?? plain;
-  if (!match || !match[1]) throw new StoreUrlError(`Malformed host "${text}" in the PostgreSQL host list ${shown}: expected host:port, e.g. db1:5432,db2:5432.`);
+  const where = `host ${place} of the ${count} in the PostgreSQL URL (not shown: it may hold a password)`;
+  if (!match || !match[1]) throw new StoreUrlError(`Malformed ${where}: expected host:port, e.g. postgres://user:password@db1:5432,db2:5432/database.`);
   const port = match[2] ? Number(match[2]) : DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new StoreUrlError(`Invalid port in "${text}" of the PostgreSQL host list ${shown}.`);
-  return { host: decodeURIComponent(match[1]), port };
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new StoreUrlError(`Invalid port in ${where}: expected 1-65535.`);
+  // Kept as written (percent-encoding included): it goes back into a URL as is.
+  return { host: match[1], port };
 }
 
 /**
@@ -97,9 +103,9 @@ function dropTargetSessionAttrs(tail: string, shown: string): string {
 export function parseHostList(connectionString: string): HostList | undefined {
   const parts = splitUrl(connectionString);
   if (!parts || !parts.hostPart.includes(',')) return undefined;
-  const shown = `"${parts.hostPart}"`;
-  const hosts = parts.hostPart.split(',').map((text) => parseHost(text, shown));
-  const tail = dropTargetSessionAttrs(parts.tail, shown);
+  const texts = parts.hostPart.split(',');
+  const hosts = texts.map((text, i) => parseHost(text, i + 1, texts.length));
+  const tail = dropTargetSessionAttrs(parts.tail, describeHosts(hosts));
   return { hosts, urlFor: (host) => `${parts.head}${formatHost(host)}${tail}` };
 }
 

@@ -60,8 +60,9 @@ describe('parseHostList', () => {
     expect(thrown(() => parseHostList('postgres://u@h1,h2/db?target_session_attrs=read-only')).message).toMatch(/target_session_attrs=read-only is not supported/);
   });
 
-  it('refuses a malformed host list without showing the password', () => {
-    for (const url of [`postgres://u:${SECRET}@h1:5432,:5433/db`, `postgres://u:${SECRET}@h1:5432,h2:0/db`, `postgres://u:${SECRET}@h1,h2:99999/db`, `postgres://u:${SECRET}@h1,,h2/db`]) {
+  it('refuses a malformed host list without showing the password, even one with an unescaped ? that hides the user info', () => {
+    expect(thrown(() => parseHostList('postgres://u@h1,h2:99999/db')).message).toBe('Invalid port in host 2 of the 2 in the PostgreSQL URL (not shown: it may hold a password): expected 1-65535.');
+    for (const url of [`postgres://u:${SECRET}@h1:5432,:5433/db`, `postgres://u:${SECRET}@h1:5432,h2:0/db`, `postgres://u:${SECRET}@h1,h2:99999/db`, `postgres://u:${SECRET}@h1,,h2/db`, `postgres://u:x,${SECRET}?y@h1,h2/db`]) {
       const error = thrown(() => parseHostList(url));
       expect(error.code).toBe('STORE_URL_INVALID');
       expect(error.message).not.toContain(SECRET);
