@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import { parseHostList, withHosts, formatHost, type HostList, type PostgresHost } from './hostList.js';
+import { isRetryable } from './connectionErrors.js';
 import { NotPrimaryError, PrimaryLocator, type HostAnswer } from './primaryLocator.js';
 
 /** How a store connects: the pool's config, and the LISTEN connection's. */
@@ -23,10 +24,14 @@ export interface ConnectionTarget {
 
 const IN_RECOVERY = 'SELECT pg_is_in_recovery() AS in_recovery';
 
-/** Asks one host whether it is in recovery, on a connection of its own that is closed at once. */
-function probeWith(config: (host: PostgresHost) => pg.ClientConfig) {
+/**
+ * Asks one host whether it is in recovery, on a connection of its own that is closed at once.
+ * The question has the connect timeout too: a host that accepts connections but hangs must not
+ * hold up every call waiting for the primary.
+ */
+function probeWith(config: (host: PostgresHost) => pg.ClientConfig, timeoutMs: number) {
   return async (host: PostgresHost): Promise<HostAnswer> => {
-    const client = new pg.Client(config(host));
+    const client = new pg.Client({ query_timeout: timeoutMs, ...config(host) });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -40,11 +45,22 @@ function probeWith(config: (host: PostgresHost) => pg.ClientConfig) {
   };
 }
 
-/** onConnect: refuse a new pool connection to a standby (the locator's answer went stale). */
-async function assertPrimary(client: pg.ClientBase): Promise<void> {
-  const { rows } = await client.query<{ in_recovery: boolean }>(IN_RECOVERY);
+/**
+ * onConnect: refuse a new pool connection to a standby (the locator's answer went stale), or
+ * to a server that does not answer in time (pg-pool's connect timeout no longer runs here).
+ */
+async function assertPrimary(client: pg.ClientBase, timeoutMs: number): Promise<void> {
   const { host, port } = client as unknown as { host: string; port: number };
-  if (rows[0]?.in_recovery) throw new NotPrimaryError(formatHost({ host, port }));
+  const where = formatHost({ host, port });
+  let inRecovery: boolean | undefined;
+  try {
+    const { rows } = await client.query<{ in_recovery: boolean }>({ text: IN_RECOVERY, query_timeout: timeoutMs } as pg.QueryConfig);
+    inRecovery = rows[0]?.in_recovery;
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    throw Object.assign(new NotPrimaryError(where, `did not say whether it is in recovery (${error instanceof Error ? error.message : String(error)})`), { cause: error });
+  }
+  if (inRecovery) throw new NotPrimaryError(where);
 }
 
 export function connectionTarget(connectionString: string, hosts: readonly { host: string; port?: number }[] | undefined, poolOptions: Omit<pg.PoolConfig, 'connectionString'>): ConnectionTarget {
@@ -57,7 +73,8 @@ export function connectionTarget(connectionString: string, hosts: readonly { hos
   }
   const { max: _max, onConnect: userOnConnect, ...clientBase } = base;
   const forHost = (host: PostgresHost): pg.ClientConfig => ({ ...clientBase, connectionString: hostList.urlFor(host) });
-  const locator = new PrimaryLocator(hostList.hosts, probeWith(forHost));
+  const timeoutMs = base.connectionTimeoutMillis || 5_000;
+  const locator = new PrimaryLocator(hostList.hosts, probeWith(forHost, timeoutMs));
   class PrimaryClient extends pg.Client {
     constructor(config?: pg.ClientConfig) {
       super({ ...config, connectionString: hostList!.urlFor(locator.host) });
@@ -69,7 +86,7 @@ export function connectionTarget(connectionString: string, hosts: readonly { hos
       connectionString: hostList.urlFor(locator.host),
       Client: PrimaryClient,
       onConnect: async (client) => {
-        await assertPrimary(client);
+        await assertPrimary(client, timeoutMs);
         await userOnConnect?.(client);
       },
     },

@@ -41,8 +41,8 @@ export class NoPrimaryError extends Error {
  */
 export class NotPrimaryError extends Error {
   readonly code = '08004';
-  constructor(host: string) {
-    super(`${host} is a standby (in recovery), not the primary`);
+  constructor(host: string, why = 'is a standby (in recovery)') {
+    super(`${host} ${why}, not the primary`);
     this.name = 'NotPrimaryError';
   }
 }
