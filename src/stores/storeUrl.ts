@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { StoreUrlError } from '../core/errors.js';
+import { parseHostList, type PostgresHost } from './postgres/hostList.js';
 
 /** What a store URL names. */
 export type StoreUrl =
@@ -63,13 +64,20 @@ export function parseStoreUrl(url: string): StoreUrl {
       return { kind, path: resolve(path) };
     }
     case 'postgres':
-      if (!URL.canParse(url.trim())) throw new StoreUrlError(`Malformed PostgreSQL URL (${scheme}:…, not shown: it may hold a password): expected ${scheme}://user:password@host:port/database.`);
+      // A multi-host URL (host1:5432,host2:5432) is no WHATWG URL: check it with one of its hosts.
+      if (!URL.canParse(postgresUrlToCheck(url.trim()))) throw new StoreUrlError(`Malformed PostgreSQL URL (${scheme}:…, not shown: it may hold a password): expected ${scheme}://user:password@host:port/database.`);
       return { kind, connectionString: url.trim() };
     case 'esdb':
       // Not checked with URL(): multi-node connection strings (host1:2113,host2:2113) are not WHATWG URLs.
       if (!rest.startsWith('//') || rest.length <= 2) throw new StoreUrlError(`Malformed EventStoreDB URL (${scheme}:…, not shown: it may hold a password): expected ${scheme}://host:port.`);
       return { kind, connectionString: url.trim() };
   }
+}
+
+/** A PostgreSQL URL as a WHATWG URL can parse it: a multi-host URL with its first host only. */
+function postgresUrlToCheck(url: string): string {
+  const hostList = parseHostList(url);
+  return hostList ? hostList.urlFor(hostList.hosts[0] as PostgresHost) : url;
 }
 
 /**

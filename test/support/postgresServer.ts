@@ -44,7 +44,7 @@ function isRoot(): boolean {
 }
 
 /** Runs a PostgreSQL tool, as the `postgres` user when we are root (initdb and postgres refuse root). */
-async function runTool(info: Pick<PostgresServerInfo, 'runAsPostgres'>, binary: string, args: string[]): Promise<string> {
+export async function runTool(info: Pick<PostgresServerInfo, 'runAsPostgres'>, binary: string, args: string[]): Promise<string> {
   const [file, argv] = info.runAsPostgres ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
   try {
     const { stdout } = await run(file, argv, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });

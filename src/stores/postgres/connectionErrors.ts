@@ -4,6 +4,8 @@
  */
 import { StoreUnavailableError } from '../../core/errors.js';
 import { DEFAULT_INFRASTRUCTURE_POLICY, infrastructureDelay, type InfrastructurePolicy } from '../../core/infrastructurePolicy.js';
+import { redactUrl } from '../storeUrl.js';
+import { describeHosts, formatHost, parseHostList, type PostgresHost } from './hostList.js';
 
 /** Node socket errors that mean the connection (not the statement) failed. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
@@ -32,14 +34,26 @@ export function redactConnectionString(connectionString: string): string {
     if (url.password) url.password = '***';
     return url.toString();
   } catch {
-    // key=value form (libpq style).
-    return connectionString.replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+    // A multi-host URL (not a WHATWG URL), or the key=value form (libpq style).
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(connectionString) ? redactUrl(connectionString) : connectionString.replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
   }
 }
 
-/** Host and port from the connection string, for the "check that..." hint. */
-function describeTarget(connectionString: string): string {
+/** The hosts of a multi-host URL, else undefined (also for a malformed one: this is for messages). */
+function hostsOf(connectionString: string): readonly PostgresHost[] | undefined {
   try {
+    return parseHostList(connectionString)?.hosts;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Host and port from the connection string (or the store's host list), for the "check that..." hint. */
+function describeTarget(connectionString: string, hosts: readonly PostgresHost[] | undefined): string {
+  try {
+    const list = hosts ?? hostsOf(connectionString);
+    if (list && list.length > 1) return `one of ${describeHosts(list)}`;
+    if (list?.[0]) return describeHosts(list);
     const url = new URL(connectionString);
     return `${url.hostname || 'localhost'}:${url.port || '5432'}`;
   } catch {
@@ -47,15 +61,20 @@ function describeTarget(connectionString: string): string {
   }
 }
 
-/** Wraps a connection failure into a StoreUnavailableError that says what to check. */
-export function unavailable(connectionString: string, error: unknown, doing: string): StoreUnavailableError {
+/**
+ * Wraps a connection failure into a StoreUnavailableError that says what to check. `hosts`:
+ * the store's host list, when it has several (or the `hosts` option replaced the URL's host).
+ */
+export function unavailable(connectionString: string, error: unknown, doing: string, hosts?: readonly PostgresHost[]): StoreUnavailableError {
   const safe = redactConnectionString(connectionString);
   const reason = error instanceof Error ? error.message : String(error);
+  const several = (hosts ?? hostsOf(connectionString) ?? []).length > 1;
   return new StoreUnavailableError(
     `PostgreSQL at ${safe} is unavailable while ${doing}: ${reason}. ` +
-      `Check that the server is running and accepts TCP connections on ${describeTarget(connectionString)} ` +
-      `(listen_addresses, port, firewall), and that the user, password and database in the connection string are right (pg_hba.conf).`,
-    { cause: error, details: { url: safe } },
+      `Check that the server is running and accepts TCP connections on ${describeTarget(connectionString, hosts)} ` +
+      `(listen_addresses, port, firewall), ${several ? 'that one of them is the primary (not in recovery: a failover may still be promoting a standby), ' : ''}` +
+      `and that the user, password and database in the connection string are right (pg_hba.conf).`,
+    { cause: error, details: { url: safe, ...(hosts ? { hosts: hosts.map(formatHost) } : {}) } },
   );
 }
 
@@ -71,6 +90,8 @@ export interface RetryOptions {
   random?: () => number;
   /** Told about each retry before its delay (the store's retry observers). */
   onRetry?(error: unknown, attempt: number, delayMs: number): void;
+  /** Which failures are retried. @default isRetryable */
+  retryable?(error: unknown): boolean;
 }
 
 export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions, onGiveUp: (error: unknown) => Error): Promise<T> {
@@ -82,7 +103,7 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
     try {
       return await operation();
     } catch (error) {
-      if (!isRetryable(error)) throw error;
+      if (!(options.retryable ?? isRetryable)(error)) throw error;
       firstFailure ??= now();
       if (options.stopped() || now() - firstFailure >= options.budgetMs) throw onGiveUp(error);
       const delay = infrastructureDelay(policy, attempt, random());

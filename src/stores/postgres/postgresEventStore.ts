@@ -26,6 +26,8 @@ import { AppendBatcher } from './appendBatcher.js';
 import { appendBatch, appendFailure, type AppendOutcome, type AppendRequest, type AppendTarget } from './appendEvents.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './appendFunctionSql.js';
 import { isRetryable, sleep, unavailable, withRetry } from './connectionErrors.js';
+import { connectionTarget, type ConnectionTarget } from './connectionTarget.js';
+import type { PostgresHost } from './hostList.js';
 import { assertMigrated, DEFAULT_SCHEMA, notifyChannel, quoteSchema, runMigration } from './migration.js';
 import { claimRunnableSagas, releaseSagaLease, type ClaimedSaga } from './sagaIndex.js';
 import { CatchUpSubscription, NotificationListener, type LogPage } from './subscription.js';
@@ -39,8 +41,17 @@ const SETTLE_WAIT_MS = 1_000;
 
 /** Options of {@link createPostgresEventStore}. */
 export interface PostgresEventStoreOptions {
-  /** `postgres://user:password@host:port/database`. The password never appears in errors. */
+  /**
+   * `postgres://user:password@host:port/database`, or with several hosts,
+   * `postgres://user:password@db1:5432,db2:5432/database`: the store then writes to whichever
+   * is the primary and follows a failover (primaryLocator.ts). The password never appears in errors.
+   */
   connectionString: string;
+  /**
+   * The servers, replacing the host part of `connectionString` (which keeps the user, password,
+   * database and options): several hosts, as in a multi-host URL. @default the URL's host(s)
+   */
+  hosts?: readonly { host: string; port?: number }[];
   /** Schema holding the store's tables and views; created by the migration. @default 'sagaflow' */
   schema?: string;
   /** Largest event (data + metadata as UTF-8 JSON) accepted, in bytes. @default 1 MiB */
@@ -110,13 +121,26 @@ class PgEventStore implements PostgresEventStore {
   private readonly retryPolicy: InfrastructurePolicy;
   private readonly batcher: AppendBatcher;
   private readonly notifier: WakeUpNotifier;
+  /** Multi-host only: finds the primary, and is told when it may have moved. */
+  private readonly locator: ConnectionTarget['locator'];
+  /** The servers, for messages (multi-host or the `hosts` option); undefined: the URL's one host. */
+  private readonly hosts: readonly PostgresHost[] | undefined;
+  /**
+   * Which failures a call retries. Multi-host adds 25006 (read-only transaction): a server that
+   * turned standby under us, after which the locator finds the new primary.
+   */
+  private readonly retryable: (error: unknown) => boolean;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly listener: NotificationListener,
     readonly schema: string,
     private readonly options: PostgresEventStoreOptions,
+    connection: ConnectionTarget,
   ) {
+    this.locator = connection.locator;
+    this.hosts = connection.hostList?.hosts;
+    this.retryable = this.locator ? (error) => isRetryable(error) || (error as { code?: unknown } | null)?.code === '25006' : isRetryable;
     this.target = { schema: quoteSchema(schema), schemaName: schema, channel: notifyChannel(schema) };
     this.retryPolicy = { ...DEFAULT_INFRASTRUCTURE_POLICY, maxDelayMs: 1_000, ...options.retryPolicy };
     this.notifier = new WakeUpNotifier(pool, this.target.channel);
@@ -127,22 +151,39 @@ class PgEventStore implements PostgresEventStore {
     });
   }
 
-  /** Runs `work` on a pooled connection; a connection that failed is destroyed, not reused. */
-  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    // A checked-out client has no pool listener: a dropped socket would be an uncaught error.
-    const ignore = (): void => undefined;
-    client.on('error', ignore);
-    let broken: Error | undefined;
+  /**
+   * Runs `work` against the primary. Multi-host: the locator is asked first (cheap once it
+   * knows), and a failure that suggests a failover makes the next call ask the hosts again.
+   */
+  private async onPrimary<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.locator) return work();
+    await this.locator.located();
     try {
-      return await work(client);
+      return await work();
     } catch (error) {
-      if (isRetryable(error)) broken = error instanceof Error ? error : new Error(String(error));
+      this.locator.suspect(error);
       throw error;
-    } finally {
-      client.off('error', ignore);
-      client.release(broken);
     }
+  }
+
+  /** Runs `work` on a pooled connection; a connection that failed is destroyed, not reused. */
+  private withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.onPrimary(async () => {
+      const client = await this.pool.connect();
+      // A checked-out client has no pool listener: a dropped socket would be an uncaught error.
+      const ignore = (): void => undefined;
+      client.on('error', ignore);
+      let broken: Error | undefined;
+      try {
+        return await work(client);
+      } catch (error) {
+        if (this.retryable(error)) broken = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        client.off('error', ignore);
+        client.release(broken);
+      }
+    });
   }
 
   /**
@@ -178,11 +219,12 @@ class PgEventStore implements PostgresEventStore {
         budgetMs: this.options.retryBudgetMs ?? 10_000,
         stopped: () => this.closed !== undefined,
         policy: this.retryPolicy,
+        retryable: this.retryable,
         onRetry: (error, attempt, delayMs) => {
           for (const observer of this.retryObservers) observer({ doing, error, attempt, delayMs });
         },
       },
-      (error) => unavailable(this.options.connectionString, error, doing),
+      (error) => unavailable(this.options.connectionString, error, doing, this.hosts),
     );
   }
 
@@ -206,12 +248,12 @@ class PgEventStore implements PostgresEventStore {
     assertValidStreamName(streamId);
     const backwards = options.direction === 'backwards';
     const { rows } = await this.retrying(`reading ${streamId}`, () =>
-      this.pool.query<EventRow>(
+      this.onPrimary(() => this.pool.query<EventRow>(
         `SELECT ${COLUMNS} FROM ${this.target.schema}.events
           WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision ${backwards ? '<=' : '>='} $2)
           ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
         [streamId, options.fromRevision ?? null, options.maxCount ?? null],
-      ),
+      )),
     );
     return rows.map(toRecorded);
   }
@@ -243,7 +285,7 @@ class PgEventStore implements PostgresEventStore {
    */
   private async readPage(after: number, streamPrefix: string | undefined, limit: number | undefined): Promise<LogPage> {
     const s = this.target.schema;
-    const { rows } = await this.pool.query<EventRow & { below: string; held: boolean }>(
+    const { rows } = await this.onPrimary(() => this.pool.query<EventRow & { below: string; held: boolean }>(
       `WITH w AS MATERIALIZED (
          SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset) << 12 AS below FROM ${s}.log_epoch),
        h AS MATERIALIZED (SELECT w.below, EXISTS (SELECT 1 FROM ${s}.events x WHERE x.position >= w.below) AS held FROM w)
@@ -252,7 +294,7 @@ class PgEventStore implements PostgresEventStore {
           WHERE position > $1 AND position < h.below AND ($2::text IS NULL OR starts_with(stream_id, $2))
           ORDER BY position LIMIT $3) e ON true`,
       [after, streamPrefix ?? null, limit ?? null],
-    );
+    ));
     const events = rows.filter((row) => row.event_id !== null).map(toRecorded);
     const full = limit !== undefined && events.length >= limit;
     const below = Number(rows[0]?.below ?? 0);
@@ -268,7 +310,7 @@ class PgEventStore implements PostgresEventStore {
         listener: this.listener,
         pollIntervalMs: this.options.pollIntervalMs ?? 5_000,
         retryBudgetMs: this.options.subscriptionRetryMs ?? 60_000,
-        unavailable: (error) => unavailable(this.options.connectionString, error, 'following the event log'),
+        unavailable: (error) => unavailable(this.options.connectionString, error, 'following the event log', this.hosts),
       },
       options,
       (sub) => this.subscriptions.delete(sub),
@@ -279,12 +321,12 @@ class PgEventStore implements PostgresEventStore {
 
   async claimRunnableSagas(limit: number, leaseMs: number, owner: string): Promise<ClaimedSaga[]> {
     this.ensureOpen();
-    return this.retrying('claiming sagas', () => claimRunnableSagas(this.pool, this.target.schema, limit, leaseMs, owner));
+    return this.retrying('claiming sagas', () => this.onPrimary(() => claimRunnableSagas(this.pool, this.target.schema, limit, leaseMs, owner)));
   }
 
   async releaseSagaLease(sagaId: string, owner: string): Promise<boolean> {
     this.ensureOpen();
-    return this.retrying('releasing a saga lease', () => releaseSagaLease(this.pool, this.target.schema, sagaId, owner));
+    return this.retrying('releasing a saga lease', () => this.onPrimary(() => releaseSagaLease(this.pool, this.target.schema, sagaId, owner)));
   }
 
   close(): Promise<void> {
@@ -307,18 +349,21 @@ class PgEventStore implements PostgresEventStore {
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   quoteSchema(schema);
-  const config: pg.PoolConfig = { max: 10, connectionTimeoutMillis: 5_000, ...options.pool, connectionString: options.connectionString };
-  const pool = new pg.Pool(config);
+  const connection = connectionTarget(options.connectionString, options.hosts, options.pool ?? {});
+  const hosts = connection.hostList?.hosts;
+  const pool = new pg.Pool(connection.pool);
   // Idle clients die when the server restarts; the pool drops them, we only must not crash.
   pool.on('error', () => undefined);
   let client: pg.PoolClient;
   const ignore = (): void => undefined;
   try {
+    // Multi-host: find the primary first (fails fast, saying what each host answered).
+    await connection.locator?.located();
     client = await pool.connect();
     client.on('error', ignore);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw unavailable(options.connectionString, error, 'opening the event store');
+    throw unavailable(options.connectionString, error, 'opening the event store', hosts);
   }
   try {
     if (options.migrate ?? true) await runMigration(client, schema);
@@ -326,10 +371,10 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   } catch (error) {
     client.release(true);
     await pool.end().catch(() => undefined);
-    throw isRetryable(error) ? unavailable(options.connectionString, error, 'migrating the schema') : error;
+    throw isRetryable(error) ? unavailable(options.connectionString, error, 'migrating the schema', hosts) : error;
   }
   client.off('error', ignore);
   client.release();
-  const { max: _max, ...clientConfig } = config;
-  return new PgEventStore(pool, new NotificationListener(clientConfig, notifyChannel(schema)), schema, options);
+  const listener = new NotificationListener(connection.listenConfig, notifyChannel(schema), (error) => connection.locator?.suspect(error));
+  return new PgEventStore(pool, listener, schema, options, connection);
 }

@@ -28,9 +28,14 @@ export class NotificationListener {
   private stopped = false;
   private connecting: Promise<void> | undefined;
 
+  /**
+   * `config` is asked before every (re)connect: with a multi-host URL it names the primary of
+   * the moment. `failed` hears why a connect or LISTEN failed (so the primary is looked up again).
+   */
   constructor(
-    private readonly config: pg.ClientConfig,
+    private readonly config: () => Promise<pg.ClientConfig>,
     private readonly channel: string,
+    private readonly failed: (error: unknown) => void = () => undefined,
   ) {}
 
   /** Registers a wake-up callback; the first one starts listening. Returns the unregister function. */
@@ -47,14 +52,16 @@ export class NotificationListener {
   private async connectLoop(): Promise<void> {
     let delay = 100;
     while (!this.stopped) {
-      const client = new pg.Client(this.config);
-      // Without a listener a dropped socket would crash the process; the 'end' handler reconnects.
-      client.on('error', () => undefined);
+      let client: pg.Client | undefined;
       try {
+        client = new pg.Client(await this.config());
+        // Without a listener a dropped socket would crash the process; the 'end' handler reconnects.
+        client.on('error', () => undefined);
         await client.connect();
         await client.query(`LISTEN "${this.channel}"`);
-      } catch {
-        await client.end().catch(() => undefined);
+      } catch (error) {
+        this.failed(error);
+        await client?.end().catch(() => undefined);
         await sleep(delay / 2 + Math.random() * (delay / 2));
         delay = Math.min(delay * 2, 2000);
         continue;
