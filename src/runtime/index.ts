@@ -4,3 +4,4 @@ export * from './sagaResult.js';
 export { sagaStreamId, sagaIdOf, loadSaga, SAGA_STREAM_PREFIX } from './sagaStream.js';
 export type { LoadedSaga } from './sagaStream.js';
 export * from './sagaObservable.js';
+export { sagaOpenStreamPlanner } from './unfinishedSagas.js';

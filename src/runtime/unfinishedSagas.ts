@@ -4,8 +4,7 @@
  * sagas: start-up does not grow with finished ones), else by scanning the log.
  */
 import { TERMINAL_EVENT_TYPES } from '../core/events.js';
-import type { EventStore, NewEvent } from '../stores/eventStore.js';
-import type { OpenStreamChange } from '../stores/openStreamIndex.js';
+import type { EventStore, NewEvent, OpenStreamChange } from '../stores/eventStore.js';
 import { SAGA_STREAM_PREFIX, sagaIdOf } from './sagaStream.js';
 
 const PAGE = 1_000;

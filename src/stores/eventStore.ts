@@ -16,6 +16,8 @@
 import { ErrorCode, isSagaError, PayloadTooLargeError, StreamNameError } from '../core/errors.js';
 import type { OpenStreamIndex } from './openStreamIndex.js';
 
+export type { OpenStreamChange, OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from './openStreamIndex.js';
+
 /** JSON values: what event data and metadata may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
