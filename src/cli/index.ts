@@ -1,6 +1,8 @@
 /**
  * `sagaflow/cli`: the pieces of the command line that are useful as a library: the timeline
  * formatter (pure) and the commands, which take a store and an output.
+ *
+ * @module sagaflow/cli
  */
 export { formatTimeline, formatDuration, type TimelineEvent, type TimelineOptions } from './timeline.js';
 export { listCommand, timelineCommand, verifyCommand, streamProblems } from './inspectCommands.js';

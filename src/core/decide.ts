@@ -8,28 +8,93 @@ import { stepModel } from './sagaModel.js';
 import type { SagaState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
 
+/**
+ * What the saga should do next, as {@link decide} chooses it from the state: the runtime
+ * performs it, appends the resulting events, and decides again.
+ */
 export type SagaCommand =
   /** Start attempt `attempt` of a step's action (append StepStarted, then run it). */
-  | { type: 'RunStep'; step: string; attempt: number; idempotencyKey: string }
+  | {
+      /** Discriminant. */
+      type: 'RunStep';
+      /** The step's name. */
+      step: string;
+      /** The attempt's number, 1 for the first. */
+      attempt: number;
+      /** `<sagaId>/<step>` (see {@link stepIdempotencyKey}), handed to the step. */
+      idempotencyKey: string;
+    }
   /** Start attempt `attempt` of a step's compensation. */
-  | { type: 'RunCompensation'; step: string; attempt: number; idempotencyKey: string }
+  | {
+      /** Discriminant. */
+      type: 'RunCompensation';
+      /** The step whose compensation runs. */
+      step: string;
+      /** The compensation attempt's number, 1 for the first. */
+      attempt: number;
+      /** `<sagaId>/<step>/compensate` (see {@link compensationIdempotencyKey}), handed to the compensation. */
+      idempotencyKey: string;
+    }
   /** An in-doubt step has no attempts left: record it failed as partially applied (it may have acted) and recover. */
-  | { type: 'AbandonStep'; step: string; attempt: number }
+  | {
+      /** Discriminant. */
+      type: 'AbandonStep';
+      /** The in-doubt step. */
+      step: string;
+      /** Its last attempt. */
+      attempt: number;
+    }
   /** An in-doubt compensation has no attempts left: park the saga. */
-  | { type: 'Park'; step: string | null; reason: string }
+  | {
+      /** Discriminant. */
+      type: 'Park';
+      /** The step the saga is stuck on, null when it is not one step's. */
+      step: string | null;
+      /** Why, for the operator (recorded in `SagaFailed`). */
+      reason: string;
+    }
   /** Plan compensations for a cancelled saga. */
-  | { type: 'BeginCompensation'; cause: CompensationCause }
-  | { type: 'RecordCheckpoint' }
+  | {
+      /** Discriminant. */
+      type: 'BeginCompensation';
+      /** Why the saga compensates. */
+      cause: CompensationCause;
+    }
+  /** A checkpoint is due (a `checkpoint: true` step succeeded, or `checkpointEvery` events passed). */
+  | {
+      /** Discriminant. */
+      type: 'RecordCheckpoint';
+    }
   /** Nothing to do before `until` (a retry timer or another worker's lease). */
-  | { type: 'Wait'; until: number; reason: 'retry' | 'lease' }
-  | { type: 'Complete' }
-  | { type: 'FinishCompensated' }
+  | {
+      /** Discriminant. */
+      type: 'Wait';
+      /** When to decide again, in ms since the epoch. */
+      until: number;
+      /** What is awaited: a scheduled retry, or the end of another worker's lease. */
+      reason: 'retry' | 'lease';
+    }
+  /** Every step succeeded or was skipped: record the saga completed. */
+  | {
+      /** Discriminant. */
+      type: 'Complete';
+    }
+  /** Every planned compensation succeeded: record the saga compensated. */
+  | {
+      /** Discriminant. */
+      type: 'FinishCompensated';
+    }
   /** Terminal, parked, or inconsistent: nothing to do. */
-  | { type: 'Nothing' };
+  | {
+      /** Discriminant. */
+      type: 'Nothing';
+    };
 
+/** The idempotency key of a step's action: `<sagaId>/<step>`, the same for every attempt. */
 export function stepIdempotencyKey(sagaId: string, step: string): string {
   return `${sagaId}/${step}`;
 }
+/** The idempotency key of a step's compensation: `<sagaId>/<step>/compensate`. */
 export function compensationIdempotencyKey(sagaId: string, step: string): string {
   return `${sagaId}/${step}/compensate`;
 }

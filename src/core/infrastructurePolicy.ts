@@ -9,6 +9,10 @@
  */
 import { nextDelay } from './retryPolicy.js';
 
+/**
+ * How the runtime retries store calls after a transient failure, and when it calls itself
+ * unhealthy. Units: ms. Unset fields default to {@link DEFAULT_INFRASTRUCTURE_POLICY}.
+ */
 export interface InfrastructurePolicy {
   /** First delay. @default 50 */
   initialDelayMs: number;
@@ -22,6 +26,7 @@ export interface InfrastructurePolicy {
   unhealthyAfterMs: number;
 }
 
+/** 50 ms doubling to 5_000 ms, full jitter; unhealthy after 30_000 ms of failing. */
 export const DEFAULT_INFRASTRUCTURE_POLICY: InfrastructurePolicy = Object.freeze({
   initialDelayMs: 50,
   backoff: 2,

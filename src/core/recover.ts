@@ -19,10 +19,15 @@ import type { SagaState } from './sagaState.js';
 
 /** A classified failure of one attempt of a step or compensation. */
 export interface Failure {
+  /** Whether the attempt ran the step's action or its compensation. */
   phase: Phase;
+  /** The step's name. */
   step: string;
+  /** The attempt that failed. */
   attempt: number;
+  /** The failure's classification. */
   kind: FailureKind;
+  /** What was thrown. */
   error: ErrorInfo;
   /** How long the attempt ran, as the worker measured it; recorded in the failure event. */
   durationMs?: number;
@@ -30,7 +35,9 @@ export interface Failure {
 
 /** Injected sources: the runtime's clock and random number in [0, 1). */
 export interface RecoveryContext {
+  /** The current time, in ms since the epoch. */
   now: number;
+  /** A number in [0, 1), for the retry delay's jitter. */
   random: number;
 }
 

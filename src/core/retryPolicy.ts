@@ -4,7 +4,11 @@
  */
 import { z } from 'zod';
 
-/** How a step (or compensation) is retried after a transient failure. Units are milliseconds. */
+/**
+ * How a step (or compensation) is retried after a transient failure. Units are milliseconds.
+ * The defaults are those of a step's action ({@link DEFAULT_RETRY_POLICY}); a compensation's
+ * are {@link DEFAULT_COMPENSATION_RETRY_POLICY} (8 attempts, 300_000 ms).
+ */
 export interface RetryPolicy {
   /** Retries that run at once, before backoff starts. @default 2 */
   immediateAttempts: number;
@@ -22,6 +26,7 @@ export interface RetryPolicy {
   jitter: 'full' | 'none';
 }
 
+/** The retry policy of a step's action, for the fields a step does not set. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   immediateAttempts: 2,
   maxAttempts: 5,
@@ -40,14 +45,22 @@ export const DEFAULT_COMPENSATION_RETRY_POLICY: RetryPolicy = Object.freeze({
 });
 
 const nonNegInt = z.number().int().nonnegative();
+/** Validates a complete {@link RetryPolicy}: no unknown fields, `maxDelayMs >= initialDelayMs`. */
 export const retryPolicySchema = z
   .object({
+    /** An integer >= 0. */
     immediateAttempts: nonNegInt,
+    /** An integer >= 1. */
     maxAttempts: z.number().int().min(1),
+    /** ms, >= 0. */
     maxElapsedMs: z.number().nonnegative(),
+    /** ms, >= 0. */
     initialDelayMs: z.number().nonnegative(),
+    /** >= 1. */
     backoff: z.number().min(1),
+    /** ms, >= `initialDelayMs`. */
     maxDelayMs: z.number().nonnegative(),
+    /** `'full'` or `'none'`. */
     jitter: z.enum(['full', 'none']),
   })
   .strict()

@@ -5,21 +5,30 @@
 import type { StepShape } from './events.js';
 import type { RetryPolicy } from './retryPolicy.js';
 
+/** A step as core sees it: its shape and its two retry policies. */
 export interface StepModel extends StepShape {
+  /** How the step's action is retried, complete (defaults merged). */
   retry: RetryPolicy;
+  /** How the step's compensation is retried, complete (defaults merged). */
   compensationRetry: RetryPolicy;
 }
 
+/** A saga definition as core sees it: names, shapes and policies, no functions. */
 export interface SagaModel {
+  /** The saga's name. */
   name: string;
+  /** The definition's version. */
   version: number;
+  /** The steps, in the order they run. */
   steps: readonly StepModel[];
   /** Record a checkpoint (snapshot) after this many events without one. @default 50 */
   checkpointEvery: number;
 }
 
+/** `checkpointEvery` of a saga that sets none: a checkpoint after 50 events without one. */
 export const DEFAULT_CHECKPOINT_EVERY = 50;
 
+/** The step named `name` in the model, undefined when it has none. */
 export function stepModel(model: SagaModel, name: string): StepModel | undefined {
   return model.steps.find((s) => s.name === name);
 }

@@ -3,10 +3,15 @@
  * this port only; `createPinoLogger` is the adapter.
  */
 export interface Logger {
+  /** Writes a debug line with `fields` (per-step lines are debug). */
   debug(fields: Record<string, unknown>, message?: string): void;
+  /** Writes an info line with `fields`. */
   info(fields: Record<string, unknown>, message?: string): void;
+  /** Writes a warning with `fields`. */
   warn(fields: Record<string, unknown>, message?: string): void;
+  /** Writes an error line with `fields`. */
   error(fields: Record<string, unknown>, message?: string): void;
+  /** A logger that adds `bindings` to every line. */
   child(bindings: Record<string, unknown>): Logger;
   /** pino's level check; loggers without it are asked for every line. */
   isLevelEnabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
@@ -59,16 +64,27 @@ class LazyChildLogger implements Logger {
 
 /** Attribute names every log line and trace uses, so dashboards can rely on them. */
 export const LogFields = {
+  /** The saga's id. */
   sagaId: 'sagaId',
+  /** The saga definition's name. */
   saga: 'saga',
+  /** The step's name. */
   step: 'step',
+  /** The attempt's number, 1 for the first. */
   attempt: 'attempt',
+  /** `step` (the action) or `compensation`. */
   phase: 'phase',
+  /** The worker's id (`EngineOptions.workerId`). */
   worker: 'worker',
+  /** An event type. */
   event: 'event',
+  /** A stream revision. */
   revision: 'revision',
+  /** A delay before a retry, in ms. */
   delayMs: 'delayMs',
+  /** How long something took, in ms. */
   durationMs: 'durationMs',
+  /** An error, as {@link ErrorInfo}. */
   err: 'err',
 } as const;
 

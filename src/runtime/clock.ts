@@ -3,6 +3,7 @@
  * the exception: they bound real work, so they use real timers.
  */
 
+/** The runtime's source of time: `EngineOptions.clock`; tests pass a virtual one. Units: ms. */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
@@ -26,6 +27,7 @@ export function scheduleOn(clock: Clock, ms: number, fn: () => void): () => void
 /** A source of numbers in [0, 1) for jitter. */
 export type RandomSource = () => number;
 
+/** The real clock: `Date.now()` and `setTimeout`. The engine's default. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule: (ms, fn) => {

@@ -1,5 +1,6 @@
 export * from './engine.js';
 export * from './clock.js';
+export type { EngineHealth, HealthStatus } from './storeHealth.js';
 export * from './sagaResult.js';
 export { sagaStreamId, sagaIdOf, loadSaga, SAGA_STREAM_PREFIX } from './sagaStream.js';
 export type { LoadedSaga } from './sagaStream.js';

@@ -10,15 +10,23 @@ import { sagaIdOf, sagaStreamId } from './sagaStream.js';
 
 /** One event of one saga, as observers see it. */
 export interface SagaEventRecord {
+  /** The saga's id. */
   sagaId: string;
+  /** Its stream, `saga-<sagaId>`. */
   streamId: string;
+  /** The event's revision in the stream, from 0. */
   revision: number;
+  /** The event type (a {@link SagaEventType}). */
   type: string;
+  /** The event's data, as stored (see {@link eventDataSchemas}). */
   data: Json;
+  /** The event's metadata: `sagaId`, `saga`, `worker`, `append` (id of the batch's first event), `schemaVersion`. */
   metadata: Record<string, Json>;
+  /** When the store recorded it, ISO-8601. */
   recordedAt: string;
 }
 
+/** The observer's view of a stored saga event. */
 export function toSagaEventRecord(e: RecordedEvent): SagaEventRecord {
   return { sagaId: sagaIdOf(e.streamId), streamId: e.streamId, revision: e.revision, type: e.type, data: e.data, metadata: e.metadata, recordedAt: e.recordedAt };
 }

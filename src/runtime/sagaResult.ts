@@ -1,10 +1,40 @@
 /** What `engine.result()` resolves with: a business outcome is data, not an exception. */
 import type { SagaFailure, SagaState } from '../core/sagaState.js';
 
+/**
+ * How a saga ended, discriminated by `status`: `completed` with the steps' outputs,
+ * `compensated` (it failed or was cancelled, and what it did was undone), or `failed`
+ * (parked: a compensation could not be completed; an operator must resume it).
+ */
 export type SagaResult<TOutputs = Record<string, unknown>> =
-  | { status: 'completed'; sagaId: string; outputs: TOutputs }
-  | { status: 'compensated'; sagaId: string; failure: SagaFailure | null; compensated: string[] }
-  | { status: 'failed'; sagaId: string; failure: SagaFailure | null; needsAttention: true };
+  | {
+      /** Every step succeeded or was skipped. */
+      status: 'completed';
+      /** The saga's id. */
+      sagaId: string;
+      /** The outputs of the succeeded steps, by step name (a skipped optional step has none). */
+      outputs: TOutputs;
+    }
+  | {
+      /** The saga failed or was cancelled, and its compensations all succeeded. */
+      status: 'compensated';
+      /** The saga's id. */
+      sagaId: string;
+      /** Why it compensated. */
+      failure: SagaFailure | null;
+      /** The steps compensated, in the order they were. */
+      compensated: string[];
+    }
+  | {
+      /** Parked: it needs an operator (see `engine.resume`). */
+      status: 'failed';
+      /** The saga's id. */
+      sagaId: string;
+      /** Why it was parked. */
+      failure: SagaFailure | null;
+      /** Always true. */
+      needsAttention: true;
+    };
 
 /** The result of a terminal state, or undefined while the saga is still going. */
 export function resultOf<TOutputs>(state: SagaState): SagaResult<TOutputs> | undefined {

@@ -12,10 +12,12 @@ import { newId } from './ids.js';
 /** EventStoreDB's category projection splits on the first '-': the category is `saga`. */
 export const SAGA_STREAM_PREFIX = 'saga-';
 
+/** The stream of a saga: `saga-<sagaId>`. */
 export function sagaStreamId(sagaId: string): string {
   return `${SAGA_STREAM_PREFIX}${sagaId}`;
 }
 
+/** The saga id of a saga stream (the stream id itself when it lacks the `saga-` prefix). */
 export function sagaIdOf(streamId: string): string {
   return streamId.startsWith(SAGA_STREAM_PREFIX) ? streamId.slice(SAGA_STREAM_PREFIX.length) : streamId;
 }
@@ -54,12 +56,15 @@ export function parseRecorded(recorded: RecordedEvent): SagaEvent {
   return parseSagaEvent(recorded, { streamId: recorded.streamId, revision: recorded.revision });
 }
 
+/** What {@link loadSaga} returns. */
 export interface LoadedSaga {
+  /** The folded state; undefined when the stream is empty or has no `SagaStarted`. */
   state: SagaState | undefined;
   /** Revision of the stream's last event; -1 when the stream does not exist. */
   revision: number;
   /** Events read to build the state (after the snapshot, when one was used). */
   eventsRead: number;
+  /** Whether a checkpoint's snapshot was the starting point. */
   fromSnapshot: boolean;
 }
 
@@ -75,7 +80,8 @@ function snapshotOf(recorded: RecordedEvent): SagaState | undefined {
 /**
  * Loads a saga: reads backwards to the latest checkpoint, starts from its snapshot and folds
  * the events after it. Without a usable snapshot, folds the whole stream.
- * Throws CorruptedEventError for an unknown or malformed event.
+ *
+ * @throws {@link CorruptedEventError} (`EVENT_CORRUPTED`) for an unknown or malformed event.
  */
 export async function loadSaga(store: EventStore, sagaId: string): Promise<LoadedSaga> {
   const streamId = sagaStreamId(sagaId);

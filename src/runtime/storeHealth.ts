@@ -12,6 +12,7 @@ import type { InfrastructurePolicy } from '../core/infrastructurePolicy.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from './clock.js';
 
+/** `healthy`: the store answers; `degraded`: it is failing, within the policy's bound; `unhealthy`: past it. */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
 /** What `engine.health()` reports. */

@@ -29,19 +29,29 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
  */
 export type ExpectedRevision = 'no_stream' | 'any' | number;
 
+/** An event to append. Data and metadata together must fit the store's `maxEventBytes` as JSON. */
 export interface NewEvent {
   /** UUID; the idempotency key of the append. */
   id: string;
+  /** The event type: a non-empty string. */
   type: string;
+  /** The event's payload. */
   data: Json;
+  /** Facts about the event (who wrote it, the schema version). @default {} */
   metadata?: Record<string, Json>;
 }
 
+/** An event as stored and read back. */
 export interface RecordedEvent {
+  /** The id it was appended with. */
   id: string;
+  /** The stream it belongs to. */
   streamId: string;
+  /** The event type. */
   type: string;
+  /** The payload, as appended (after a JSON round trip). */
   data: Json;
+  /** The metadata, as appended; `{}` when none was given. */
   metadata: Record<string, Json>;
   /** Revision within its stream, from 0. */
   revision: number;
@@ -51,6 +61,7 @@ export interface RecordedEvent {
   recordedAt: string;
 }
 
+/** What a successful append returns. */
 export interface AppendResult {
   /** Revision of the last event now in the stream: pass it as the next expected revision. */
   nextRevision: number;
@@ -58,24 +69,27 @@ export interface AppendResult {
   position: number;
 }
 
+/** Options of {@link EventStore.readStream}. */
 export interface ReadStreamOptions {
-  /** @default 'forwards' */
+  /** Read from the first event on, or from the last one back. @default 'forwards' */
   direction?: 'forwards' | 'backwards';
   /** First revision to return (inclusive). @default 0 forwards, the last revision backwards */
   fromRevision?: number;
-  /** @default unlimited */
+  /** Most events to return. @default unlimited */
   maxCount?: number;
 }
 
+/** Options of {@link EventStore.readAll}. */
 export interface ReadAllOptions {
   /** Return events with a position strictly greater than this. @default 0 (from the start) */
   after?: number;
   /** Only events of streams whose id starts with this prefix (e.g. `'saga-'`). */
   streamPrefix?: string;
-  /** @default unlimited */
+  /** Most events to return. @default unlimited */
   maxCount?: number;
 }
 
+/** Options of {@link EventStore.subscribeToAll}: where to start, which streams, and the handlers. */
 export interface SubscribeToAllOptions extends Omit<ReadAllOptions, 'maxCount'> {
   /**
    * Called for every event, in position order, exactly once; the next event is delivered
@@ -88,16 +102,33 @@ export interface SubscribeToAllOptions extends Omit<ReadAllOptions, 'maxCount'> 
   onError?(error: unknown): void;
 }
 
+/** A live subscription, as {@link EventStore.subscribeToAll} returns it. */
 export interface Subscription {
   /** Stop delivering. Resolves once no handler call is running. */
   unsubscribe(): Promise<void>;
 }
 
-/** The store port. */
+/**
+ * The store port: an append-only log of streams, with optimistic concurrency, read by stream
+ * or in global position order, and followed by subscription. Create one with
+ * {@link createInMemoryEventStore}, {@link createStore}, or an adapter of `sagaflow/sqlite`,
+ * `sagaflow/postgres` or `sagaflow/esdb`. Its semantics are the module's (see above) and
+ * are checked by `describeEventStoreContract` (`sagaflow/testing/contract`).
+ */
 export interface EventStore {
   /** A short name for logs: 'memory', 'sqlite', 'postgres', 'esdb'. */
   readonly kind: string;
-  /** Append atomically, checking the expected revision. Throws StreamVersionConflictError on a mismatch. */
+  /**
+   * Appends atomically, checking the expected revision. Re-appending the same event ids at the
+   * same expected revision returns the first result and stores nothing twice.
+   *
+   * @throws {@link sagaflow!StreamVersionConflictError} (`STREAM_VERSION_CONFLICT`) when the stream's revision is not `expected`.
+   * @throws {@link sagaflow!PayloadTooLargeError} (`PAYLOAD_TOO_LARGE`) when an event is larger than the store accepts.
+   * @throws {@link sagaflow!StreamNameError} (`STREAM_NAME_INVALID`) for a stream name that breaks the naming rule.
+   * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the store cannot be reached.
+   * @throws {@link sagaflow!StoreClosedError} (`STORE_CLOSED`) after `close()`.
+   * @throws `TypeError` for malformed input (no events, an id that is not a UUID, a bad expected revision).
+   */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Read one stream; a missing stream reads as `[]`. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
@@ -105,7 +136,7 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch up from `after`, then deliver live events, each exactly once, in order. */
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
-  /** Release connections and stop subscriptions. Later calls throw StoreClosedError. */
+  /** Releases connections and stops subscriptions. Later calls throw {@link sagaflow!StoreClosedError} (`STORE_CLOSED`). */
   close(): Promise<void>;
   /**
    * Stores that retry a dropped connection inside one call (PostgreSQL) report each retry
@@ -125,13 +156,15 @@ export interface EventStore {
 export interface StoreRetry {
   /** What the call was doing, e.g. 'appending to saga-…'. */
   doing: string;
+  /** The failure that caused the retry. */
   error: unknown;
   /** 1 for the first retry. */
   attempt: number;
+  /** The wait before the retry, in ms. */
   delayMs: number;
 }
 
-/** Largest event (data + metadata as JSON, UTF-8) a store accepts by default: EventStoreDB's default. */
+/** Largest event (data + metadata as JSON, UTF-8), in bytes, a store accepts by default: 1 MiB (1_048_576), EventStoreDB's default. */
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
 /**
@@ -140,7 +173,12 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
  */
 const STREAM_NAME = /^[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,199}$/;
 
-/** Throws StreamNameError when `streamId` breaks the naming rule. Shared by every adapter. */
+/**
+ * Checks a stream name: 1–200 characters from `A-Z a-z 0-9 _ . : @ -`, not starting with `$`
+ * or `-`. Shared by every adapter.
+ *
+ * @throws {@link StreamNameError} (`STREAM_NAME_INVALID`) when `streamId` breaks the rule.
+ */
 export function assertValidStreamName(streamId: unknown): asserts streamId is string {
   if (typeof streamId !== 'string' || !STREAM_NAME.test(streamId)) {
     throw new StreamNameError(

@@ -13,7 +13,7 @@ export type StoreUrl =
   | { kind: 'postgres'; connectionString: string }
   | { kind: 'esdb'; connectionString: string };
 
-/** The URL forms {@link parseStoreUrl} accepts, for messages and `--help`. */
+/** The URL forms `createStore` accepts, for messages and `--help`. */
 export const SUPPORTED_STORE_URLS = [
   'memory:',
   'sqlite:<path>',

@@ -5,6 +5,10 @@
  * Every case works on its own `saga-<uuid v7>…` streams and reads "all" only after a marker
  * position or under its own prefix, so the suite runs against a shared server, in parallel
  * with other suites.
+ *
+ * Imports `vitest`: load it only from vitest test files.
+ *
+ * @module sagaflow/testing/contract
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EVENT_BYTES, type EventStore } from '../stores/eventStore.js';

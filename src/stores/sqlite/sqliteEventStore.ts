@@ -51,6 +51,7 @@ export interface SqliteEventStoreOptions {
 /** A SQLite event store; `path` is the absolute file path. */
 export interface SqliteEventStore extends EventStore {
   readonly kind: 'sqlite';
+  /** The database file's absolute path. */
   readonly path: string;
 }
 
