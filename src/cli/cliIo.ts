@@ -1,6 +1,8 @@
 /** Where CLI commands write, so that tests can capture it. */
 export interface CliIo {
+  /** Writes one line of output (stdout). */
   out(line: string): void;
+  /** Writes one line of diagnostics (stderr). */
   err(line: string): void;
 }
 
@@ -12,6 +14,7 @@ export const processIo: CliIo = {
 
 /** Exit codes of every command. */
 export const ExitCode = {
+  /** Success. */
   Ok: 0,
   /** verify found a broken invariant; resume left the saga parked again. */
   Broken: 1,

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnySagaDefinition } from '../definition/defineSaga.js';
 
+/** A saga definition of any input and outputs. */
 type AnyDefinition = AnySagaDefinition;
 
 function isDefinition(value: unknown): value is AnyDefinition {

@@ -15,7 +15,9 @@ import { formatTimeline } from './timeline.js';
 
 /** Options of {@link resumeCommand}. */
 export interface ResumeOptions {
+  /** The definitions of the sagas to resume (the engine must know the saga's name and version). */
   sagas: readonly AnySagaDefinition[];
+  /** Where the engine logs. @default silent */
   logger?: Logger;
   /** How long to wait for the saga to end before leaving it to other engines, in ms. @default 60_000 */
   timeoutMs?: number;

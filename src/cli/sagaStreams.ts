@@ -13,8 +13,11 @@ import type { EventStore, RecordedEvent } from '../stores/eventStore.js';
 
 /** One saga's stream, parsed and folded. */
 export interface SagaStream {
+  /** The saga's id. */
   sagaId: string;
+  /** Its stream, `saga-<sagaId>`. */
   streamId: string;
+  /** The stream's events as stored. */
   recorded: RecordedEvent[];
   /** Undefined when an event could not be parsed (see `error`) or there is no SagaStarted. */
   state: SagaState | undefined;

@@ -9,8 +9,11 @@ import type { SagaEvent } from '../core/events.js';
 
 /** The fields of a stored event the timeline needs (a RecordedEvent or a SagaEventRecord has them). */
 export interface TimelineEvent {
+  /** The event's revision in its stream. */
   revision: number;
+  /** The event type. */
   type: string;
+  /** The event's data. */
   data: unknown;
 }
 

@@ -12,15 +12,37 @@ import { recover } from '../core/recover.js';
 import type { SagaModel } from '../core/sagaModel.js';
 import type { SagaState } from '../core/sagaState.js';
 
+/** A specification over the state folded from some events: see {@link given}. */
 export interface SagaSpec {
   /** The folded state of the given events. */
   state: SagaState;
   /** decide(model, state, now) */
-  whenDeciding(now: number): { then(expected: SagaCommand): void; command: SagaCommand };
+  whenDeciding(now: number): {
+    /** Asserts (`deepStrictEqual`) that the command is `expected`. */
+    then(expected: SagaCommand): void;
+    /** The command decided. */
+    command: SagaCommand;
+  };
   /** recover(model, state, failure) */
-  whenFailing(failure: Failure, ctx: RecoveryContext): { then(expected: SagaEvent[]): void; events: SagaEvent[]; state: SagaState };
+  whenFailing(
+    failure: Failure,
+    ctx: RecoveryContext,
+  ): {
+    /** Asserts (`deepStrictEqual`) that the recovery events are `expected`. */
+    then(expected: SagaEvent[]): void;
+    /** The recovery events. */
+    events: SagaEvent[];
+    /** The state with those events folded in. */
+    state: SagaState;
+  };
 }
 
+/**
+ * Starts a given/when/then specification of the pure core: `given(model, events)` folds the
+ * events, then `.whenDeciding(now).then(command)` or `.whenFailing(failure, ctx).then(events)`.
+ *
+ * @throws `Error` when `events` do not begin with `SagaStarted`.
+ */
 export function given(model: SagaModel, events: SagaEvent[]): SagaSpec {
   const state = fold(events);
   if (!state) throw new Error('given(): the events must begin with SagaStarted');

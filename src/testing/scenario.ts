@@ -9,20 +9,31 @@ export type AttemptFault = 'ok' | 'transient' | 'permanent' | 'partial' | 'timeo
 /** What one attempt of a compensation does. */
 export type CompensationFault = 'ok' | 'fail' | 'failPermanent' | 'crash';
 
+/** One step of a scenario: its shape, its policies, and the fault of each attempt. */
 export interface StepScenario {
+  /** The step's name. */
   name: string;
+  /** `optional` of the step (a permanent failure skips it). */
   optional: boolean;
+  /** Whether the step has a compensation. */
   compensable: boolean;
+  /** `checkpoint` of the step. */
   checkpoint: boolean;
+  /** The action's retry policy. */
   retry: RetryPolicy;
+  /** The compensation's retry policy. */
   compensationRetry: RetryPolicy;
   /** Fault of attempt i+1; attempts past the end succeed. */
   faults: AttemptFault[];
+  /** Fault of compensation attempt i+1; attempts past the end succeed. */
   compensationFaults: CompensationFault[];
 }
 
+/** A whole fault scenario: a saga's steps, and the crashes, cancellation and refused appends around them. */
 export interface Scenario {
+  /** The saga's steps, in order. */
   steps: StepScenario[];
+  /** `checkpointEvery` of the saga. */
   checkpointEvery: number;
   /** Kill the engine right after these appends (1-based, counted across restarts). */
   crashAfterAppends: number[];
@@ -38,7 +49,10 @@ export interface Scenario {
 /** How the store refuses an append: too large, invalid (a TypeError, as the port's checks throw), or a bug. */
 export type AppendRefusalKind = 'tooLarge' | 'invalid' | 'bug';
 
+/** One append call the store refuses. */
 export interface AppendRefusal {
+  /** Which call (1-based, counted over every append call). */
   at: number;
+  /** How it is refused. */
   kind: AppendRefusalKind;
 }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { RetryPolicy } from '../core/retryPolicy.js';
 import type { AppendRefusal, AttemptFault, CompensationFault, Scenario, StepScenario } from './scenario.js';
 
+/** fast-check arbitrary of valid retry policies, small enough (at most 4 attempts) for fast scenarios. */
 export const retryPolicyArb: fc.Arbitrary<RetryPolicy> = fc
   .record({
     immediateAttempts: fc.integer({ min: 0, max: 2 }),

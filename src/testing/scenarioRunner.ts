@@ -22,21 +22,33 @@ export interface Ledger {
   /** Effects in force, by step. */
   active: Set<string>;
   /** Every apply and compensate, in order. */
-  log: { op: 'apply' | 'compensate'; step: string }[];
+  log: {
+    /** Whether the step's effect was applied or compensated. */
+    op: 'apply' | 'compensate';
+    /** The step's name. */
+    step: string;
+  }[];
   /** How often each idempotency key was presented (at-least-once) vs applied (once). */
   presented: Map<string, number>;
   /** Steps whose action ran again after their success was already recorded in the stream: must stay empty. */
   rerunsAfterSuccess: string[];
 }
 
+/** What {@link runScenario} observed, for the test's assertions. */
 export interface ScenarioReport {
+  /** The saga's id. */
   sagaId: string;
+  /** The saga's whole stream at the end. */
   events: RecordedEvent[];
+  /** The participants' books. */
   ledger: Ledger;
+  /** Appends the store accepted (over every engine of the run). */
   appends: number;
   /** Stream revision after each append: the states a crash could leave behind. */
   boundaries: number[];
+  /** Engines started after a crash. */
   restarts: number;
+  /** The saga definition built from the scenario. */
   definition: SagaDefinition<unknown, Record<string, unknown>>;
   /** The state the engine loads (snapshot + tail), for comparison with a full fold. */
   loadedState: unknown;
@@ -67,6 +79,11 @@ function refusal(kind: AppendRefusalKind): Error {
   }
 }
 
+/**
+ * Builds the saga definition of a scenario: each step's action and compensation act out the
+ * scenario's faults, keep `ledger`'s books, and call `crash` for a crash fault. With `store`,
+ * an action also records in `ledger.rerunsAfterSuccess` a run after its recorded success.
+ */
 export function scenarioDefinition(scenario: Scenario, ledger: Ledger, crash: () => void, store?: EventStore): SagaDefinition<unknown, Record<string, unknown>> {
   // Built in a loop, so the per-step output types cannot accumulate: `any` is honest here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -149,7 +166,11 @@ async function settle(engine: Engine): Promise<void> {
   }
 }
 
-/** Runs the scenario to a terminal state. Throws if the saga gets stuck (a canContinue violation). */
+/**
+ * Runs the scenario to a terminal state on `store`, with a virtual clock and jitter from
+ * `seed`, restarting the engine after each crash (at most `maxRestarts`, default 100).
+ * Throws if the saga gets stuck (a canContinue violation) or restarts too often.
+ */
 export async function runScenario(scenario: Scenario, store: EventStore, seed: number, options: { maxRestarts?: number } = {}): Promise<ScenarioReport> {
   const clock = createVirtualClock();
   const random = seededRandom(seed);
