@@ -12,6 +12,10 @@ import type { SagaModel, StepModel } from '../core/sagaModel.js';
 import { isStandardSchema, type StandardSchemaV1 } from './standardSchema.js';
 import type { CompensationContext, StepContext } from './stepContext.js';
 
+/**
+ * The second argument of `.step(name, config)`: the action, its compensation, and how its
+ * failures are retried and classified. Units: ms.
+ */
 export interface StepConfig<TInput, TOutputs, TOutput> {
   /** The action. Throw TransientError / PermanentError / PartialFailure to classify a failure. */
   run(ctx: StepContext<TInput, TOutputs>): Promise<TOutput> | TOutput;
@@ -22,29 +26,38 @@ export interface StepConfig<TInput, TOutputs, TOutput> {
    * A mismatch fails the step permanently (OutputValidationError).
    */
   output?: StandardSchemaV1<unknown, TOutput>;
-  /** Merged over DEFAULT_RETRY_POLICY. */
+  /** How the action is retried; merged over {@link DEFAULT_RETRY_POLICY}. @default DEFAULT_RETRY_POLICY (5 attempts: 2 retries at once, then 100 ms doubling up to 10_000 ms with full jitter; none after 60_000 ms) */
   retry?: Partial<RetryPolicy>;
-  /** Merged over DEFAULT_COMPENSATION_RETRY_POLICY. */
+  /** How the compensation is retried; merged over {@link DEFAULT_COMPENSATION_RETRY_POLICY}. @default DEFAULT_COMPENSATION_RETRY_POLICY (as the action's, with 8 attempts within 300_000 ms) */
   compensationRetry?: Partial<RetryPolicy>;
-  /** Per attempt, in ms; the step's signal aborts and the attempt fails transiently. @default 30_000 */
+  /**
+   * Per attempt, in ms, of the action and of the compensation: the step's signal aborts and
+   * the attempt fails with StepTimeoutError (transient). @default 30_000 (DEFAULT_STEP_TIMEOUT_MS)
+   */
   timeoutMs?: number;
   /** A permanent failure skips this step instead of compensating the saga (forward recovery). @default false */
   optional?: boolean;
   /** Record a checkpoint (snapshot) once this step succeeds. @default false */
   checkpoint?: boolean;
-  /** Classifies this step's errors before the saga's classifier and the default. */
+  /** Classifies this step's errors before the saga's classifier and the default. @default none: the saga's, then the default (the error class decides) */
   classify?: Classifier;
 }
 
 /** A step as the runtime sees it. */
 export interface StepDefinition extends StepModel {
+  /** Per attempt, in ms. */
   timeoutMs: number;
+  /** The step's own classifier, if any. */
   classify: Classifier | undefined;
+  /** The output schema, if any. */
   output: StandardSchemaV1<unknown, unknown> | undefined;
+  /** The action. */
   run(ctx: StepContext<unknown, Record<string, unknown>>): Promise<unknown> | unknown;
+  /** The compensation, undefined when the step has none. */
   compensate: ((ctx: CompensationContext<unknown, Record<string, unknown>, unknown>) => Promise<void> | void) | undefined;
 }
 
+/** The argument of {@link defineSaga}: the saga's name, version, input schema and saga-wide settings. */
 export interface SagaConfig<TSchema extends StandardSchemaV1 = StandardSchemaV1> {
   /** Unique among the sagas an engine runs: letters, digits, '_', '.', '-'. */
   name: string;
@@ -55,11 +68,13 @@ export interface SagaConfig<TSchema extends StandardSchemaV1 = StandardSchemaV1>
    * documented default —, valibot, arktype…), from any copy of the library.
    */
   input: TSchema;
+  /** Classifies the errors of every step, after the step's own classifier and before the default. @default none */
   classify?: Classifier;
-  /** @default 50 */
+  /** Record a checkpoint (snapshot) after this many events without one; an integer >= 2. @default 50 (DEFAULT_CHECKPOINT_EVERY) */
   checkpointEvery?: number;
 }
 
+/** `timeoutMs` of a step that sets none: 30_000 ms. */
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 
 /**
@@ -174,8 +189,10 @@ function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): S
 }
 
 /**
- * Starts a saga definition; add steps with `.step(name, config)`. Throws DefinitionError
- * naming the field for a bad name, version, schema, policy or timeout.
+ * Starts a saga definition; add steps with `.step(name, config)`.
+ *
+ * @throws {@link DefinitionError} (`DEFINITION_INVALID`) naming the field for a bad name,
+ * version, schema, policy or timeout (from `defineSaga` or from `.step`).
  */
 export function defineSaga<TSchema extends StandardSchemaV1>(config: SagaConfig<TSchema>): SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, NoOutputs, StandardSchemaV1.InferInput<TSchema>> {
   const where = `saga ${JSON.stringify(config?.name)}`;
@@ -189,7 +206,11 @@ export function defineSaga<TSchema extends StandardSchemaV1>(config: SagaConfig<
   return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery }, []) as unknown as SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, NoOutputs, StandardSchemaV1.InferInput<TSchema>>;
 }
 
-/** Checks a definition is runnable (at least one step); engines call it at registration. */
+/**
+ * Checks a definition is runnable (at least one step); engines call it at registration.
+ *
+ * @throws {@link DefinitionError} (`DEFINITION_INVALID`) for a value that is not a definition, or one without steps.
+ */
 export function assertRunnable(definition: SagaDefinition<unknown, Record<string, unknown>>): void {
   if (!definition || typeof definition.step !== 'function' || !Array.isArray(definition.steps)) {
     throw new DefinitionError('Not a saga definition: create one with defineSaga({...}).step(...)');
