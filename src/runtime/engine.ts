@@ -47,28 +47,39 @@ import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { findUnfinishedSagas, sagaOpenStreamPlanner } from './unfinishedSagas.js';
 
+/** A saga definition of any input and outputs. */
 type AnyDefinition = AnySagaDefinition;
 
+/** Options of {@link createEngine} and the {@link Engine} constructor. Durations are in ms. */
 export interface EngineOptions {
+  /** Where sagas live. The engine does not close it: its owner does. */
   store: EventStore;
+  /**
+   * The definitions this engine runs (from {@link defineSaga}), several versions of one name
+   * allowed: a saga runs with the version it started with; `start` by name uses the latest.
+   */
   sagas: readonly AnyDefinition[];
-  /** @default silent */
+  /** Where the engine logs (pino's shape; see {@link createPinoLogger}). @default silentLogger: nothing */
   logger?: Logger;
-  /** @default the system clock */
+  /** Time source of retries, leases and `at`; tests pass a virtual clock. @default systemClock */
   clock?: Clock;
   /** Jitter source, numbers in [0, 1). @default Math.random */
   random?: RandomSource;
-  /** Recorded in every StepStarted. @default `<hostname>/<pid>/<random>` */
+  /** This engine's id, recorded in every StepStarted and lease. Unique per process. @default `<hostname>/<pid>/<8 random characters>` */
   workerId?: string;
   /**
-   * How long a started attempt belongs to this engine before another worker may take it over.
-   * Attempts that run longer renew it every leaseMs / 3 (a LeaseExtended event). Shorter leases
-   * mean faster failover and more heartbeats for long steps. @default 750
+   * How long a started attempt belongs to this engine before another worker may take it over,
+   * in ms. Attempts that run longer renew it every leaseMs / 3 (a LeaseExtended event). Shorter
+   * leases mean faster failover and more heartbeats for long steps. @default 750
    */
   leaseMs?: number;
-  /** Sagas driven at once. @default 32 */
+  /** Sagas this engine drives at once; more wait their turn. @default 32 */
   concurrency?: number;
-  /** Resume every unfinished saga in the store when the engine starts. @default true */
+  /**
+   * Resume every unfinished saga in the store when the engine starts. Read by
+   * {@link createEngine} only (`new Engine()` never resumes; call `resumeUnfinished()`), and
+   * ignored when `runSagas` is false. @default true
+   */
   resumeUnfinished?: boolean;
   /**
    * False makes a client: it starts, cancels, resumes and reads sagas but never runs a step;
@@ -83,8 +94,13 @@ export interface EngineOptions {
   infrastructure?: Partial<InfrastructurePolicy>;
 }
 
+/** Options of {@link Engine.start}. */
 export interface StartOptions {
-  /** The same key returns the same saga instead of starting another. */
+  /**
+   * The same key (1–255 characters) with the same input returns the same saga instead of
+   * starting another; with a different input, `start` throws IdempotencyKeyReusedError.
+   * @default none: every call starts a new saga
+   */
   idempotencyKey?: string;
 }
 
@@ -93,19 +109,26 @@ declare const outputsOf: unique symbol;
  * A saga id. `engine.start(definition, input)` returns it tagged with the saga's outputs, so
  * `engine.result(sagaId)` is typed without a type argument; any plain string is a SagaId too.
  */
-export type SagaId<TOutputs = Record<string, unknown>> = string & { readonly [outputsOf]?: TOutputs };
+export type SagaId<TOutputs = Record<string, unknown>> = string & {
+  /** Type-level tag only: never present at run time. */
+  readonly [outputsOf]?: TOutputs;
+};
 
 /** What `start` resolves with; `TOutputs` is known when it was given a definition (not a name). */
 export interface StartResult<TOutputs = unknown> {
   /** The saga's id: tagged with its outputs' type when started from a definition. */
   sagaId: unknown extends TOutputs ? string : SagaId<TOutputs>;
+  /** The saga's stream, `saga-<sagaId>`. */
   streamId: string;
   /** False when the idempotency key named a saga that already existed. */
   created: boolean;
 }
 
+/** What {@link Engine.replay} returns. */
 export interface ReplayResult {
+  /** The fold of the events read; undefined for an empty stream. */
   state: SagaState | undefined;
+  /** The events folded, oldest first. */
   events: SagaEventRecord[];
   /** Broken invariants of the replayed state (empty when valid). */
   violations: string[];
@@ -117,6 +140,12 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Fixed namespace for idempotency-keyed saga ids (UUID v5 of `<saga>:<key>`). */
 const IDEMPOTENCY_NAMESPACE = '6f1c7d0e-53c2-4b8e-9a55-0c6f4b7e2a10';
 
+/**
+ * Runs sagas on a store: starts them, drives their steps and compensations, and answers for
+ * their state and results. Create one with {@link createEngine} (which also resumes the
+ * store's unfinished sagas). Every state it reports is a fold of the saga's stream, so any
+ * number of engines, in any processes, can share one store.
+ */
 export class Engine {
   private readonly definitions = new Map<string, AnyDefinition>();
   private readonly latest = new Map<string, AnyDefinition>();
@@ -139,7 +168,9 @@ export class Engine {
   private readonly scheduler: SagaScheduler;
   private readonly log: Logger;
   private readonly clock: Clock;
+  /** The store given in the options. */
   readonly store: EventStore;
+  /** This engine's id (`EngineOptions.workerId`). */
   readonly workerId: string;
   /** Every event this engine appends, once durable. */
   readonly events$: Observable<SagaEventRecord> = this.subject.asObservable();
@@ -151,6 +182,11 @@ export class Engine {
   private readonly runSagas: boolean;
   private scannedTo: number | undefined;
 
+  /**
+   * Registers the definitions; resumes nothing (prefer {@link createEngine}).
+   *
+   * @throws {@link DefinitionError} (`DEFINITION_INVALID`) for a definition without steps or a value that is not one.
+   */
   constructor(options: EngineOptions) {
     this.store = options.store;
     // The store keeps its open-stream index by the saga rule (stores that have one).
@@ -239,6 +275,9 @@ export class Engine {
    * whose stream moves (started or advanced by another process) and takes over attempts whose
    * lease has run out. Several engines on one store share the work; appends at the expected
    * revision fence them from one another. Returns once the catch-up part has been read.
+   *
+   * @throws {@link EngineClosedError} (`ENGINE_CLOSED`) after `close()`.
+   * @throws `TypeError` for an engine created with `runSagas: false`.
    */
   async startWorker(): Promise<void> {
     this.assertOpen();
@@ -301,6 +340,15 @@ export class Engine {
   /**
    * Starts a saga. The input is validated first: invalid input throws InputValidationError and
    * appends nothing. Resolves once `SagaStarted` (with the first step's intent) is durable.
+   * Given a definition, the input is type-checked and the returned `sagaId` carries the
+   * outputs' type; given a name, the latest registered version starts.
+   *
+   * @throws {@link UnknownSagaError} (`SAGA_UNKNOWN`) when the saga (or that version) is not registered.
+   * @throws {@link InputValidationError} (`INPUT_INVALID`) when the input fails the definition's schema.
+   * @throws {@link IdempotencyKeyInvalidError} (`IDEMPOTENCY_KEY_INVALID`) for an empty key or one longer than 255 characters.
+   * @throws {@link IdempotencyKeyReusedError} (`IDEMPOTENCY_KEY_REUSED`) when the key already started the saga with another input.
+   * @throws {@link StreamVersionConflictError} (`STREAM_VERSION_CONFLICT`) when the key's saga id belongs to another saga.
+   * @throws {@link EngineClosedError} (`ENGINE_CLOSED`) after `close()`.
    */
   // One signature, not overloads: a wrong input then reads "Type 'number' is not assignable to
   // type 'string'" at the field, instead of "No overload matches this call".
@@ -377,7 +425,12 @@ export class Engine {
     }
   }
 
-  /** The saga's current state: a fold of its stream (from the latest snapshot). */
+  /**
+   * The saga's current state: a fold of its stream (from the latest snapshot).
+   *
+   * @throws {@link SagaNotFoundError} (`SAGA_NOT_FOUND`) when the saga's stream is empty.
+   * @throws {@link CorruptedEventError} (`EVENT_CORRUPTED`) for an unknown or malformed stored event.
+   */
   async state(sagaId: string): Promise<SagaState> {
     const { state } = await loadSaga(this.store, sagaId);
     if (!state) throw new SagaNotFoundError(`No saga ${sagaId} (stream ${sagaStreamId(sagaId)} is empty).`, { details: { sagaId } });
@@ -389,6 +442,10 @@ export class Engine {
    * with AppendRefusedError when the store refused even the park of a saga this engine ran.
    * A saga this engine is driving answers from its in-memory state, without reading the store;
    * others are read from the store and polled every `pollMs` (default 250 ms).
+   *
+   * @param options.pollMs How often a saga this engine does not drive is read again, in ms. Default 250.
+   * @throws {@link AppendRefusedError} (`APPEND_REFUSED`) when the store refused even the park.
+   * @throws {@link SagaNotFoundError} (`SAGA_NOT_FOUND`) when the saga's stream is empty.
    */
   async result<TOutputs = Record<string, unknown>>(sagaId: SagaId<TOutputs>, options: { pollMs?: number } = {}): Promise<SagaResult<TOutputs>> {
     const pollMs = options.pollMs ?? 250;
@@ -424,6 +481,11 @@ export class Engine {
    * SagaCompensatedError (`SAGA_COMPENSATED`) when it was rolled back, and SagaParkedError
    * (`SAGA_PARKED`) when it failed and waits for an operator (`resume`). Both carry `sagaId`
    * and the failure in `details`.
+   *
+   * @param options.pollMs As for `result()`, in ms. Default 250.
+   * @throws {@link SagaCompensatedError} (`SAGA_COMPENSATED`) when the saga was compensated.
+   * @throws {@link SagaParkedError} (`SAGA_PARKED`) when the saga is parked.
+   * @throws {@link AppendRefusedError} (`APPEND_REFUSED`) and {@link SagaNotFoundError} (`SAGA_NOT_FOUND`) as `result()` does.
    */
   async outputs<TOutputs = Record<string, unknown>>(sagaId: SagaId<TOutputs>, options: { pollMs?: number } = {}): Promise<TOutputs> {
     const result = await this.result<TOutputs>(sagaId, options);
@@ -485,19 +547,36 @@ export class Engine {
     }
   }
 
-  /** Requests cancellation: the saga compensates what it did. False if it was already terminal. */
+  /**
+   * Requests cancellation: the saga compensates what it did. False if it was not running (or
+   * a cancellation was already requested).
+   *
+   * @throws {@link SagaNotFoundError} (`SAGA_NOT_FOUND`) when the saga's stream is empty.
+   * @throws {@link EngineClosedError} (`ENGINE_CLOSED`) after `close()`.
+   */
   async cancel(sagaId: string, reason: string): Promise<boolean> {
     this.assertOpen();
     return this.appendFact(sagaId, (s) => (s.status === 'running' && s.cancelRequested === null ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() }) : undefined));
   }
 
-  /** Resumes a parked saga with a fresh retry budget for its stuck compensation. */
+  /**
+   * Resumes a parked saga with a fresh retry budget for its stuck compensation. False if it
+   * was not parked. `by` is recorded in `SagaResumed`.
+   *
+   * @throws {@link SagaNotFoundError} (`SAGA_NOT_FOUND`) when the saga's stream is empty.
+   * @throws {@link EngineClosedError} (`ENGINE_CLOSED`) after `close()`.
+   */
   async resume(sagaId: string, by = 'operator'): Promise<boolean> {
     this.assertOpen();
     return this.appendFact(sagaId, (s) => (s.status === 'failed' ? sagaEvent('SagaResumed', { by, at: this.clock.now() }) : undefined));
   }
 
-  /** Folds the whole stream (no snapshot) up to `toRevision`, with its events and invariant check. */
+  /**
+   * Folds the whole stream (no snapshot) up to `toRevision`, with its events and invariant check.
+   *
+   * @param options.toRevision Last revision to fold (inclusive). Default: the whole stream.
+   * @throws {@link CorruptedEventError} (`EVENT_CORRUPTED`) for an unknown or malformed stored event.
+   */
   async replay(sagaId: string, options: { toRevision?: number } = {}): Promise<ReplayResult> {
     const events = await readSagaEvents(this.store, sagaId, options.toRevision);
     const state = fold(events.map((e) => e.event));
@@ -506,9 +585,11 @@ export class Engine {
   }
 
   /**
-   * The saga's recorded events, oldest first, as the store holds them (type, data, revision,
-   * position, time), without touching the store's API. Throws SagaNotFoundError for a saga
-   * with no stream.
+   * The saga's recorded events, oldest first, as the store holds them (type, data, metadata,
+   * revision, time), without touching the store's API.
+   *
+   * @throws {@link SagaNotFoundError} (`SAGA_NOT_FOUND`) for a saga with no stream.
+   * @throws {@link CorruptedEventError} (`EVENT_CORRUPTED`) for an unknown or malformed stored event.
    */
   async events(sagaId: string): Promise<SagaEventRecord[]> {
     const events = await readSagaEvents(this.store, sagaId);
@@ -537,7 +618,9 @@ export class Engine {
   /**
    * Graceful close: start nothing new, let running attempts finish and record their outcomes
    * for up to `graceMs`, then abort and release the rest (they re-run on the next start).
-   * Does not close the store: its owner does.
+   * Does not close the store: its owner does. Calling it again does nothing.
+   *
+   * @param options.graceMs How long running attempts may take to finish, in ms. Default 10_000.
    */
   async close(options: { graceMs?: number } = {}): Promise<void> {
     if (this.draining.signal.aborted) return;
@@ -554,7 +637,10 @@ export class Engine {
     this.storeHealth.complete();
   }
 
-  /** Simulates a crash: stops at once, appends nothing more, waits for nothing. The test kit's `killEngine` calls it. */
+  /**
+   * Simulates a crash: stops at once, appends nothing more, waits for nothing. The test kit's `killEngine` calls it.
+   * @internal
+   */
   [killEngineNow](): void {
     this.resubscribe?.();
     this.stopObservingRetries?.();
@@ -567,7 +653,12 @@ export class Engine {
   }
 }
 
-/** Creates an engine and, unless told not to, resumes every unfinished saga in the store. */
+/**
+ * Creates an engine and, unless told not to (`resumeUnfinished: false`, or a client with
+ * `runSagas: false`), resumes every unfinished saga in the store.
+ *
+ * @throws {@link DefinitionError} (`DEFINITION_INVALID`) for a definition without steps or a value that is not one.
+ */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const engine = new Engine(options);
   if (options.resumeUnfinished !== false && options.runSagas !== false) await engine.resumeUnfinished();
