@@ -10,33 +10,59 @@ const brand = Symbol.for('sagaflow.error');
 
 /** Stable error codes. Never rename one: users match on them. */
 export const ErrorCode = {
+  /** {@link TransientError}: a step failure that may go away (retried). */
   Transient: 'TRANSIENT',
+  /** {@link PermanentError}: a step failure that will not go away (no retry). */
   Permanent: 'PERMANENT',
+  /** {@link PartialFailure}: a step applied part of its effect. */
   PartialFailure: 'PARTIAL_FAILURE',
+  /** {@link StepTimeoutError}: an attempt ran past its `timeoutMs`. */
   StepTimeout: 'STEP_TIMEOUT',
+  /** {@link StreamVersionConflictError}: an append found the stream at another revision. */
   StreamVersionConflict: 'STREAM_VERSION_CONFLICT',
+  /** {@link DefinitionError}: a malformed saga definition. */
   DefinitionInvalid: 'DEFINITION_INVALID',
+  /** {@link InputValidationError}: saga input failed its schema. */
   InputInvalid: 'INPUT_INVALID',
+  /** {@link OutputValidationError}: a step output failed its schema. */
   OutputInvalid: 'OUTPUT_INVALID',
+  /** {@link CorruptedEventError}: a stored event is unknown or malformed. */
   EventCorrupted: 'EVENT_CORRUPTED',
+  /** {@link PayloadTooLargeError}: an event larger than the store accepts. */
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** {@link StreamNameError}: a stream name breaks the naming rule. */
   StreamNameInvalid: 'STREAM_NAME_INVALID',
+  /** {@link StoreUnavailableError}: the store cannot be reached. */
   StoreUnavailable: 'STORE_UNAVAILABLE',
+  /** {@link StoreClosedError}: a call on a closed store. */
   StoreClosed: 'STORE_CLOSED',
+  /** {@link StoreUrlError}: an unknown or malformed store URL. */
   StoreUrlInvalid: 'STORE_URL_INVALID',
+  /** {@link SagaNotFoundError}: no saga with this id. */
   SagaNotFound: 'SAGA_NOT_FOUND',
+  /** {@link UnknownSagaError}: a saga definition the engine has not registered. */
   SagaUnknown: 'SAGA_UNKNOWN',
+  /** {@link SagaParkedError}: `outputs()` of a parked saga. */
   SagaParked: 'SAGA_PARKED',
+  /** {@link SagaCompensatedError}: `outputs()` of a compensated saga. */
   SagaCompensated: 'SAGA_COMPENSATED',
+  /** {@link EngineClosedError}: a call on a closed engine. */
   EngineClosed: 'ENGINE_CLOSED',
+  /** {@link AppendRefusedError}: the store refuses every append of a saga. */
   AppendRefused: 'APPEND_REFUSED',
+  /** {@link IdempotencyKeyReusedError}: an idempotency key reused with another input. */
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  /** {@link IdempotencyKeyInvalidError}: an empty or too long idempotency key. */
   IdempotencyKeyInvalid: 'IDEMPOTENCY_KEY_INVALID',
+  /** {@link DriverNotInstalledError}: a store's optional driver is not installed. */
   DriverNotInstalled: 'DRIVER_NOT_INSTALLED',
 } as const;
+/** One of the {@link ErrorCode} values: the `code` of a {@link SagaError}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The options argument of every error's constructor. */
 export interface SagaErrorOptions {
+  /** The underlying error, kept as the standard `cause`. */
   cause?: unknown;
   /** Free-form facts for logs and operators (stream, revision, field, ...). */
   details?: Record<string, unknown>;
@@ -44,8 +70,11 @@ export interface SagaErrorOptions {
 
 /** Base of every error sagaflow throws. Check with {@link isSagaError}, which works across package copies. */
 export class SagaError extends Error {
+  /** The stable code: match on it (or on the class). */
   readonly code: ErrorCode;
+  /** Free-form facts for logs and operators (stream, revision, field, ...); `{}` when none were given. */
   readonly details: Record<string, unknown>;
+  /** @internal */
   readonly [brand] = true;
 
   constructor(code: ErrorCode, message: string, options: SagaErrorOptions = {}) {
