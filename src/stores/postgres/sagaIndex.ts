@@ -10,12 +10,15 @@ import type { Json, NewEvent } from '../eventStore.js';
 
 /** One row of the `sagas` table, as `claimRunnableSagas` returns it. */
 export interface ClaimedSaga {
+  /** The saga's id. */
   sagaId: string;
+  /** Its stream, `saga-<sagaId>`. */
   streamId: string;
   /** `'running'` (claimable when due and unleased) or `'parked'` (failed, needs attention). */
   status: string;
   /** ISO-8601; null when the saga waits for an operator. */
   nextRunAt: string | null;
+  /** The worker holding the saga's lease, null when none does. */
   leaseOwner: string | null;
   /** ISO-8601. */
   leaseUntil: string | null;
@@ -23,15 +26,25 @@ export interface ClaimedSaga {
 
 /** What a batch of events does to a saga's row. `'now'` means the database's clock. */
 export interface SagaIndexChange {
+  /** The saga's id. */
   sagaId: string;
+  /** Its stream. */
   streamId: string;
   /** SagaStarted: create the row. */
   create: boolean;
   /** SagaCompleted / SagaCompensated: the saga is finished; drop the row. */
   remove: boolean;
+  /** The row's new status; absent: unchanged. */
   status?: 'running' | 'parked';
+  /** When the saga is next due; null: never (parked); absent: unchanged. */
   nextRunAt?: Date | 'now' | null;
-  lease?: { owner: string; until: Date };
+  /** The lease of the attempt started in the batch (the last one); absent: unchanged. */
+  lease?: {
+    /** The worker (`StepStarted.worker`). */
+    owner: string;
+    /** Its end (`StepStarted.leaseUntil`). */
+    until: Date;
+  };
 }
 
 const SAGA_PREFIX = 'saga-';
