@@ -58,6 +58,7 @@ import { createReadHandler } from './esdb/read.js';
 export { EsdbLog, type StoredEvent } from './esdb/log.js';
 export type { AppendCounters } from './esdb/append.js';
 
+/** Options of {@link startEsdbProtocolServer} (and of each node of a cluster). */
 export interface EsdbProtocolServerOptions {
   /**
    * Advertise streams.Streams/BatchAppend in ServerFeatures, so the client appends through
@@ -75,12 +76,13 @@ export interface EsdbProtocolServerOptions {
   firstEventAtZero?: boolean;
 }
 
+/** A running fixture server. */
 export interface EsdbProtocolServer {
   /** The TCP port on 127.0.0.1. */
   readonly port: number;
   /** `esdb://127.0.0.1:<port>?tls=false` */
   readonly connectionString: string;
-  /** The fixture's in-memory log, for assertions. */
+  /** The fixture's in-memory log, for assertions (`log.all` lists every record, `$`-streams and links included). */
   readonly log: EsdbLog;
   /** Appends served by each RPC (Append, BatchAppend): which path the client took. */
   readonly appendsServed: Readonly<AppendCounters>;
@@ -195,6 +197,7 @@ export interface EsdbClusterNode extends EsdbProtocolServer {
  * writes with `not-leader`, naming the leader. See docs/esdb.md for what is not simulated.
  */
 export interface EsdbProtocolCluster {
+  /** The nodes, in start order; node 0 leads first. */
   readonly nodes: readonly EsdbClusterNode[];
   /** The shared log. */
   readonly log: EsdbLog;

@@ -37,7 +37,9 @@ export interface AppendLimits {
 
 /** Appends completed through each RPC, so tests can tell which path the client took. */
 export interface AppendCounters {
+  /** Appends served by Streams/Append (one call per append). */
   append: number;
+  /** Appends served by Streams/BatchAppend. */
   batchAppend: number;
 }
 
