@@ -26,20 +26,28 @@ export interface StepConfig<TInput, TOutputs, TOutput> {
    * A mismatch fails the step permanently (OutputValidationError).
    */
   output?: StandardSchemaV1<unknown, TOutput>;
-  /** How the action is retried; merged over {@link DEFAULT_RETRY_POLICY}. @default DEFAULT_RETRY_POLICY (5 attempts: 2 retries at once, then 100 ms doubling up to 10_000 ms with full jitter; none after 60_000 ms) */
+  /**
+   * How the action is retried; merged over {@link DEFAULT_RETRY_POLICY}: 5 attempts, 2 retries
+   * at once, then 100 ms doubling up to 10_000 ms with full jitter, none after 60_000 ms.
+   * @default DEFAULT_RETRY_POLICY
+   */
   retry?: Partial<RetryPolicy>;
-  /** How the compensation is retried; merged over {@link DEFAULT_COMPENSATION_RETRY_POLICY}. @default DEFAULT_COMPENSATION_RETRY_POLICY (as the action's, with 8 attempts within 300_000 ms) */
+  /**
+   * How the compensation is retried; merged over {@link DEFAULT_COMPENSATION_RETRY_POLICY}: as
+   * the action's, but 8 attempts within 300_000 ms.
+   * @default DEFAULT_COMPENSATION_RETRY_POLICY
+   */
   compensationRetry?: Partial<RetryPolicy>;
   /**
    * Per attempt, in ms, of the action and of the compensation: the step's signal aborts and
-   * the attempt fails with StepTimeoutError (transient). @default 30_000 (DEFAULT_STEP_TIMEOUT_MS)
+   * the attempt fails with StepTimeoutError (transient). @default 30_000
    */
   timeoutMs?: number;
   /** A permanent failure skips this step instead of compensating the saga (forward recovery). @default false */
   optional?: boolean;
   /** Record a checkpoint (snapshot) once this step succeeds. @default false */
   checkpoint?: boolean;
-  /** Classifies this step's errors before the saga's classifier and the default. @default none: the saga's, then the default (the error class decides) */
+  /** Classifies this step's errors before the saga's classifier and the default (where the error class decides). Without one, those decide. */
   classify?: Classifier;
 }
 
@@ -68,9 +76,9 @@ export interface SagaConfig<TSchema extends StandardSchemaV1 = StandardSchemaV1>
    * documented default —, valibot, arktype…), from any copy of the library.
    */
   input: TSchema;
-  /** Classifies the errors of every step, after the step's own classifier and before the default. @default none */
+  /** Classifies the errors of every step, after the step's own classifier and before the default. */
   classify?: Classifier;
-  /** Record a checkpoint (snapshot) after this many events without one; an integer >= 2. @default 50 (DEFAULT_CHECKPOINT_EVERY) */
+  /** Record a checkpoint (snapshot) after this many events without one; an integer >= 2. @default 50 */
   checkpointEvery?: number;
 }
 

@@ -59,13 +59,13 @@ export interface EngineOptions {
    * allowed: a saga runs with the version it started with; `start` by name uses the latest.
    */
   sagas: readonly AnyDefinition[];
-  /** Where the engine logs (pino's shape; see {@link createPinoLogger}). @default silentLogger: nothing */
+  /** Where the engine logs (pino's shape; see {@link createPinoLogger}). Without one, nothing is logged. @default silentLogger */
   logger?: Logger;
   /** Time source of retries, leases and `at`; tests pass a virtual clock. @default systemClock */
   clock?: Clock;
   /** Jitter source, numbers in [0, 1). @default Math.random */
   random?: RandomSource;
-  /** This engine's id, recorded in every StepStarted and lease. Unique per process. @default `<hostname>/<pid>/<8 random characters>` */
+  /** This engine's id, recorded in every StepStarted and lease; give each engine its own. @default `<hostname>/<pid>/<8 random characters>` */
   workerId?: string;
   /**
    * How long a started attempt belongs to this engine before another worker may take it over,
@@ -88,8 +88,8 @@ export interface EngineOptions {
   runSagas?: boolean;
   /**
    * How store calls (appends, reads, the worker's subscription) are retried, and after how long
-   * of failing the engine reports itself unhealthy. @default DEFAULT_INFRASTRUCTURE_POLICY
-   * (50 ms doubling to 5 s, full jitter; unhealthy after 30 s)
+   * of failing the engine reports itself unhealthy; merged over the default (50 ms doubling to
+   * 5_000 ms, full jitter; unhealthy after 30_000 ms). @default DEFAULT_INFRASTRUCTURE_POLICY
    */
   infrastructure?: Partial<InfrastructurePolicy>;
 }
@@ -99,7 +99,7 @@ export interface StartOptions {
   /**
    * The same key (1–255 characters) with the same input returns the same saga instead of
    * starting another; with a different input, `start` throws IdempotencyKeyReusedError.
-   * @default none: every call starts a new saga
+   * Without a key, every call starts a new saga.
    */
   idempotencyKey?: string;
 }

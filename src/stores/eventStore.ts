@@ -83,7 +83,7 @@ export interface ReadStreamOptions {
 export interface ReadAllOptions {
   /** Return events with a position strictly greater than this. @default 0 (from the start) */
   after?: number;
-  /** Only events of streams whose id starts with this prefix (e.g. `'saga-'`). */
+  /** Only events of streams whose id starts with this prefix (e.g. `'saga-'`). Without it, every stream's. */
   streamPrefix?: string;
   /** Most events to return. @default unlimited */
   maxCount?: number;

@@ -52,7 +52,7 @@ export interface EsdbEventStoreOptions {
    * @default false
    */
   forceAppendPath?: boolean;
-  /** How subscriptions resubscribe after a dropped connection. */
+  /** How subscriptions resubscribe after a dropped connection. @default {} (each field's own default) */
   reconnect?: ReconnectOptions;
   /** Events per `$all` page of `readAll` (unfiltered pages with 6.x, matching events with the successor). @default 512 */
   readAllPageSize?: number;
