@@ -135,7 +135,7 @@ export class DefinitionError extends SagaError {
   }
 }
 
-/** Saga input failed its zod schema. Nothing was appended. */
+/** Saga input failed the definition's input schema. Nothing was appended. */
 export class InputValidationError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.InputInvalid, message, options);

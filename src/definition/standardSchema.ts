@@ -10,6 +10,7 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': StandardSchemaV1.Props<Input, Output>;
 }
 
+/** The types of the Standard Schema v1 spec: issues, results, and the `~standard` property. */
 // The spec's own shape: a namespace keeps the names it documents.
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace StandardSchemaV1 {

@@ -179,6 +179,7 @@ function notLeader(cluster: ClusterView, port: number): RpcFailure | undefined {
   });
 }
 
+/** Options of {@link startEsdbProtocolCluster}: a server's options, shared by every node, and the node count. */
 export interface EsdbProtocolClusterOptions extends EsdbProtocolServerOptions {
   /** How many nodes. @default 3 */
   nodes?: number;

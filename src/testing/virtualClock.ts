@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../runtime/clock.js';
 
+/** A {@link Clock} whose time moves only when the test moves it; pass it as `EngineOptions.clock`. */
 export interface VirtualClock extends Clock {
   /** Timers waiting. */
   pending(): number;
@@ -19,7 +20,11 @@ interface Timer {
   fire(): void;
 }
 
-/** @param start ms since the epoch. @default 1_767_225_600_000 (2026-01-01) */
+/**
+ * Creates a virtual clock at `start`.
+ *
+ * @param start The initial time, in ms since the epoch. Default 1_767_225_600_000 (2026-01-01T00:00:00Z).
+ */
 export function createVirtualClock(start = 1_767_225_600_000): VirtualClock {
   let now = start;
   let seq = 0;
