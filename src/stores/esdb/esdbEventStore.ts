@@ -61,8 +61,11 @@ export interface EsdbEventStoreOptions {
 /**
  * Connects to EventStoreDB and checks that it answers, so a wrong URL fails here and not at
  * the first append.
- * @throws StoreUrlError when the URL is malformed; StoreUnavailableError when the server
- *   cannot be reached (the message says what to check).
+ * @throws {@link sagaflow!StoreUrlError} (`STORE_URL_INVALID`) when the URL is malformed or the
+ *   options cannot be honoured (the other client is already loaded in this process;
+ *   `forceAppendPath` under TLS without credentials).
+ * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the server cannot be
+ *   reached (the message says what to check).
  */
 export async function createEsdbEventStore(options: EsdbEventStoreOptions): Promise<EventStore> {
   const connection = parseEsdbUrl(options.connectionString, options.client);

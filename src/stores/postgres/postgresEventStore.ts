@@ -345,6 +345,10 @@ class PgEventStore implements PostgresEventStore {
  * Opens a PostgreSQL event store: connects (once: an unreachable server fails fast with a
  * StoreUnavailableError that names the URL without its password and says what to check),
  * migrates the schema unless `migrate: false`, and returns the store.
+ *
+ * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the server cannot be
+ *   reached, or, with `migrate: false`, when the schema is missing or older than this version.
+ * @throws `TypeError` for an invalid `schema` name.
  */
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
   const schema = options.schema ?? DEFAULT_SCHEMA;

@@ -73,7 +73,8 @@ interface EventRow {
  * as if they ran one after the other, each resolved only once that transaction is durable,
  * and a conflict rejects only its own append. Subscriptions poll the file so that appends
  * from other processes are delivered too.
- * Throws StoreUnavailableError when the file cannot be opened.
+ *
+ * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the file cannot be opened.
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
   const path = options.path === ':memory:' ? options.path : resolve(options.path);
