@@ -130,11 +130,27 @@ export interface EventStore {
    * @throws `TypeError` for malformed input (no events, an id that is not a UUID, a bad expected revision).
    */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** Read one stream; a missing stream reads as `[]`. */
+  /**
+   * Reads one stream; a missing stream reads as `[]`.
+   *
+   * @throws {@link sagaflow!StreamNameError} (`STREAM_NAME_INVALID`) for a stream name that breaks the naming rule.
+   * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the store cannot be reached.
+   * @throws {@link sagaflow!StoreClosedError} (`STORE_CLOSED`) after `close()`.
+   */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
-  /** Read events of all streams in position order. */
+  /**
+   * Reads events of all streams in position order.
+   *
+   * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the store cannot be reached.
+   * @throws {@link sagaflow!StoreClosedError} (`STORE_CLOSED`) after `close()`.
+   */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
-  /** Catch up from `after`, then deliver live events, each exactly once, in order. */
+  /**
+   * Catches up from `after`, then delivers live events, each exactly once, in order. Later
+   * failures are not thrown: they end the subscription through `onError`.
+   *
+   * @throws {@link sagaflow!StoreClosedError} (`STORE_CLOSED`) after `close()`.
+   */
   subscribeToAll(options: SubscribeToAllOptions): Subscription;
   /** Releases connections and stops subscriptions. Later calls throw {@link sagaflow!StoreClosedError} (`STORE_CLOSED`). */
   close(): Promise<void>;
