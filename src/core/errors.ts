@@ -77,6 +77,7 @@ export class SagaError extends Error {
   /** @internal */
   readonly [brand] = true;
 
+  /** For a subclass: `code` is its {@link ErrorCode}; `name` becomes the subclass's name. */
   constructor(code: ErrorCode, message: string, options: SagaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -268,6 +269,7 @@ export class IdempotencyKeyInvalidError extends SagaError {
 export class DriverNotInstalledError extends SagaError {
   /** The npm package to install. */
   readonly packageName: string;
+  /** `packageName`: the npm package to install; `store`: the store's name for the message (e.g. 'PostgreSQL'). */
   constructor(packageName: string, store: string, options: SagaErrorOptions = {}) {
     super(
       ErrorCode.DriverNotInstalled,
