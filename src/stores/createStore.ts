@@ -52,9 +52,13 @@ interface Adapter {
  * - `postgres://…` / `postgresql://…` — PostgreSQL, via the `pg` adapter;
  * - `esdb://…` / `esdb+discover://…` / `kurrentdb://…` / `kurrentdb+discover://…` — EventStoreDB/KurrentDB.
  *
- * Throws StoreUrlError for an unknown scheme or a malformed URL, and DriverNotInstalledError
- * (`details.package`) when the store's optional driver (`pg`, `@eventstore/db-client`,
- * `@kurrent/kurrentdb-client`) is not installed; error messages never contain the URL's password.
+ * Error messages never contain the URL's password.
+ *
+ * @throws {@link StoreUrlError} (`STORE_URL_INVALID`) for an unknown scheme or a malformed URL.
+ * @throws {@link DriverNotInstalledError} (`DRIVER_NOT_INSTALLED`; `details.package` names it) when
+ *   the store's optional driver (`pg`, `@eventstore/db-client`, `@kurrent/kurrentdb-client`, or
+ *   the gRPC packages under them) is not installed.
+ * @throws {@link StoreUnavailableError} (`STORE_UNAVAILABLE`) when the store cannot be opened or reached.
  */
 export async function createStore(url: string, options: CreateStoreOptions = {}): Promise<EventStore> {
   const parsed = parseStoreUrl(url);

@@ -66,6 +66,8 @@ export interface EsdbEventStoreOptions {
  *   `forceAppendPath` under TLS without credentials).
  * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the server cannot be
  *   reached (the message says what to check).
+ * @throws {@link sagaflow!DriverNotInstalledError} (`DRIVER_NOT_INSTALLED`) when the client package
+ *   (or `@grpc/grpc-js`, `google-protobuf`) is not installed.
  */
 export async function createEsdbEventStore(options: EsdbEventStoreOptions): Promise<EventStore> {
   const connection = parseEsdbUrl(options.connectionString, options.client);
