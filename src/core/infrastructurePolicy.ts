@@ -14,15 +14,15 @@ import { nextDelay } from './retryPolicy.js';
  * unhealthy. Units: ms. Unset fields default to {@link DEFAULT_INFRASTRUCTURE_POLICY}.
  */
 export interface InfrastructurePolicy {
-  /** First delay. @default 50 */
+  /** First delay, in ms. @default 50 */
   initialDelayMs: number;
   /** Multiplier between delays (>= 1). @default 2 */
   backoff: number;
-  /** Cap on any single delay. @default 5000 */
+  /** Cap on any single delay, in ms. @default 5000 */
   maxDelayMs: number;
   /** 'full': uniform in [0, cap); 'none': the cap itself. @default 'full' */
   jitter: 'full' | 'none';
-  /** How long the store may fail without a success before the engine is unhealthy. @default 30000 */
+  /** How long the store may fail without a success before the engine is unhealthy, in ms. @default 30000 */
   unhealthyAfterMs: number;
 }
 

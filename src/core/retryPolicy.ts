@@ -14,13 +14,13 @@ export interface RetryPolicy {
   immediateAttempts: number;
   /** Attempts in all, the first included; when spent, the failure becomes permanent. @default 5 */
   maxAttempts: number;
-  /** Time since the first attempt after which no retry is scheduled. @default 60_000 */
+  /** Time since the first attempt after which no retry is scheduled, in ms. @default 60_000 */
   maxElapsedMs: number;
-  /** First backoff delay. @default 100 */
+  /** First backoff delay, in ms. @default 100 */
   initialDelayMs: number;
   /** Multiplier between backoff delays (>= 1). @default 2 */
   backoff: number;
-  /** Cap on any single delay. @default 10_000 */
+  /** Cap on any single delay, in ms. @default 10_000 */
   maxDelayMs: number;
   /** 'full': uniform in [0, cap) (AWS's "full jitter"); 'none': the cap itself. @default 'full' */
   jitter: 'full' | 'none';

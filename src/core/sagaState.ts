@@ -140,9 +140,9 @@ export interface SagaState {
   checkpointDue: boolean;
   /** Events folded into this state. */
   eventCount: number;
-  /** When it started (`SagaStarted.at`). */
+  /** When it started (`SagaStarted.at`), in ms since the epoch. */
   startedAt: number;
-  /** The latest `at` of its events. */
+  /** The latest `at` of its events, in ms since the epoch. */
   updatedAt: number;
 }
 
