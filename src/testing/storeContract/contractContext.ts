@@ -17,7 +17,7 @@ export interface EventStoreContractOptions {
   largeEventCount?: number;
   /** Timeout of the large case, in milliseconds. @default 300_000 */
   largeTimeoutMs?: number;
-  /** The store's event size limit, for the oversized-event cases. @default 1 MiB (DEFAULT_MAX_EVENT_BYTES) */
+  /** The store's event size limit in bytes, for the oversized-event cases. @default 1 MiB (DEFAULT_MAX_EVENT_BYTES) */
   maxEventBytes?: number;
   /** How long cases wait for a subscription to deliver, in milliseconds. @default 10_000 */
   deliveryTimeoutMs?: number;
