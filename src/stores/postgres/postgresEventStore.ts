@@ -51,7 +51,12 @@ export interface PostgresEventStoreOptions {
    * The servers, replacing the host part of `connectionString` (which keeps the user, password,
    * database and options): several hosts, as in a multi-host URL. @default the URL's host(s)
    */
-  hosts?: readonly { host: string; port?: number }[];
+  hosts?: readonly {
+    /** A host name or IP address. */
+    host: string;
+    /** Its TCP port. @default 5432 */
+    port?: number;
+  }[];
   /** Schema holding the store's tables and views; created by the migration. @default 'sagaflow' */
   schema?: string;
   /** Largest event (data + metadata as UTF-8 JSON) accepted, in bytes. @default 1 MiB */
@@ -346,8 +351,9 @@ class PgEventStore implements PostgresEventStore {
  * StoreUnavailableError that names the URL without its password and says what to check),
  * migrates the schema unless `migrate: false`, and returns the store.
  *
- * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the server cannot be
- *   reached, or, with `migrate: false`, when the schema is missing or older than this version.
+ * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the server (with several
+ *   hosts: a primary) cannot be reached, or, with `migrate: false`, when the schema is missing or older than this version.
+ * @throws {@link sagaflow!StoreUrlError} (`STORE_URL_INVALID`) for a malformed multi-host URL or `hosts` option.
  * @throws `TypeError` for an invalid `schema` name.
  */
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
