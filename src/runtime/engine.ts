@@ -47,9 +47,6 @@ import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { findUnfinishedSagas, sagaOpenStreamPlanner } from './unfinishedSagas.js';
 
-/** A saga definition of any input and outputs. */
-type AnyDefinition = AnySagaDefinition;
-
 /** Options of {@link createEngine} and the {@link Engine} constructor. Durations are in ms. */
 export interface EngineOptions {
   /** Where sagas live. The engine does not close it: its owner does. */
@@ -58,7 +55,7 @@ export interface EngineOptions {
    * The definitions this engine runs (from {@link defineSaga}), several versions of one name
    * allowed: a saga runs with the version it started with; `start` by name uses the latest.
    */
-  sagas: readonly AnyDefinition[];
+  sagas: readonly AnySagaDefinition[];
   /** Where the engine logs (pino's shape; see {@link createPinoLogger}). Without one, nothing is logged. @default silentLogger */
   logger?: Logger;
   /** Time source of retries, leases and `at`; tests pass a virtual clock. @default systemClock */
@@ -147,8 +144,8 @@ const IDEMPOTENCY_NAMESPACE = '6f1c7d0e-53c2-4b8e-9a55-0c6f4b7e2a10';
  * number of engines, in any processes, can share one store.
  */
 export class Engine {
-  private readonly definitions = new Map<string, AnyDefinition>();
-  private readonly latest = new Map<string, AnyDefinition>();
+  private readonly definitions = new Map<string, AnySagaDefinition>();
+  private readonly latest = new Map<string, AnySagaDefinition>();
   private readonly subject = new Subject<SagaEventRecord>();
   /** Sagas whose every append the store refuses (even the park): `result()` rejects with the error. */
   private readonly refused = new Map<string, unknown>();
@@ -241,14 +238,14 @@ export class Engine {
     );
   }
 
-  private register(definition: AnyDefinition): void {
+  private register(definition: AnySagaDefinition): void {
     assertRunnable(definition);
     this.definitions.set(`${definition.name}@${definition.version}`, definition);
     const current = this.latest.get(definition.name);
     if (!current || current.version < definition.version) this.latest.set(definition.name, definition);
   }
 
-  private definitionOf(name: string, version: number): AnyDefinition {
+  private definitionOf(name: string, version: number): AnySagaDefinition {
     const definition = this.definitions.get(`${name}@${version}`);
     if (!definition) {
       throw new UnknownSagaError(`No definition registered for saga ${name}@${version}. Register it with createEngine({ sagas: [...] }); known: ${[...this.definitions.keys()].join(', ') || 'none'}.`, { details: { saga: name, version } });
@@ -352,11 +349,11 @@ export class Engine {
    */
   // One signature, not overloads: a wrong input then reads "Type 'number' is not assignable to
   // type 'string'" at the field, instead of "No overload matches this call".
-  async start<TSaga extends string | AnyDefinition>(
+  async start<TSaga extends string | AnySagaDefinition>(
     saga: TSaga,
-    input: TSaga extends AnyDefinition ? SagaInput<TSaga> : unknown,
+    input: TSaga extends AnySagaDefinition ? SagaInput<TSaga> : unknown,
     options: StartOptions = {},
-  ): Promise<StartResult<TSaga extends AnyDefinition ? SagaOutputs<TSaga> : unknown>> {
+  ): Promise<StartResult<TSaga extends AnySagaDefinition ? SagaOutputs<TSaga> : unknown>> {
     this.assertOpen();
     const definition = this.definitionToStart(saga);
     const name = definition.name;
@@ -404,7 +401,7 @@ export class Engine {
   }
 
   /** The definition `start` runs: the latest version of a name, or the very definition given (registered). */
-  private definitionToStart(saga: string | AnyDefinition): AnyDefinition {
+  private definitionToStart(saga: string | AnySagaDefinition): AnySagaDefinition {
     const name = typeof saga === 'string' ? saga : saga?.name;
     const definition = typeof saga === 'string' ? this.latest.get(saga) : this.definitions.get(`${saga?.name}@${saga?.version}`);
     if (!definition) {
