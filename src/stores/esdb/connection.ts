@@ -49,7 +49,7 @@ export function parseEsdbUrl(raw: string, client?: EsdbClientName): EsdbConnecti
       details: { url: redacted },
     });
   }
-  const scheme = match.groups.scheme!.toLowerCase();
+  const scheme = (match.groups.scheme ?? '').toLowerCase();
   const chosen = client ?? (Object.keys(CLIENT_SCHEMES) as EsdbClientName[]).find((name) => CLIENT_SCHEMES[name].own.includes(scheme));
   const schemes = chosen === undefined ? undefined : CLIENT_SCHEMES[chosen];
   const clientScheme = schemes === undefined ? undefined : schemes.own.includes(scheme) ? scheme : schemes.rewritten[scheme];
@@ -59,8 +59,8 @@ export function parseEsdbUrl(raw: string, client?: EsdbClientName): EsdbConnecti
       { details: { url: redacted } },
     );
   }
-  const rest = match.groups.rest!;
-  const hosts = rest.split('?')[0]!.replace(/\/+$/, '');
+  const rest = match.groups.rest ?? '';
+  const hosts = (rest.split('?')[0] ?? '').replace(/\/+$/, '');
   if (hosts === '') throw new StoreUrlError(`EventStoreDB URL ${redacted} names no host: use e.g. esdb://localhost:2113?tls=false.`, { details: { url: redacted } });
   const query = new URLSearchParams(rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : '');
   const param = (name: string): string | undefined => [...query.entries()].find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];

@@ -204,11 +204,12 @@ class EsdbEventStore implements EventStore {
         for await (const resolved of this.client.readAllForwards(from, pageSize, options.streamPrefix)) {
           seen += 1;
           const event = resolved.event;
-          if (event?.position === undefined) continue;
+          const commit = event?.position?.commit;
+          if (event === undefined || commit === undefined) continue;
           // `lastRead` also makes a retried page skip what it already took.
           convert(() => {
             // Commit positions order $all; only events we return must also have commit == prepare.
-            const position = commitPosition(event.position!.commit, `${event.streamId}@${event.revision}`);
+            const position = commitPosition(commit, `${event.streamId}@${event.revision}`);
             if (position <= lastRead) return;
             lastRead = position;
             if (position > after && isVisible(event.streamId, event.type, options.streamPrefix) && events.length < limit) events.push(toRecordedEvent(resolved));

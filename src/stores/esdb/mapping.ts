@@ -58,7 +58,8 @@ export function isVisible(streamId: string, type: string, streamPrefix: string |
 
 /** Converts a resolved event of sagaflow's (a JSON event, JSON object metadata). */
 export function toRecordedEvent(resolved: EsdbResolvedEvent): RecordedEvent {
-  const event = resolved.event!;
+  const event = resolved.event;
+  if (!event) throw new CorruptedEventError('A resolved event without its event (a link to a deleted event?) cannot be read.', { details: {} });
   const where = `${event.streamId}@${event.revision}`;
   if (!event.isJson) {
     throw new CorruptedEventError(`Event ${where} (${event.type}) is not JSON; sagaflow stores JSON events only.`, {

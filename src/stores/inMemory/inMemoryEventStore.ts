@@ -91,8 +91,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
         id: event.id,
         streamId,
         type: event.type,
-        data: encoded[i]!.data,
-        metadata: encoded[i]!.metadata,
+        data: encoded[i]?.data ?? 'null',
+        metadata: encoded[i]?.metadata ?? '{}',
         revision: check.firstRevision + i,
         position: all.length + 1,
         recordedAt,
@@ -114,12 +114,14 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     const max = options.maxCount ?? Infinity;
     const result: RecordedEvent[] = [];
     if (options.direction === 'backwards') {
-      for (let r = Math.min(options.fromRevision ?? Infinity, stream.length - 1); r >= 0 && result.length < max; r--) {
-        result.push(toRecorded(stream[r]!));
+      for (const stored of stream.slice(0, Math.max(0, Math.min(options.fromRevision ?? Infinity, stream.length - 1) + 1)).reverse()) {
+        if (result.length >= max) break;
+        result.push(toRecorded(stored));
       }
     } else {
-      for (let r = Math.max(options.fromRevision ?? 0, 0); r < stream.length && result.length < max; r++) {
-        result.push(toRecorded(stream[r]!));
+      for (const stored of stream.slice(Math.max(options.fromRevision ?? 0, 0))) {
+        if (result.length >= max) break;
+        result.push(toRecorded(stored));
       }
     }
     return result;
@@ -131,8 +133,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     const events: RecordedEvent[] = [];
     let index = Math.max(Math.floor(options.after ?? 0), 0);
     for (; index < all.length && events.length < max; index++) {
-      const stored = all[index]!;
-      if (stored.streamId.startsWith(prefix)) events.push(toRecorded(stored));
+      const stored = all[index];
+      if (stored?.streamId.startsWith(prefix)) events.push(toRecorded(stored));
     }
     return { events, scannedTo: index };
   };
