@@ -81,6 +81,10 @@ describe('model check: every saga of up to 3 steps, every input sequence of two 
     expect(brokenFor('oneOutcome')).toEqual([]);
   });
 
+  it('every attempt performed has its intent (its worker, its lease) in the append before it runs', () => {
+    expect(brokenFor('intentFirst')).toEqual([]);
+  });
+
   it("an outcome is accepted exactly when its attempt is its worker's attempt in flight; otherwise the worker is fenced", () => {
     expect(brokenFor('fencing')).toEqual([]);
   });

@@ -59,7 +59,7 @@ export interface ExploreReport {
 }
 
 /** The invariants, each checked on every world or every input. */
-export type Rule = 'valid' | 'canContinue' | 'terminates' | 'oneOutcome' | 'fencing';
+export type Rule = 'valid' | 'canContinue' | 'terminates' | 'oneOutcome' | 'fencing' | 'intentFirst';
 
 /** A broken invariant, with the inputs that lead to it from SagaStarted. */
 export class ModelCheckFailure extends Error {
@@ -103,7 +103,17 @@ function applied(world: World, worker: string, result: Transition, running: Runn
     outcomes.push(key);
   }
   const started = result.effects.flatMap((e) => (e.type === 'PerformAttempt' ? [{ worker, phase: e.phase, step: e.step, attempt: e.attempt }] : []));
-  return { state: fold(result.events, world.state) as SagaState, now: world.now, running: [...running, ...started], outcomes };
+  // No events, no new state: the same object, so that keyOf's cache knows it.
+  const state = result.events.length === 0 ? world.state : (fold(result.events, world.state) as SagaState);
+  for (const e of result.effects) {
+    if (e.type !== 'PerformAttempt') continue;
+    const f = state.inFlight;
+    const recorded = f !== null && f.worker === worker && f.phase === e.phase && f.step === e.step && f.attempt === e.attempt && f.leaseUntil === e.leaseUntil;
+    if (!recorded || !result.events.some((ev) => ev.type === (e.phase === 'step' ? 'StepStarted' : 'CompensationStarted'))) {
+      throw new ModelCheckFailure('intentFirst', `${worker} would perform ${e.phase} ${e.step}#${e.attempt} without its intent (worker, lease) in the same append`);
+    }
+  }
+  return { state, now: world.now, running: [...running, ...started], outcomes };
 }
 
 function outcomeInputs(r: Running, now: number): [string, TransitionInput][] {
@@ -161,17 +171,19 @@ function successors(model: SagaModel, world: World): Move[] {
   const moves: Move[] = [];
   const { now } = world;
   world.running.forEach((r, i) => moves.push(...outcomeMoves(model, world, r, world.running.filter((_, j) => j !== i))));
+  // A worker still performing an attempt that is no longer in flight counts as idle (keyOf):
+  // so that every world of its class offers the same inputs, it may also act as if it had
+  // crashed first (a crash appends nothing) — from `settled`, the world without such attempts.
+  const settled: World = { ...world, running: world.running.filter((r) => isLive(world, r)) };
   const ticks = new Map<string, { result: Transition; next: World }>();
   for (const worker of WORKERS) {
-    if (world.running.some((r) => r.worker === worker)) {
-      moves.push({ label: `${worker} crashes`, next: { ...world, running: world.running.filter((r) => r.worker !== worker) } });
-      continue;
-    }
+    if (world.running.some((r) => r.worker === worker)) moves.push({ label: `${worker} crashes`, next: { ...world, running: world.running.filter((r) => r.worker !== worker) } });
+    if (settled.running.some((r) => r.worker === worker)) continue;
     const result = transition(model, world.state, { type: 'Tick', now }, ctxOf(worker));
-    const next = applied(world, worker, result);
+    const next = applied(settled, worker, result);
     ticks.set(worker, { result, next });
     moves.push({ label: `${worker} ticks`, next });
-    moves.push({ label: `${worker} cancels`, next: applied(world, worker, transition(model, world.state, { type: 'CancelRequested', reason: 'cancel', now }, ctxOf(worker))) });
+    moves.push({ label: `${worker} cancels`, next: applied(settled, worker, transition(model, world.state, { type: 'CancelRequested', reason: 'cancel', now }, ctxOf(worker))) });
   }
   // Both idle workers tick from the same state: the first append wins; the loser's conflicts,
   // so nothing of it is in the stream and its attempts never ran; it is fed Fenced on the reload.
@@ -198,10 +210,25 @@ function successors(model: SagaModel, world: World): Move[] {
  * counts of the workers is whether the holder of the attempt in flight is still performing it.
  */
 export function keyOf(world: World): string {
-  const s = world.state;
-  const rel = (t: number) => Math.max(0, t - world.now);
-  const f = s.inFlight;
+  const f = world.state.inFlight;
   const performing = f !== null && world.running.some((r) => r.worker === f.worker && r.phase === f.phase && r.step === f.step && r.attempt === f.attempt);
+  return `${stateKeyAt(world.state, world.now)}|${performing}`;
+}
+
+/** Many inputs leave the state as it is (a crash, a rejected outcome, a Tick that only waits): the same object, keyed once per time. */
+const stateKeys = new WeakMap<SagaState, { now: number; key: string }>();
+
+function stateKeyAt(s: SagaState, now: number): string {
+  const cached = stateKeys.get(s);
+  if (cached?.now === now) return cached.key;
+  const key = stateKey(s, now);
+  stateKeys.set(s, { now, key });
+  return key;
+}
+
+function stateKey(s: SagaState, now: number): string {
+  const rel = (t: number) => Math.max(0, t - now);
+  const f = s.inFlight;
   const c = s.compensation;
   // Joined by hand, not JSON.stringify: this runs once per input tried and was the hot spot.
   return [
@@ -209,7 +236,7 @@ export function keyOf(world: World): string {
     s.steps.map((st) => `${st.status}:${st.attempts}:${st.compensationAttempts}:${st.compensationAttemptsBeforeResume}`).join(','),
     s.succeeded.join(','),
     Object.keys(s.outputs).join(','),
-    f ? `${f.phase}:${f.step}:${f.attempt}:${rel(f.leaseUntil)}:${performing}` : '',
+    f ? `${f.phase}:${f.step}:${f.attempt}:${rel(f.leaseUntil)}` : '',
     s.retry ? `${s.retry.phase}:${s.retry.step}:${s.retry.attempt}:${rel(s.retry.dueAt)}` : '',
     c ? `${c.cause}:${c.failedStep}:${c.plan.join(',')}:${c.done.join(',')}` : '',
     s.cancelRequested ?? '',
