@@ -56,6 +56,7 @@ export const ErrorCode = {
   IdempotencyKeyInvalid: 'IDEMPOTENCY_KEY_INVALID',
   /** {@link DriverNotInstalledError}: a store's optional driver is not installed. */
   DriverNotInstalled: 'DRIVER_NOT_INSTALLED',
+  UnexpectedInput: 'UNEXPECTED_INPUT',
 } as const;
 /** One of the {@link ErrorCode} values: the `code` of a {@link SagaError}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -277,5 +278,17 @@ export class DriverNotInstalledError extends SagaError {
       { ...options, details: { package: packageName, store, ...options.details } },
     );
     this.packageName = packageName;
+  }
+}
+
+/**
+ * `transition` was given an input that makes no sense in the saga's state: the outcome of an
+ * attempt that is not in flight (never started, already recorded, or taken over by another
+ * worker). Nothing is to be appended for it; a runtime treats it as being fenced off and drops
+ * the outcome. `details`: reason ('not-in-flight' | 'not-ours'), phase, step, attempt.
+ */
+export class UnexpectedInputError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.UnexpectedInput, message, options);
   }
 }

@@ -6,6 +6,7 @@ export * from './sagaModel.js';
 export * from './evolve.js';
 export * from './decide.js';
 export * from './recover.js';
+export * from './transition.js';
 export * from './invariants.js';
 export * from './classify.js';
 export * from './canonicalJson.js';

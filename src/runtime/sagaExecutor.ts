@@ -1,18 +1,18 @@
 /**
- * Drives one saga: load → fold → decide → perform → append with the expected revision, until
- * the saga waits, ends or is fenced off. Outcomes are batched with the next intent, so a saga
- * of n successful steps costs n + 1 appends.
+ * Drives one saga, deciding nothing itself: load, then feed inputs to the pure `transition`
+ * (a Tick first, then each attempt's outcome), append its events at the expected revision,
+ * perform its effects, until the saga waits, ends or is fenced off. `transition` batches an
+ * outcome with the next intent, so a saga of n successful steps costs n + 1 appends.
  */
 import { errorInfo } from '../core/classify.js';
-import { decide } from '../core/decide.js';
-import { AppendRefusedError, ErrorCode } from '../core/errors.js';
+import { AppendRefusedError, ErrorCode, isSagaError } from '../core/errors.js';
 import type { Phase, SagaEvent } from '../core/events.js';
 import { infrastructureDelay, type InfrastructurePolicy } from '../core/infrastructurePolicy.js';
 import { sagaEvent } from '../core/events.js';
 import { fold } from '../core/evolve.js';
-import type { Failure } from '../core/recover.js';
-import { planCompensation, recover } from '../core/recover.js';
 import type { SagaState } from '../core/sagaState.js';
+import { transition } from '../core/transition.js';
+import type { Effect, Transition, TransitionContext, TransitionInput } from '../core/transition.js';
 import type { SagaDefinition } from '../definition/defineSaga.js';
 import type { Logger } from '../observability/logger.js';
 import { lazyChild } from '../observability/logger.js';
@@ -200,40 +200,46 @@ export class SagaExecutor {
     });
   }
 
-  private checkpointEvent(state: SagaState, now: number): SagaEvent {
-    const step = state.checkpointDue ? (state.succeeded.at(-1) ?? null) : null;
-    // A snapshot too large for one event is left out: loads then fold the whole stream.
-    const fits = Buffer.byteLength(JSON.stringify(state)) < DEFAULT_MAX_EVENT_BYTES / 2;
-    return sagaEvent('CheckpointRecorded', { step, snapshot: fits ? state : null, at: now });
-  }
-
-  /** Reloads after a conflict; re-applies our outcome if the attempt it reports is still ours and in flight. */
-  private async rebase(outcome: SagaEvent[] | null, failure: Failure | null): Promise<void> {
-    const reported = failure ?? (outcome?.[0]?.data as { step: string; attempt: number } | undefined);
-    const phase = failure?.phase ?? (outcome?.[0]?.type.startsWith('Compensation') ? 'compensation' : 'step');
-    this.reset(await loadSaga(this.deps.store, this.sagaId));
-    if (!reported) return;
-    const now = this.state?.inFlight;
-    const stillMine = now && now.worker === this.deps.workerId && now.step === reported.step && now.attempt === reported.attempt && now.phase === phase;
-    if (!stillMine || !this.state) {
-      this.log.warn({ step: reported.step, attempt: reported.attempt }, 'fenced: another worker owns this attempt now; dropping our outcome');
-      return;
-    }
-    if (outcome) this.add(outcome);
-    else if (failure) this.add(recover(this.deps.definitionOf(this.state), this.state, failure, { now: this.deps.clock.now(), random: this.deps.random() }));
+  private context(): TransitionContext {
+    return {
+      workerId: this.deps.workerId,
+      leaseMs: this.deps.leaseMs,
+      random: this.deps.random,
+      // Draining: record the outcomes of running attempts, start nothing new.
+      draining: this.deps.draining.aborted,
+      // A snapshot too large for one event is left out: loads then fold the whole stream.
+      maxSnapshotBytes: DEFAULT_MAX_EVENT_BYTES / 2,
+    };
   }
 
   /**
-   * Appends what is pending. On a conflict: a fresh start reports the existing saga
-   * ('not-created'); otherwise we reload and re-apply our unrecorded outcome if it is still ours
-   * ('rebased': decide again).
+   * transition(), and Fenced instead of an outcome it rejects: after a conflict the reloaded
+   * stream shows that another worker owns the attempt now, so our outcome is dropped.
    */
-  private async flushOrRebase(fresh: FreshStart | undefined, outcome: SagaEvent[] | null, failure: Failure | null): Promise<'appended' | 'rebased' | 'not-created' | 'parked'> {
-    const flushed = await this.flush(fresh);
-    if (flushed !== 'conflict') return flushed;
-    if (fresh) return 'not-created';
-    await this.rebase(outcome, failure);
-    return 'rebased';
+  private transitionOf(definition: SagaDefinition<unknown, Record<string, unknown>>, state: SagaState, input: TransitionInput): Transition {
+    const ctx = this.context();
+    try {
+      return transition(definition, state, input, ctx);
+    } catch (error) {
+      if (!isSagaError(error) || error.code !== ErrorCode.UnexpectedInput || !('attempt' in input)) throw error;
+      this.log.warn({ step: input.step, attempt: input.attempt }, 'fenced: another worker owns this attempt now; dropping our outcome');
+      return transition(definition, state, { type: 'Fenced', phase: input.phase, step: input.step, attempt: input.attempt, now: input.now }, ctx);
+    }
+  }
+
+  /** The warnings an operator wants: a failed attempt and its recovery, an in-doubt step given up on. */
+  private logTransition(input: TransitionInput, events: SagaEvent[], attemptLog: Logger | undefined): void {
+    for (const e of events) {
+      if (e.type === 'StepFailed' && e.data.error.code === 'IN_DOUBT') this.log.warn({ step: e.data.step, attempt: e.data.attempt }, 'in-doubt step has no attempts left: compensating it as partially applied');
+    }
+    if (input.type !== 'AttemptFailed' || !attemptLog) return;
+    const failed = events[0];
+    if (failed?.type !== 'StepFailed' && failed?.type !== 'CompensationFailed') return;
+    const next = events[1];
+    attemptLog.warn(
+      { kind: input.kind, err: input.error, durationMs: input.durationMs, ...(next?.type === 'RetryScheduled' ? { delayMs: next.data.dueAt - input.now } : {}) },
+      `${input.phase} failed (${input.kind}); ${next ? next.type : 'no recovery'}`,
+    );
   }
 
   /** Runs the saga until it waits, ends, or is fenced. */
@@ -246,69 +252,38 @@ export class SagaExecutor {
     } else {
       this.reset(await loadSaga(this.deps.store, this.sagaId));
     }
-    let lastOutcome: SagaEvent[] | null = null;
-    let lastFailure: Failure | null = null;
+    let input: TransitionInput = { type: 'Tick', now: this.deps.clock.now() };
+    let attemptLog: Logger | undefined;
     for (;;) {
       // A killed engine is a dead process: it neither decides nor performs anything more.
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
       const state = this.state;
       if (!state) return { state };
       const definition = this.deps.definitionOf(state);
-      const now = this.deps.clock.now();
-      const command = this.deps.draining.aborted ? ({ type: 'Nothing' } as const) : decide(definition, state, now);
-      const ctx = { now, random: this.deps.random() };
-      switch (command.type) {
-        case 'RecordCheckpoint':
-          this.add([this.checkpointEvent(state, now)]);
-          continue;
-        case 'BeginCompensation':
-          this.add(planCompensation(state, command.cause, null, now));
-          continue;
-        case 'AbandonStep':
-          // The lost attempt may have applied its effect, so it is recovered as a partial failure:
-          // its own (idempotent) compensation runs too.
-          this.log.warn({ step: command.step, attempt: command.attempt }, 'in-doubt step has no attempts left: compensating it as partially applied');
-          this.add(recover(definition, state, { phase: 'step', step: command.step, attempt: command.attempt, kind: 'partial', error: { name: 'InDoubtError', code: 'IN_DOUBT', message: `attempt ${command.attempt} never reported an outcome (worker lost) and no attempts are left` } }, ctx));
-          continue;
-        case 'Park':
-          this.add([sagaEvent('SagaFailed', { reason: command.reason, step: command.step, needsAttention: true, at: now })]);
-          break;
-        case 'Complete':
-          // Small on purpose: the outputs are in the stream already, and the result is a fold.
-          this.add([sagaEvent('SagaCompleted', { at: now })]);
-          break;
-        case 'FinishCompensated':
-          this.add([sagaEvent('SagaCompensated', { at: now })]);
-          break;
-        case 'RunStep':
-        case 'RunCompensation': {
-          const phase = command.type === 'RunStep' ? 'step' : 'compensation';
-          const intent = { step: command.step, attempt: command.attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now };
-          this.add([phase === 'step' ? sagaEvent('StepStarted', intent) : sagaEvent('CompensationStarted', intent)]);
-          const flushed = await this.flushOrRebase(fresh, lastOutcome, lastFailure);
-          lastOutcome = lastFailure = null;
-          fresh = undefined;
-          if (flushed === 'not-created') return { state: undefined };
-          if (flushed === 'rebased') continue;
-          if (flushed === 'parked') return { state: this.state };
-          const outcome = await this.perform(definition, phase, command.step, command.attempt, command.idempotencyKey);
-          if (outcome === 'released') return { state: this.state };
-          lastOutcome = outcome.events;
-          lastFailure = outcome.failure;
-          continue;
-        }
-        case 'Wait':
-        case 'Nothing':
-          break;
+      const next = this.transitionOf(definition, state, input);
+      this.logTransition(input, next.events, attemptLog);
+      this.add(next.events);
+      const flushed = await this.flush(fresh);
+      if (flushed === 'conflict') {
+        // Someone else wrote (a cancel, an operator, another worker). A start finds the saga
+        // exists; anything else reloads and feeds the same input again on what is durable now.
+        if (fresh) return { state: undefined };
+        this.reset(await loadSaga(this.deps.store, this.sagaId));
+        input = { ...input, now: this.deps.clock.now() };
+        attemptLog = undefined;
+        continue;
       }
-      // Wait, Nothing and the terminal commands: make what we have durable, then stop.
-      const flushed = await this.flushOrRebase(fresh, lastOutcome, lastFailure);
-      lastOutcome = lastFailure = null;
       fresh = undefined;
-      if (flushed === 'not-created') return { state: undefined };
-      if (flushed === 'rebased') continue;
       if (flushed === 'parked') return { state: this.state };
-      return command.type === 'Wait' ? { state: this.state, wakeAt: command.until } : { state: this.state };
+      const attempt = next.effects.find((e): e is Extract<Effect, { type: 'PerformAttempt' }> => e.type === 'PerformAttempt');
+      if (attempt) {
+        const outcome = await this.perform(definition, attempt);
+        if (outcome === 'released') return { state: this.state };
+        ({ input, log: attemptLog } = outcome);
+        continue;
+      }
+      const timers = next.effects.flatMap((e) => (e.type === 'SetTimer' ? [e.at] : []));
+      return timers.length > 0 ? { state: this.state, wakeAt: Math.min(...timers) } : { state: this.state };
     }
   }
 
@@ -362,14 +337,9 @@ export class SagaExecutor {
     return false;
   }
 
-  /** Performs one attempt and folds its outcome into the pending batch. */
-  private async perform(
-    definition: SagaDefinition<unknown, Record<string, unknown>>,
-    phase: 'step' | 'compensation',
-    stepName: string,
-    attempt: number,
-    idempotencyKey: string,
-  ): Promise<{ events: SagaEvent[] | null; failure: Failure | null } | 'released'> {
+  /** Performs one attempt; its outcome is the next input. */
+  private async perform(definition: SagaDefinition<unknown, Record<string, unknown>>, effect: Extract<Effect, { type: 'PerformAttempt' }>): Promise<{ input: TransitionInput; log: Logger } | 'released'> {
+    const { phase, step: stepName, attempt, idempotencyKey } = effect;
     const state = this.state as SagaState;
     const step = definition.steps.find((s) => s.name === stepName);
     const log = this.log.child({ saga: state.saga, step: stepName, attempt, phase });
@@ -398,21 +368,14 @@ export class SagaExecutor {
     const now = this.deps.clock.now();
     if (outcome.ok) {
       log.debug({ durationMs: outcome.durationMs }, phase === 'step' ? 'step succeeded' : 'compensation succeeded');
-      const events = [phase === 'step' ? sagaEvent('StepSucceeded', { step: stepName, attempt, output: outcome.output, durationMs: outcome.durationMs, at: now }) : sagaEvent('CompensationSucceeded', { step: stepName, attempt, durationMs: outcome.durationMs, at: now })];
-      this.add(events);
-      return { events, failure: null };
+      return { input: { type: 'AttemptSucceeded', phase, step: stepName, attempt, output: phase === 'step' ? outcome.output : null, durationMs: outcome.durationMs, now }, log };
     }
     if ('released' in outcome) {
       log.info({}, 'shutting down: attempt released, it will run again');
       return 'released';
     }
-    const events = recover(definition, this.state as SagaState, outcome.failure, { now, random: this.deps.random() });
-    const next = events[1];
-    log.warn(
-      { kind: outcome.failure.kind, err: outcome.failure.error, durationMs: outcome.durationMs, ...(next?.type === 'RetryScheduled' ? { delayMs: next.data.dueAt - now } : {}) },
-      `${phase} failed (${outcome.failure.kind}); ${next ? next.type : 'no recovery'}`,
-    );
-    this.add(events);
-    return { events: null, failure: outcome.failure };
+    // A timeout arrives here already classified (step, saga, default classifier): AttemptFailed.
+    const { kind, error, durationMs = outcome.durationMs } = outcome.failure;
+    return { input: { type: 'AttemptFailed', phase, step: stepName, attempt, kind, error, durationMs, now }, log };
   }
 }

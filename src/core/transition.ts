@@ -1,0 +1,172 @@
+/**
+ * transition(model, state, input, ctx) → { events, effects }: the one pure function a saga
+ * runtime needs. It records what the input reports (an outcome through `recover`, a cancel),
+ * then settles the saga: it takes every step `decide` calls for that needs no I/O (checkpoint,
+ * begin compensation, abandon an in-doubt step, park, complete) until the saga needs an
+ * attempt performed, a timer, or nothing. The runtime appends the events in one append at the
+ * expected revision, performs the effects and feeds their outcomes back; it decides nothing.
+ *
+ * An input that makes no sense in the state (the outcome of an attempt that is not in flight,
+ * or not this worker's) throws UnexpectedInputError: there is nothing to append for it, and a
+ * runtime that meets one has been fenced off and drops the outcome. Throwing, rather than
+ * returning an error value, keeps the common answer a plain { events, effects } and makes the
+ * rejection impossible to ignore by accident.
+ */
+import { decide } from './decide.js';
+import { UnexpectedInputError } from './errors.js';
+import type { ErrorInfo, SagaEvent } from './events.js';
+import { sagaEvent } from './events.js';
+import { fold } from './evolve.js';
+import type { Failure } from './recover.js';
+import { planCompensation, recover } from './recover.js';
+import type { SagaModel } from './sagaModel.js';
+import type { SagaState } from './sagaState.js';
+import { SagaStatus } from './sagaState.js';
+import type { AttemptRef, Effect, Transition, TransitionContext, TransitionInput } from './transitionTypes.js';
+import { utf8Length } from './utf8Length.js';
+
+export type { AttemptRef, Effect, Transition, TransitionContext, TransitionInput } from './transitionTypes.js';
+
+/** Half the stores' default event size limit (1 MiB): a snapshot must leave room for the rest. */
+export const DEFAULT_MAX_SNAPSHOT_BYTES = 512 * 1024;
+
+/** What an attempt whose worker was lost leaves behind, for the failure event. */
+export function inDoubtError(attempt: number): ErrorInfo {
+  return { name: 'InDoubtError', code: 'IN_DOUBT', message: `attempt ${attempt} never reported an outcome (worker lost) and no attempts are left` };
+}
+
+/** The error a timed-out attempt records: the same as the runtime's StepTimeoutError gives. */
+export function timeoutError(ref: AttemptRef, timeoutMs: number): ErrorInfo {
+  return { name: 'StepTimeoutError', code: 'STEP_TIMEOUT', message: `${ref.phase} ${ref.step} attempt ${ref.attempt} timed out after ${timeoutMs} ms` };
+}
+
+/** Events and effects built up over one transition, with the state they fold to. */
+class Builder {
+  readonly events: SagaEvent[] = [];
+  readonly effects: Effect[] = [];
+  constructor(public state: SagaState) {}
+
+  add(events: SagaEvent[]): void {
+    this.events.push(...events);
+    // One fold per batch: evolve per event would copy the whole state each time.
+    this.state = fold(events, this.state) as SagaState;
+  }
+}
+
+function draw(ctx: TransitionContext): number {
+  return typeof ctx.random === 'function' ? ctx.random() : ctx.random;
+}
+
+function checkpointEvent(state: SagaState, now: number, ctx: TransitionContext): SagaEvent {
+  const step = state.checkpointDue ? (state.succeeded.at(-1) ?? null) : null;
+  // A snapshot too large for one event is left out: loads then fold the whole stream.
+  const fits = utf8Length(JSON.stringify(state)) < (ctx.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES);
+  return sagaEvent('CheckpointRecorded', { step, snapshot: fits ? state : null, at: now });
+}
+
+/**
+ * Takes every step `decide` calls for that needs no I/O, until the saga needs an attempt, a
+ * timer, or nothing. Terminal commands end it: after them `decide` has nothing more to say.
+ */
+function settle(model: SagaModel, out: Builder, now: number, ctx: TransitionContext): void {
+  if (ctx.draining) return;
+  for (;;) {
+    const state = out.state;
+    const command = decide(model, state, now);
+    switch (command.type) {
+      case 'RecordCheckpoint':
+        out.add([checkpointEvent(state, now, ctx)]);
+        continue;
+      case 'BeginCompensation':
+        out.add(planCompensation(state, command.cause, null, now));
+        continue;
+      case 'AbandonStep':
+        // The lost attempt may have applied its effect, so it is recovered as a partial failure:
+        // its own (idempotent) compensation runs too.
+        out.add(recover(model, state, { phase: 'step', step: command.step, attempt: command.attempt, kind: 'partial', error: inDoubtError(command.attempt) }, { now, random: draw(ctx) }));
+        continue;
+      case 'Park':
+        out.add([sagaEvent('SagaFailed', { reason: command.reason, step: command.step, needsAttention: true, at: now })]);
+        return;
+      case 'Complete':
+        // Small on purpose: the outputs are in the stream already, and the result is a fold.
+        out.add([sagaEvent('SagaCompleted', { at: now })]);
+        return;
+      case 'FinishCompensated':
+        out.add([sagaEvent('SagaCompensated', { at: now })]);
+        return;
+      case 'RunStep':
+      case 'RunCompensation': {
+        const phase = command.type === 'RunStep' ? 'step' : 'compensation';
+        const leaseUntil = now + ctx.leaseMs;
+        const intent = { step: command.step, attempt: command.attempt, worker: ctx.workerId, leaseUntil, at: now };
+        // The intent is appended before the effect runs: a crash after it leaves the attempt in doubt, never unknown.
+        out.add([phase === 'step' ? sagaEvent('StepStarted', intent) : sagaEvent('CompensationStarted', intent)]);
+        out.effects.push({ type: 'PerformAttempt', phase, step: command.step, attempt: command.attempt, idempotencyKey: command.idempotencyKey, leaseUntil });
+        return;
+      }
+      case 'Wait':
+        out.effects.push({ type: 'SetTimer', at: command.until, reason: command.reason });
+        return;
+      case 'Nothing':
+        return;
+    }
+  }
+}
+
+/** Throws unless `ref` is the attempt in flight and this worker's. */
+function assertInFlight(state: SagaState, ref: AttemptRef, ctx: TransitionContext, input: string): void {
+  const f = state.inFlight;
+  const same = f !== null && f.phase === ref.phase && f.step === ref.step && f.attempt === ref.attempt;
+  if (same && f.worker === ctx.workerId) return;
+  const reason = same ? 'not-ours' : 'not-in-flight';
+  const what = `${ref.phase} ${ref.step} attempt ${ref.attempt}`;
+  const message = same
+    ? `${input} for ${what}, which worker ${f.worker} holds, not ${ctx.workerId}: its outcome is not ours to record`
+    : `${input} for ${what}, which is not in flight (${f ? `${f.phase} ${f.step} attempt ${f.attempt} is` : 'nothing is'}): it was never started, already has an outcome, or was taken over`;
+  throw new UnexpectedInputError(message, { details: { reason, phase: ref.phase, step: ref.step, attempt: ref.attempt, sagaId: state.sagaId } });
+}
+
+function recordFailure(model: SagaModel, out: Builder, failure: Failure, now: number, ctx: TransitionContext): void {
+  out.add(recover(model, out.state, failure, { now, random: draw(ctx) }));
+}
+
+/**
+ * The events to append and the effects to perform for one input. Pure; throws
+ * UnexpectedInputError for an outcome of an attempt that is not this worker's attempt in flight.
+ */
+export function transition(model: SagaModel, state: SagaState, input: TransitionInput, ctx: TransitionContext): Transition {
+  const out = new Builder(state);
+  const now = input.now;
+  switch (input.type) {
+    case 'Tick':
+      break;
+    case 'AttemptSucceeded': {
+      assertInFlight(state, input, ctx, input.type);
+      const { step, attempt, durationMs } = input;
+      out.add([input.phase === 'step' ? sagaEvent('StepSucceeded', { step, attempt, output: input.output, durationMs, at: now }) : sagaEvent('CompensationSucceeded', { step, attempt, durationMs, at: now })]);
+      break;
+    }
+    case 'AttemptFailed':
+      assertInFlight(state, input, ctx, input.type);
+      recordFailure(model, out, { phase: input.phase, step: input.step, attempt: input.attempt, kind: input.kind, error: input.error, durationMs: input.durationMs }, now, ctx);
+      break;
+    case 'AttemptTimedOut':
+      assertInFlight(state, input, ctx, input.type);
+      recordFailure(model, out, { phase: input.phase, step: input.step, attempt: input.attempt, kind: 'transient', error: timeoutError(input, input.timeoutMs), durationMs: input.durationMs }, now, ctx);
+      break;
+    case 'Fenced':
+      // Nothing of a fenced attempt is recorded: whoever holds the saga now records its own.
+      break;
+    case 'CancelRequested':
+      // Only a running saga can be cancelled (evolve ignores later requests): record nothing else.
+      if (state.status !== SagaStatus.Running || state.cancelRequested !== null) return { events: [], effects: [] };
+      out.add([sagaEvent('SagaCancelRequested', { reason: input.reason, at: now })]);
+      break;
+    case 'Signal':
+      // No step waits for a signal yet (the next issue adds waiting steps): nothing to record.
+      return { events: [], effects: [] };
+  }
+  settle(model, out, now, ctx);
+  return { events: out.events, effects: out.effects };
+}

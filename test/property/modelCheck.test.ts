@@ -1,0 +1,91 @@
+/**
+ * The exhaustive model check of `transition` (docs/model.md, "What is proved exhaustively"):
+ * every saga shape of 1 to 3 steps (each step compensable or not, optional or not, with 1 or 2
+ * attempts: 8 + 64 + 512 shapes), every input sequence two workers, a crash and a cancel can
+ * produce (test/property/modelCheck/explore.ts), breadth-first over distinct worlds. Larger
+ * shapes, jitter and checkpoints are sampled by the property tests instead.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ExploreReport, Rule } from './modelCheck/explore.js';
+import { explore, ModelCheckFailure } from './modelCheck/explore.js';
+import { modelOfShape, shapesOf } from './modelCheck/shapes.js';
+
+/** Inputs a path may take, per step: every path must end terminal within it. */
+const BOUND_PER_STEP = 16;
+
+interface Summary {
+  steps: number;
+  shapes: number;
+  states: number;
+  transitions: number;
+  paths: bigint;
+  longestPath: number;
+  seconds: number;
+}
+
+const failures: { rule: Rule; message: string }[] = [];
+const summaries: Summary[] = [];
+
+function check(steps: number): Summary {
+  const started = performance.now();
+  const summary: Summary = { steps, shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0 };
+  for (const shape of shapesOf(steps)) {
+    summary.shapes++;
+    let report: ExploreReport;
+    try {
+      report = explore(modelOfShape(shape), BOUND_PER_STEP * steps);
+    } catch (error) {
+      if (!(error instanceof ModelCheckFailure)) throw error;
+      failures.push({ rule: error.rule, message: error.message });
+      continue;
+    }
+    summary.states += report.states;
+    summary.transitions += report.transitions;
+    summary.paths += report.paths;
+    summary.longestPath = Math.max(summary.longestPath, report.longestPath);
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+/** A rule's failures; a shape whose exploration stopped at another rule's failure is not fully checked, so it counts too. */
+function brokenFor(rule: Rule): string[] {
+  return failures.map((f) => (f.rule === rule ? f.message : `(not fully explored: ${f.rule} failed) ${f.message}`));
+}
+
+describe('model check: every saga of up to 3 steps, every input sequence of two workers, crashes and a cancel', () => {
+  beforeAll(() => {
+    for (const steps of [1, 2, 3]) summaries.push(check(steps));
+    const total = summaries.reduce((t, s) => ({ ...t, shapes: t.shapes + s.shapes, states: t.states + s.states, transitions: t.transitions + s.transitions, paths: t.paths + s.paths, longestPath: Math.max(t.longestPath, s.longestPath), seconds: t.seconds + s.seconds }), { steps: 0, shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0 });
+    const line = (label: string, s: Summary) => `${label.padEnd(8)} ${String(s.shapes).padStart(4)} shapes ${String(s.states).padStart(8)} states ${String(s.transitions).padStart(9)} transitions ${s.paths.toString().padStart(18)} paths  longest ${String(s.longestPath).padStart(2)} inputs  ${s.seconds.toFixed(1)} s`;
+    console.log(['model check of transition (distinct worlds; paths are input sequences to a terminal state):', ...summaries.map((s) => line(`${s.steps} step${s.steps > 1 ? 's' : ''}`, s)), line('total', total)].join('\n'));
+  }, 120_000);
+
+  it('explores all 8 + 64 + 512 shapes', () => {
+    expect(summaries.map((s) => s.shapes)).toEqual([8, 64, 512]);
+  });
+
+  it('every state reached is valid', () => {
+    expect(brokenFor('valid')).toEqual([]);
+  });
+
+  it('every non-terminal state reached can continue', () => {
+    expect(brokenFor('canContinue')).toEqual([]);
+  });
+
+  it('every path ends in a terminal state within the bound (no state is stuck, no cycle, no path longer than 16 inputs per step)', () => {
+    expect(brokenFor('terminates')).toEqual([]);
+  });
+
+  it('no attempt gets two outcomes', () => {
+    expect(brokenFor('oneOutcome')).toEqual([]);
+  });
+
+  it('every attempt performed has its intent (its worker, its lease) in the append before it runs', () => {
+    expect(brokenFor('intentFirst')).toEqual([]);
+  });
+
+  it("an outcome is accepted exactly when its attempt is its worker's attempt in flight; otherwise the worker is fenced", () => {
+    expect(brokenFor('fencing')).toEqual([]);
+  });
+});

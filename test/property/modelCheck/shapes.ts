@@ -1,0 +1,47 @@
+/**
+ * The saga shapes the model check enumerates: every sequence of 1 to 3 steps, each step with
+ * or without a compensation, optional or not, with a budget of 1 or 2 attempts (its
+ * compensation gets the same budget). Retries wait a fixed 10 ms (no jitter, no immediate
+ * retries) so that "time passes a retry timer" is an input of its own; the time budget
+ * (maxElapsedMs) never runs out, so only relative times matter (see explore.ts).
+ */
+import { DEFAULT_RETRY_POLICY } from '../../../src/core/index.js';
+import type { RetryPolicy, SagaModel, StepModel } from '../../../src/core/index.js';
+
+export interface StepVariant {
+  compensable: boolean;
+  optional: boolean;
+  maxAttempts: 1 | 2;
+}
+
+export const RETRY_DELAY_MS = 10;
+
+function budget(maxAttempts: number): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, immediateAttempts: 0, maxAttempts, maxElapsedMs: Number.MAX_SAFE_INTEGER, initialDelayMs: RETRY_DELAY_MS, backoff: 1, maxDelayMs: RETRY_DELAY_MS, jitter: 'none' };
+}
+
+/** The 8 variants of one step. */
+export const STEP_VARIANTS: readonly StepVariant[] = [true, false].flatMap((compensable) => [false, true].flatMap((optional) => ([1, 2] as const).map((maxAttempts) => ({ compensable, optional, maxAttempts }))));
+
+export function variantName(v: StepVariant): string {
+  return `${v.compensable ? 'C' : '-'}${v.optional ? 'O' : '-'}${v.maxAttempts}`;
+}
+
+export function modelOfShape(shape: readonly StepVariant[]): SagaModel {
+  const steps: StepModel[] = shape.map((v, i) => ({
+    name: `s${i + 1}`,
+    optional: v.optional,
+    checkpoint: false,
+    compensable: v.compensable,
+    retry: budget(v.maxAttempts),
+    compensationRetry: budget(v.maxAttempts),
+  }));
+  // No periodic checkpoint within the bound: a checkpoint is covered by the unit and property tests.
+  return { name: shape.map(variantName).join(' '), version: 1, steps, checkpointEvery: 10_000 };
+}
+
+/** Every shape of exactly `length` steps whose variants are drawn from `variants`. */
+export function shapesOf(length: number, variants: readonly StepVariant[] = STEP_VARIANTS): StepVariant[][] {
+  if (length === 0) return [[]];
+  return shapesOf(length - 1, variants).flatMap((prefix) => variants.map((v) => [...prefix, v]));
+}
