@@ -56,6 +56,7 @@ export const ErrorCode = {
   IdempotencyKeyInvalid: 'IDEMPOTENCY_KEY_INVALID',
   /** {@link DriverNotInstalledError}: a store's optional driver is not installed. */
   DriverNotInstalled: 'DRIVER_NOT_INSTALLED',
+  /** {@link UnexpectedInputError}: `transition` got an outcome of an attempt that is not in flight, or not this worker's. */
   UnexpectedInput: 'UNEXPECTED_INPUT',
 } as const;
 /** One of the {@link ErrorCode} values: the `code` of a {@link SagaError}. */

@@ -25,7 +25,7 @@ import { SagaStatus } from './sagaState.js';
 import type { AttemptRef, Effect, Transition, TransitionContext, TransitionInput } from './transitionTypes.js';
 import { utf8Length } from './utf8Length.js';
 
-export type { AttemptRef, Effect, Transition, TransitionContext, TransitionInput } from './transitionTypes.js';
+export type * from './transitionTypes.js';
 
 /** Half the stores' default event size limit (1 MiB): a snapshot must leave room for the rest. */
 export const DEFAULT_MAX_SNAPSHOT_BYTES = 512 * 1024;

@@ -8,43 +8,125 @@ import type { ErrorInfo, FailureKind, Phase, SagaEvent } from './events.js';
 
 /** Which attempt an outcome (or a fence) is about. */
 export interface AttemptRef {
+  /** The action (`step`) or its compensation. */
   phase: Phase;
+  /** The step's name. */
   step: string;
+  /** The attempt's number, from 1. */
   attempt: number;
 }
 
+/** Time passed (a timer fired, the saga was loaded, a worker looked at it): do what is due. */
+export interface TickInput {
+  /** Discriminant. */
+  type: 'Tick';
+  /** The runtime's time, ms since the epoch. */
+  now: number;
+}
+
+/** The attempt returned: `output` is what it returned, validated and as stored (JSON). */
+export interface AttemptSucceededInput extends AttemptRef {
+  /** Discriminant. */
+  type: 'AttemptSucceeded';
+  /** The output (null for a compensation). */
+  output: unknown;
+  /** How long the attempt itself ran, in ms. */
+  durationMs: number;
+  /** The runtime's time, ms since the epoch. */
+  now: number;
+}
+
+/** The attempt threw; `kind` is the classification of the error (step, saga, default classifier). */
+export interface AttemptFailedInput extends AttemptRef {
+  /** Discriminant. */
+  type: 'AttemptFailed';
+  /** transient, permanent or partial. */
+  kind: FailureKind;
+  /** What the event keeps of the error. */
+  error: ErrorInfo;
+  /** How long the attempt itself ran, in ms. */
+  durationMs: number;
+  /** The runtime's time, ms since the epoch. */
+  now: number;
+}
+
+/**
+ * The attempt ran past its `timeoutMs`: recovered as a transient failure (StepTimeoutError).
+ * A runtime whose classifiers may give a timeout another kind sends AttemptFailed instead.
+ */
+export interface AttemptTimedOutInput extends AttemptRef {
+  /** Discriminant. */
+  type: 'AttemptTimedOut';
+  /** The step's timeout that ran out, in ms. */
+  timeoutMs: number;
+  /** How long the attempt ran, in ms. */
+  durationMs: number;
+  /** The runtime's time, ms since the epoch. */
+  now: number;
+}
+
+/**
+ * The runtime learned the attempt is no longer its own (its append lost a race, or another
+ * worker took the attempt over after its lease): nothing of it is recorded; what is due then
+ * is answered as for a Tick.
+ */
+export interface FencedInput extends AttemptRef {
+  /** Discriminant. */
+  type: 'Fenced';
+  /** The runtime's time, ms since the epoch. */
+  now: number;
+}
+
+/** Someone asked to cancel: a running saga compensates what it did. */
+export interface CancelRequestedInput {
+  /** Discriminant. */
+  type: 'CancelRequested';
+  /** Why, for the audit trail. */
+  reason: string;
+  /** The runtime's time, ms since the epoch. */
+  now: number;
+}
+
+/**
+ * A named signal from outside. Representable now, but no step waits for one yet (waiting steps
+ * are the next issue), so a signal answers with no events and no effects.
+ */
+export interface SignalInput {
+  /** Discriminant. */
+  type: 'Signal';
+  /** The signal's name. */
+  name: string;
+  /** Its payload, as sent. */
+  payload: unknown;
+  /** The runtime's time, ms since the epoch. */
+  now: number;
+}
+
 /** Something that happened to a saga, at the runtime's time `now`. */
-export type TransitionInput =
-  /** Time passed (a timer fired, the saga was loaded, a worker looked at it): do what is due. */
-  | { type: 'Tick'; now: number }
-  | (AttemptRef & { type: 'AttemptSucceeded'; output: unknown; durationMs: number; now: number })
-  /** The attempt threw; `kind` is the classification of the error (step, saga, default classifier). */
-  | (AttemptRef & { type: 'AttemptFailed'; kind: FailureKind; error: ErrorInfo; durationMs: number; now: number })
-  /**
-   * The attempt ran past its `timeoutMs`: recovered as a transient failure (StepTimeoutError).
-   * A runtime whose classifiers may give a timeout another kind sends AttemptFailed instead.
-   */
-  | (AttemptRef & { type: 'AttemptTimedOut'; timeoutMs: number; durationMs: number; now: number })
-  /**
-   * The runtime learned the attempt is no longer its own (its append lost a race, or another
-   * worker took the attempt over after its lease): nothing of it is recorded; what is due
-   * then is answered as for a Tick.
-   */
-  | (AttemptRef & { type: 'Fenced'; now: number })
-  /** Someone asked to cancel: a running saga compensates what it did. */
-  | { type: 'CancelRequested'; reason: string; now: number }
-  /**
-   * A named signal from outside. Representable now, but no step waits for one yet (waiting
-   * steps are the next issue), so a signal answers with no events and no effects.
-   */
-  | { type: 'Signal'; name: string; payload: unknown; now: number };
+export type TransitionInput = TickInput | AttemptSucceededInput | AttemptFailedInput | AttemptTimedOutInput | FencedInput | CancelRequestedInput | SignalInput;
+
+/** Perform one attempt of a step's action or compensation; its StepStarted/CompensationStarted is among the events. */
+export interface PerformAttemptEffect extends AttemptRef {
+  /** Discriminant. */
+  type: 'PerformAttempt';
+  /** The key participants deduplicate the attempt's effect by (the same for every attempt of a step). */
+  idempotencyKey: string;
+  /** Until when (ms since the epoch) the attempt is this worker's before others may take it over. */
+  leaseUntil: number;
+}
+
+/** Feed a Tick at `at`: a retry is due then, or another worker's lease runs out then. */
+export interface SetTimerEffect {
+  /** Discriminant. */
+  type: 'SetTimer';
+  /** When, in ms since the epoch. */
+  at: number;
+  /** What is due then. */
+  reason: 'retry' | 'lease';
+}
 
 /** What the runtime must do after appending a transition's events. */
-export type Effect =
-  /** Perform one attempt of a step's action or compensation; its StepStarted/CompensationStarted is among the events. */
-  | (AttemptRef & { type: 'PerformAttempt'; idempotencyKey: string; leaseUntil: number })
-  /** Feed a Tick at `at`: a retry is due then, or another worker's lease runs out then. */
-  | { type: 'SetTimer'; at: number; reason: 'retry' | 'lease' };
+export type Effect = PerformAttemptEffect | SetTimerEffect;
 
 /**
  * The answer to one input: the events to append, in one append at the expected revision, and
@@ -52,7 +134,9 @@ export type Effect =
  * list leaves room for several (parallel steps).
  */
 export interface Transition {
+  /** Appended first, in one append at the expected revision. */
   events: SagaEvent[];
+  /** Performed once the events are durable. */
   effects: Effect[];
 }
 

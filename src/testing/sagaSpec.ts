@@ -22,6 +22,7 @@ import { transition } from '../core/transition.js';
 /** The context `when` uses unless given one: worker w1, 1 s leases, jitter draw 0. */
 export const DEFAULT_SPEC_CONTEXT: TransitionContext = Object.freeze({ workerId: 'w1', leaseMs: 1_000, random: 0 });
 
+/** The `when(input)` part of a specification: assert with one of its `then…`. */
 export interface TransitionSpec {
   /** Both are compared; an omitted one is expected to be empty. */
   then(expected: { events?: SagaEvent[]; effects?: Effect[] }): Transition;
