@@ -76,7 +76,8 @@ describe.each(stores)('engine recovery properties on %s', (_name, open) => {
       }),
       { numRuns: RUNS },
     );
-  });
+    // 150 runs take ~20 s on PostgreSQL on a quiet 2-core machine; a loaded one took over 60 s.
+  }, 240_000);
 });
 
 describe('the demo on other stores', () => {
