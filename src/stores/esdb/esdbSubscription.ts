@@ -24,7 +24,7 @@ import { commitPosition, isVisible, toEsdbPosition, toRecordedEvent } from './ma
 
 /** Resubscription after a dropped connection, with exponential backoff. */
 export interface ReconnectOptions {
-  /** Failed attempts in a row before the subscription gives up (onError). @default 20 */
+  /** Resubscriptions tried in a row after the subscription drops, before it gives up (onError); a confirmed subscription resets the count. @default 20 */
   maxAttempts?: number;
   /** @default 100 (milliseconds) */
   initialDelayMs?: number;
