@@ -54,7 +54,8 @@ export class Bank extends Participant<BankOperation> {
   debit(request: { key: string; account: string; amountCents: number }): Promise<Posting> {
     return this.act('debit', request.key, (partial) => {
       const account = this.usable(request.account, 'debit');
-      if (account.balanceCents < request.amountCents) throw new ParticipantError('INSUFFICIENT_FUNDS', 'permanent', `${request.account} has ${account.balanceCents}, needs ${request.amountCents}`);
+      if (account.balanceCents < request.amountCents)
+        throw new ParticipantError('INSUFFICIENT_FUNDS', 'permanent', `${request.account} has ${account.balanceCents}, needs ${request.amountCents}`);
       // A partial fault posts the debit but loses the confirmation: the saga must give it back.
       return this.post('debit', request.key, request.account, TRANSIT_ACCOUNT, request.amountCents, partial !== undefined);
     });
@@ -131,6 +132,9 @@ export interface BankTransferParticipantsOptions {
 /** A fresh bank. */
 export function createBankTransferParticipants(options: BankTransferParticipantsOptions = {}): BankTransferParticipants {
   const journal = new Journal();
-  const bank = new Bank(options.accounts ?? { alice: 10_000, bob: 5_000, carol: 0 }, options.closed ?? ['carol'], { journal, latencyMs: options.latencyMs ?? 0 });
+  const bank = new Bank(options.accounts ?? { alice: 10_000, bob: 5_000, carol: 0 }, options.closed ?? ['carol'], {
+    journal,
+    latencyMs: options.latencyMs ?? 0,
+  });
   return { bank, journal };
 }

@@ -84,7 +84,8 @@ export class PaymentService extends Participant<'charge' | 'refund'> {
   /** Charges the customer, or fails PAYMENT_DECLINED (permanent) above the limit. */
   charge(request: { key: string; customerId: string; amountCents: number }): Promise<Payment> {
     return this.act('charge', request.key, (partial) => {
-      if (request.amountCents > this.limitCents) throw new ParticipantError('PAYMENT_DECLINED', 'permanent', `${request.amountCents} cents is over the limit of ${this.limitCents}`);
+      if (request.amountCents > this.limitCents)
+        throw new ParticipantError('PAYMENT_DECLINED', 'permanent', `${request.amountCents} cents is over the limit of ${this.limitCents}`);
       // A partial fault captures the money but loses the confirmation: the saga must refund it.
       const line = { paymentId: `pay-${this.charges.size + 1}`, customerId: request.customerId, type: 'charge' as const, amountCents: request.amountCents };
       this.ledger.push(line);
@@ -127,7 +128,14 @@ export class ShippingService extends Participant<'create' | 'cancel'> {
   create(request: { key: string; orderId: string; reservationId: string; address: string }): Promise<Shipment> {
     return this.act('create', request.key, (partial) => {
       const n = this.shipments.length + 1;
-      const record: ShipmentRecord = { shipmentId: `shp-${n}`, trackingNumber: `TRK${String(n).padStart(6, '0')}`, orderId: request.orderId, reservationId: request.reservationId, address: request.address, status: 'created' };
+      const record: ShipmentRecord = {
+        shipmentId: `shp-${n}`,
+        trackingNumber: `TRK${String(n).padStart(6, '0')}`,
+        orderId: request.orderId,
+        reservationId: request.reservationId,
+        address: request.address,
+        status: 'created',
+      };
       this.shipments.push(record);
       this.byKey.set(request.key, record);
       this.record('create', request.key, partial ? 'partial' : 'applied', record.shipmentId);

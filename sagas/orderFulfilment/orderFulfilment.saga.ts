@@ -37,7 +37,13 @@ export function createOrderFulfilmentSaga(participants: OrderFulfilmentParticipa
       ...policies,
       output: shipmentSchema,
       // Shipping is the last step, so its compensation runs only when it failed partially.
-      run: (ctx) => shipping.create({ key: ctx.idempotencyKey, orderId: ctx.input.orderId, reservationId: ctx.outputs.reserveInventory.reservationId, address: ctx.input.address }),
+      run: (ctx) =>
+        shipping.create({
+          key: ctx.idempotencyKey,
+          orderId: ctx.input.orderId,
+          reservationId: ctx.outputs.reserveInventory.reservationId,
+          address: ctx.input.address,
+        }),
       compensate: (ctx) => shipping.cancel({ key: ctx.idempotencyKey, shipmentKey: stepIdempotencyKey(ctx.sagaId, ctx.step) }),
     });
 }

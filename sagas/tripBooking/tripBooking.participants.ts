@@ -37,7 +37,13 @@ export class BookingService extends Participant<'book' | 'cancel'> {
       if (this.active().length >= this.capacity) throw new ParticipantError('NO_AVAILABILITY', 'permanent', `${this.name}: fully booked (${this.capacity})`);
       const n = this.bookings.length + 1;
       // A partial fault books but loses the confirmation: the booking exists and must be cancelled.
-      const record: BookingRecord = { bookingId: `${this.name}-${n}`, confirmation: `${this.name.slice(0, 3).toUpperCase()}${1000 + n}`, tripId: request.tripId, details: request.details, status: 'booked' };
+      const record: BookingRecord = {
+        bookingId: `${this.name}-${n}`,
+        confirmation: `${this.name.slice(0, 3).toUpperCase()}${1000 + n}`,
+        tripId: request.tripId,
+        details: request.details,
+        status: 'booked',
+      };
       this.bookings.push(record);
       this.byKey.set(request.key, record);
       this.record('book', request.key, partial ? 'partial' : 'applied', `${record.bookingId} ${request.details}`);

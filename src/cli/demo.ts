@@ -62,7 +62,9 @@ async function main(): Promise<void> {
   const logger = createPinoLogger({ level: process.env['SAGAFLOW_LOG_LEVEL'] ?? 'error' }, process.stderr);
   const engine = await createEngine({ store, sagas: [saga], logger });
   const out = (line = ''): void => void process.stdout.write(`${line}\n`);
-  out(`sagaflow demo: ${saga.name} (${saga.steps.map((s) => s.name).join(' → ')}) on ${redactUrl(STORE_URL)}${ON_DEFAULT_STORE ? ' (recreated on every run)' : ''}`);
+  out(
+    `sagaflow demo: ${saga.name} (${saga.steps.map((s) => s.name).join(' → ')}) on ${redactUrl(STORE_URL)}${ON_DEFAULT_STORE ? ' (recreated on every run)' : ''}`,
+  );
   let parked: string | undefined;
   try {
     for (const scenario of DEMO_SCENARIOS) {
@@ -85,7 +87,9 @@ async function main(): Promise<void> {
     out();
     out(`Starting (a) again with the same idempotency key returns saga ${again.sagaId} (created: ${String(again.created)}); nothing runs twice.`);
     const { inventory, payments, shipping } = participants;
-    out(`Participants now: stock widget ${inventory.available('widget')}/10, gadget ${inventory.available('gadget')}/5 (order-1004's stays reserved until it is resumed); payments net ${payments.netCents()} cents; shipments ${shipping.shipments.map((s) => `${s.shipmentId}:${s.status}`).join(', ')}`);
+    out(
+      `Participants now: stock widget ${inventory.available('widget')}/10, gadget ${inventory.available('gadget')}/5 (order-1004's stays reserved until it is resumed); payments net ${payments.netCents()} cents; shipments ${shipping.shipments.map((s) => `${s.shipmentId}:${s.status}`).join(', ')}`,
+    );
   } finally {
     await engine.close();
     await store.close();

@@ -39,12 +39,20 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
     label: 'b',
     title: 'The payment gateway times out 3 times: retried at once, then with backoff (100ms, 200ms)',
     input: order(1002, [{ sku: 'gadget', quantity: 1 }], 1_999),
-    arrange: (p) => p.payments.faults.inject('charge', { kind: 'transient', times: 3, code: 'GATEWAY_TIMEOUT', message: 'payment gateway did not answer in time' }),
+    arrange: (p) =>
+      p.payments.faults.inject('charge', { kind: 'transient', times: 3, code: 'GATEWAY_TIMEOUT', message: 'payment gateway did not answer in time' }),
   },
   {
     label: 'c',
     title: 'The carrier rejects the address (permanent): refund, then release the stock, in reverse order',
-    input: order(1003, [{ sku: 'widget', quantity: 1 }, { sku: 'gadget', quantity: 2 }], 7_497),
+    input: order(
+      1003,
+      [
+        { sku: 'widget', quantity: 1 },
+        { sku: 'gadget', quantity: 2 },
+      ],
+      7_497,
+    ),
     arrange: (p) => p.shipping.faults.inject('create', { kind: 'permanent', code: 'ADDRESS_UNDELIVERABLE', message: 'no such street' }),
   },
   {

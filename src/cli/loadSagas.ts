@@ -13,11 +13,7 @@ function isDefinition(value: unknown): value is AnySagaDefinition {
 
 /** The definitions a module exports, deduplicated by name@version (the first wins). */
 export function definitionsOf(module: Record<string, unknown>): AnySagaDefinition[] {
-  const candidates: unknown[] = Array.isArray(module['sagas'])
-    ? module['sagas']
-    : Array.isArray(module['default'])
-      ? module['default']
-      : Object.values(module);
+  const candidates: unknown[] = Array.isArray(module['sagas']) ? module['sagas'] : Array.isArray(module['default']) ? module['default'] : Object.values(module);
   const found = new Map<string, AnySagaDefinition>();
   for (const c of candidates) if (isDefinition(c) && !found.has(`${c.name}@${c.version}`)) found.set(`${c.name}@${c.version}`, c);
   return [...found.values()];
@@ -33,7 +29,9 @@ export async function loadSagaDefinitions(specifier: string): Promise<AnySagaDef
   const module = (await import(url)) as Record<string, unknown>;
   const definitions = definitionsOf(module);
   if (definitions.length === 0) {
-    throw new Error(`${specifier} exports no saga definitions: export them as \`export const sagas = [defineSaga(...)...]\`, as a default array, or as named exports.`);
+    throw new Error(
+      `${specifier} exports no saga definitions: export them as \`export const sagas = [defineSaga(...)...]\`, as a default array, or as named exports.`,
+    );
   }
   return definitions;
 }

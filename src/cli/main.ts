@@ -124,7 +124,7 @@ program
         ...(options.workerId ? { workerId: options.workerId } : {}),
         onReady: (recovered) => io.out(`worker ready: resumed ${recovered} unfinished saga(s)`),
       });
-      if (exit === 'unhealthy') io.err('sagaflow: the store stayed unavailable past the engine\'s bound; exiting so that a supervisor restarts the worker');
+      if (exit === 'unhealthy') io.err("sagaflow: the store stayed unavailable past the engine's bound; exiting so that a supervisor restarts the worker");
       return exit === 'unhealthy' ? ExitCode.Unhealthy : ExitCode.Ok;
     }).finally(() => {
       process.off('SIGTERM', onSignal);

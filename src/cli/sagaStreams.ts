@@ -60,7 +60,12 @@ export async function readAllSagaStreams(store: EventStore): Promise<SagaStream[
     after = last.position;
   }
   // Maps keep insertion order: streams come in the order of their first event's position.
-  return [...byStream.entries()].map(([streamId, recorded]) => toSagaStream(streamId, recorded.sort((a, b) => a.revision - b.revision)));
+  return [...byStream.entries()].map(([streamId, recorded]) =>
+    toSagaStream(
+      streamId,
+      recorded.sort((a, b) => a.revision - b.revision),
+    ),
+  );
 }
 
 /** One saga's stream, or undefined when the stream is empty. */

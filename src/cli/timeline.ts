@@ -86,28 +86,48 @@ function details(e: SagaEvent, attempts: AttemptClock): Pick<Row, 'step' | 'atte
     case 'StepSucceeded':
       return { step: e.data.step, attempt: String(e.data.attempt), details: attempts.took('step', e.data.step, e.data.attempt, e.data.at, e.data.durationMs) };
     case 'CompensationSucceeded':
-      return { step: e.data.step, attempt: String(e.data.attempt), details: attempts.took('compensation', e.data.step, e.data.attempt, e.data.at, e.data.durationMs) };
+      return {
+        step: e.data.step,
+        attempt: String(e.data.attempt),
+        details: attempts.took('compensation', e.data.step, e.data.attempt, e.data.at, e.data.durationMs),
+      };
     case 'StepFailed':
     case 'CompensationFailed': {
       const took = attempts.took(e.type === 'StepFailed' ? 'step' : 'compensation', e.data.step, e.data.attempt, e.data.at, e.data.durationMs);
       const exhausted = e.type === 'StepFailed' && e.data.exhausted ? ', retries exhausted' : '';
-      return { step: e.data.step, attempt: String(e.data.attempt), details: `${took}  ${e.data.kind}${exhausted}: ${e.data.error.code}: ${e.data.error.message}` };
+      return {
+        step: e.data.step,
+        attempt: String(e.data.attempt),
+        details: `${took}  ${e.data.kind}${exhausted}: ${e.data.error.code}: ${e.data.error.message}`,
+      };
     }
     case 'RetryScheduled': {
       const delay = e.data.dueAt - e.data.at;
       const what = e.data.phase === 'compensation' ? 'compensation attempt' : 'attempt';
-      return { step: e.data.step, attempt: String(e.data.attempt), details: delay <= 0 ? `${what} ${e.data.attempt} immediately` : `${what} ${e.data.attempt} in ${formatDuration(delay)}` };
+      return {
+        step: e.data.step,
+        attempt: String(e.data.attempt),
+        details: delay <= 0 ? `${what} ${e.data.attempt} immediately` : `${what} ${e.data.attempt} in ${formatDuration(delay)}`,
+      };
     }
     case 'StepSkipped':
       return { step: e.data.step, attempt: '', details: `optional step skipped: ${e.data.reason}` };
     case 'RolledBack':
-      return { step: e.data.step, attempt: '', details: e.data.toCheckpoint === null ? 'rolled back (no checkpoint recorded yet)' : `rolled back to checkpoint ${e.data.toCheckpoint}` };
+      return {
+        step: e.data.step,
+        attempt: '',
+        details: e.data.toCheckpoint === null ? 'rolled back (no checkpoint recorded yet)' : `rolled back to checkpoint ${e.data.toCheckpoint}`,
+      };
     case 'CompensationPlanned': {
       const at = e.data.failedStep === null ? '' : ` at ${e.data.failedStep}`;
       return { ...none, details: `cause ${e.data.cause}${at}; plan: ${plan(e.data.plan)}` };
     }
     case 'CheckpointRecorded':
-      return { step: e.data.step ?? '', attempt: '', details: `${e.data.step === null ? 'periodic' : 'after step'} checkpoint${e.data.snapshot === null ? ' (no snapshot: too large)' : ''}` };
+      return {
+        step: e.data.step ?? '',
+        attempt: '',
+        details: `${e.data.step === null ? 'periodic' : 'after step'} checkpoint${e.data.snapshot === null ? ' (no snapshot: too large)' : ''}`,
+      };
     case 'SagaCompleted':
       return { ...none, details: 'completed' };
     case 'SagaCompensated':
@@ -150,7 +170,14 @@ export function formatTimeline(events: readonly TimelineEvent[], options: Timeli
   const width = (key: keyof Row): number => Math.max(0, ...all.map((r) => r[key].length));
   const [wRev, wTime, wType, wStep, wAttempt] = (['revision', 'time', 'type', 'step', 'attempt'] as const).map(width);
   return all.map((r) =>
-    [(options.indent ?? '') + r.revision.padStart(wRev ?? 0), r.time.padEnd(wTime ?? 0), r.type.padEnd(wType ?? 0), r.step.padEnd(wStep ?? 0), r.attempt.padStart(wAttempt ?? 0), r.details]
+    [
+      (options.indent ?? '') + r.revision.padStart(wRev ?? 0),
+      r.time.padEnd(wTime ?? 0),
+      r.type.padEnd(wType ?? 0),
+      r.step.padEnd(wStep ?? 0),
+      r.attempt.padStart(wAttempt ?? 0),
+      r.details,
+    ]
       .join('  ')
       .trimEnd(),
   );

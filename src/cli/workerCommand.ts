@@ -48,7 +48,10 @@ export async function runWorker(store: EventStore, options: WorkerCommandOptions
   const ended = new Promise<WorkerExit>((resolve) => (exitWith = resolve));
   const health = engine.health$.subscribe((h) => {
     if (h.status !== 'unhealthy') return;
-    options.logger.error({ worker: engine.workerId, since: h.since, reason: h.reason }, 'unhealthy: the store stays unavailable; stopping so that a supervisor restarts this worker');
+    options.logger.error(
+      { worker: engine.workerId, since: h.since, reason: h.reason },
+      'unhealthy: the store stays unavailable; stopping so that a supervisor restarts this worker',
+    );
     exitWith('unhealthy');
   });
   const onStop = (): void => exitWith('stopped');

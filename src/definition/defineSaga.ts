@@ -142,16 +142,22 @@ function policy(where: string, field: string, base: RetryPolicy, overrides: Part
 }
 
 function positiveNumber(where: string, field: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new DefinitionError(`${where}: ${field} must be a positive number of ms, got ${String(value)}`, { details: { field } });
+  if (!Number.isFinite(value) || value <= 0)
+    throw new DefinitionError(`${where}: ${field} must be a positive number of ms, got ${String(value)}`, { details: { field } });
   return value;
 }
 
 function buildStep(sagaName: string, existing: readonly StepDefinition[], name: string, config: StepConfig<unknown, never, unknown>): StepDefinition {
   const where = `saga "${sagaName}" step "${name}"`;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new DefinitionError(`saga "${sagaName}": step name ${JSON.stringify(name)} must be 1-100 characters from A-Z a-z 0-9 _ . -`, { details: { field: 'name' } });
-  if (existing.some((s) => s.name === name)) throw new DefinitionError(`saga "${sagaName}": duplicate step name "${name}"`, { details: { field: 'name', step: name } });
+  if (typeof name !== 'string' || !NAME.test(name))
+    throw new DefinitionError(`saga "${sagaName}": step name ${JSON.stringify(name)} must be 1-100 characters from A-Z a-z 0-9 _ . -`, {
+      details: { field: 'name' },
+    });
+  if (existing.some((s) => s.name === name))
+    throw new DefinitionError(`saga "${sagaName}": duplicate step name "${name}"`, { details: { field: 'name', step: name } });
   if (typeof config?.run !== 'function') throw new DefinitionError(`${where}: run must be a function`, { details: { field: 'run' } });
-  if (config.compensate !== undefined && typeof config.compensate !== 'function') throw new DefinitionError(`${where}: compensate must be a function when given`, { details: { field: 'compensate' } });
+  if (config.compensate !== undefined && typeof config.compensate !== 'function')
+    throw new DefinitionError(`${where}: compensate must be a function when given`, { details: { field: 'compensate' } });
   return Object.freeze({
     name,
     optional: config.optional === true,
@@ -169,7 +175,8 @@ function buildStep(sagaName: string, existing: readonly StepDefinition[], name: 
 
 function schemaOrUndefined(where: string, field: string, schema: unknown): StandardSchemaV1<unknown, unknown> | undefined {
   if (schema === undefined) return undefined;
-  if (!isStandardSchema(schema)) throw new DefinitionError(`${where}: ${field} must be a Standard Schema v1 validator (zod, valibot, arktype…) when given`, { details: { field } });
+  if (!isStandardSchema(schema))
+    throw new DefinitionError(`${where}: ${field} must be a Standard Schema v1 validator (zod, valibot, arktype…) when given`, { details: { field } });
   return schema as StandardSchemaV1<unknown, unknown>;
 }
 
@@ -202,16 +209,26 @@ function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): S
  * @throws {@link DefinitionError} (`DEFINITION_INVALID`) naming the field for a bad name,
  * version, schema, policy or timeout (from `defineSaga` or from `.step`).
  */
-export function defineSaga<TSchema extends StandardSchemaV1>(config: SagaConfig<TSchema>): SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, NoOutputs, StandardSchemaV1.InferInput<TSchema>> {
+export function defineSaga<TSchema extends StandardSchemaV1>(
+  config: SagaConfig<TSchema>,
+): SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, NoOutputs, StandardSchemaV1.InferInput<TSchema>> {
   const where = `saga ${JSON.stringify(config?.name)}`;
-  if (typeof config?.name !== 'string' || !NAME.test(config.name)) throw new DefinitionError(`${where}: name must be 1-100 characters from A-Z a-z 0-9 _ . -`, { details: { field: 'name' } });
+  if (typeof config?.name !== 'string' || !NAME.test(config.name))
+    throw new DefinitionError(`${where}: name must be 1-100 characters from A-Z a-z 0-9 _ . -`, { details: { field: 'name' } });
   const version = config.version ?? 1;
-  if (!Number.isInteger(version) || version < 1) throw new DefinitionError(`${where}: version must be an integer >= 1, got ${String(version)}`, { details: { field: 'version' } });
+  if (!Number.isInteger(version) || version < 1)
+    throw new DefinitionError(`${where}: version must be an integer >= 1, got ${String(version)}`, { details: { field: 'version' } });
   // Not `instanceof`: the user's zod may be another copy than ours, or another library.
-  if (!isStandardSchema(config.input)) throw new DefinitionError(`${where}: input must be a Standard Schema v1 validator (zod, valibot, arktype…)`, { details: { field: 'input' } });
+  if (!isStandardSchema(config.input))
+    throw new DefinitionError(`${where}: input must be a Standard Schema v1 validator (zod, valibot, arktype…)`, { details: { field: 'input' } });
   const checkpointEvery = config.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
-  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 2) throw new DefinitionError(`${where}: checkpointEvery must be an integer >= 2, got ${String(checkpointEvery)}`, { details: { field: 'checkpointEvery' } });
-  return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery }, []) as unknown as SagaDefinition<StandardSchemaV1.InferOutput<TSchema>, NoOutputs, StandardSchemaV1.InferInput<TSchema>>;
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 2)
+    throw new DefinitionError(`${where}: checkpointEvery must be an integer >= 2, got ${String(checkpointEvery)}`, { details: { field: 'checkpointEvery' } });
+  return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery }, []) as unknown as SagaDefinition<
+    StandardSchemaV1.InferOutput<TSchema>,
+    NoOutputs,
+    StandardSchemaV1.InferInput<TSchema>
+  >;
 }
 
 /**
@@ -223,5 +240,6 @@ export function assertRunnable(definition: SagaDefinition<unknown, Record<string
   if (!definition || typeof definition.step !== 'function' || !Array.isArray(definition.steps)) {
     throw new DefinitionError('Not a saga definition: create one with defineSaga({...}).step(...)');
   }
-  if (definition.steps.length === 0) throw new DefinitionError(`saga "${definition.name}": has no steps; add one with .step(name, { run })`, { details: { field: 'steps' } });
+  if (definition.steps.length === 0)
+    throw new DefinitionError(`saga "${definition.name}": has no steps; add one with .step(name, { run })`, { details: { field: 'steps' } });
 }

@@ -131,11 +131,14 @@ async function startNode(log: EsdbLog, options: EsdbProtocolServerOptions, clust
   };
   // Methods left out (Delete, Tombstone) answer UNIMPLEMENTED, which grpc-js does for us.
   server.addService(StreamsService, streams as IStreamsServer);
-  server.addService(ServerFeaturesService, { getSupportedMethods: (_call, callback) => callback(null, supportedMethods(options)) } satisfies IServerFeaturesServer);
+  server.addService(ServerFeaturesService, {
+    getSupportedMethods: (_call, callback) => callback(null, supportedMethods(options)),
+  } satisfies IServerFeaturesServer);
 
   const instanceId = randomUUID();
   const gossip: IGossipServer = {
-    read: (_call, callback) => callback(null, new ClusterInfo().setMembersList(cluster === undefined ? [member(instanceId, port, MemberInfo.VNodeState.LEADER)] : cluster.members())),
+    read: (_call, callback) =>
+      callback(null, new ClusterInfo().setMembersList(cluster === undefined ? [member(instanceId, port, MemberInfo.VNodeState.LEADER)] : cluster.members())),
   };
   server.addService(GossipService, gossip);
   port = await new Promise<number>((resolve, reject) => {
@@ -226,8 +229,7 @@ export async function startEsdbProtocolCluster(options: EsdbProtocolClusterOptio
   let electedAt = Date.now();
   const view: ClusterView = {
     leaderPortFor: (port) => (ports[leader] === port ? undefined : ports[leader]),
-    members: () =>
-      ports.map((port, i) => member(ids[i]!, port, i === leader ? MemberInfo.VNodeState.LEADER : MemberInfo.VNodeState.FOLLOWER, electedAt)),
+    members: () => ports.map((port, i) => member(ids[i]!, port, i === leader ? MemberInfo.VNodeState.LEADER : MemberInfo.VNodeState.FOLLOWER, electedAt)),
     refused: (port) => void refusedBy.set(port, (refusedBy.get(port) ?? 0) + 1),
   };
   const started: EsdbProtocolServer[] = [];

@@ -34,11 +34,7 @@ export type { EventStoreContractOptions } from './storeContract/contractContext.
  * more by each close case (which closes its own store). Each call must return a store over
  * the same data where that is possible (one file, one server); the cases do not rely on it.
  */
-export function describeEventStoreContract(
-  name: string,
-  makeStore: () => Promise<EventStore> | EventStore,
-  options: EventStoreContractOptions = {},
-): void {
+export function describeEventStoreContract(name: string, makeStore: () => Promise<EventStore> | EventStore, options: EventStoreContractOptions = {}): void {
   const resolved: Required<EventStoreContractOptions> = {
     large: options.large ?? false,
     largeEventCount: options.largeEventCount ?? 100_000,

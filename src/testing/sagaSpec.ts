@@ -82,7 +82,8 @@ function transitionSpec(model: SagaModel, state: SagaState, input: TransitionInp
         answer = result();
       } catch (error) {
         ok(error instanceof Error, `expected an Error, got ${String(error)}`);
-        if (typeof expected === 'string') ok(isSagaError(error) && error.code === expected, `expected code ${expected}, got ${isSagaError(error) ? error.code : error.name}: ${error.message}`);
+        if (typeof expected === 'string')
+          ok(isSagaError(error) && error.code === expected, `expected code ${expected}, got ${isSagaError(error) ? error.code : error.name}: ${error.message}`);
         else ok(error instanceof expected, `expected ${expected.name}, got ${error.name}: ${error.message}`);
         return error;
       }

@@ -68,7 +68,10 @@ export const faultFreeScenarioArb: fc.Arbitrary<Scenario> = scenarioArb.map((s) 
  * engine's fallback, the park, gets through), never the saga's first append.
  */
 const appendRefusalsArb: fc.Arbitrary<AppendRefusal[]> = fc
-  .array(fc.record({ gap: fc.integer({ min: 0, max: 8 }), kind: fc.constantFrom('tooLarge' as const, 'invalid' as const, 'bug' as const) }), { minLength: 1, maxLength: 3 })
+  .array(fc.record({ gap: fc.integer({ min: 0, max: 8 }), kind: fc.constantFrom('tooLarge' as const, 'invalid' as const, 'bug' as const) }), {
+    minLength: 1,
+    maxLength: 3,
+  })
   .map((items) => {
     let at = -1;
     return items.map(({ gap, kind }) => ({ at: (at = at < 0 ? 2 + gap : at + 3 + gap), kind }));

@@ -84,7 +84,12 @@ function refusal(kind: AppendRefusalKind): Error {
  * scenario's faults, keep `ledger`'s books, and call `crash` for a crash fault. With `store`,
  * an action also records in `ledger.rerunsAfterSuccess` a run after its recorded success.
  */
-export function scenarioDefinition(scenario: Scenario, ledger: Ledger, crash: () => void, store?: EventStore): SagaDefinition<unknown, Record<string, unknown>> {
+export function scenarioDefinition(
+  scenario: Scenario,
+  ledger: Ledger,
+  crash: () => void,
+  store?: EventStore,
+): SagaDefinition<unknown, Record<string, unknown>> {
   // Built in a loop, so the per-step output types cannot accumulate: `any` is honest here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let definition: any = defineSaga({ name: 'scenario', input: z.object({ id: z.string() }), checkpointEvery: scenario.checkpointEvery });
@@ -104,7 +109,8 @@ export function scenarioDefinition(scenario: Scenario, ledger: Ledger, crash: ()
       run: async ({ attempt, idempotencyKey, sagaId }: { attempt: number; idempotencyKey: string; sagaId: string }) => {
         if (store) {
           const recorded = await store.readStream(sagaStreamId(sagaId));
-          if (recorded.some((e) => e.type === 'StepSucceeded' && (e.data as { step?: string } | null)?.step === spec.name)) ledger.rerunsAfterSuccess.push(spec.name);
+          if (recorded.some((e) => e.type === 'StepSucceeded' && (e.data as { step?: string } | null)?.step === spec.name))
+            ledger.rerunsAfterSuccess.push(spec.name);
         }
         const fault = spec.faults[attempt - 1] ?? 'ok';
         if (fault === 'crashBefore') {
@@ -197,7 +203,11 @@ export async function runScenario(scenario: Scenario, store: EventStore, seed: n
         if (args[0].startsWith('saga-')) boundaries.push(result.nextRevision);
         if (scenario.cancelAfterAppend === appends && sagaId) {
           const current = engine;
-          pendingCalls.push(Promise.resolve().then(() => current?.cancel(sagaId, 'cancelled by the test')).catch(() => {}));
+          pendingCalls.push(
+            Promise.resolve()
+              .then(() => current?.cancel(sagaId, 'cancelled by the test'))
+              .catch(() => {}),
+          );
         }
         if (scenario.crashAfterAppends.includes(appends)) crash();
         return result;

@@ -48,29 +48,37 @@ describe('simulated 3-node cluster (protocol)', () => {
     expect(cluster.failover()).toBe(1);
     const after = await gossip(ports[2]!);
     expect(after.find((m) => m.state === LEADER)?.port).toBe(ports[1]);
-    expect(after.filter((m) => m.state === FOLLOWER).map((m) => m.port).sort()).toEqual([ports[0], ports[2]].sort());
+    expect(
+      after
+        .filter((m) => m.state === FOLLOWER)
+        .map((m) => m.port)
+        .sort(),
+    ).toEqual([ports[0], ports[2]].sort());
   });
 
-  it.each([true, false])('a follower refuses Append and BatchAppend with not-leader naming the leader; the client then writes to it (batchAppend: %s)', async (batchAppend) => {
-    cluster = await startEsdbProtocolCluster({ batchAppend });
-    const client = EventStoreDBClient.connectionString(cluster.connectionString);
-    try {
-      const stream = `saga-${v7()}`;
-      await client.appendToStream(stream, jsonEvent({ type: 'A', data: {} }), { expectedRevision: NO_STREAM });
-      expect(appends(cluster)).toEqual([1, 0, 0]);
-      cluster.electLeader(2);
-      const refused = await client.appendToStream(stream, jsonEvent({ type: 'B', data: {} }), { expectedRevision: 0n }).catch((e: unknown) => e);
-      expect(refused).toMatchObject({ type: 'not-leader', leader: { address: '127.0.0.1', port: cluster.nodes[2]!.port } });
-      expect(cluster.nodes[0]!.notLeaderAnswers).toBe(1);
-      // Nothing was written; the client reconnected to the leader the trailers named.
-      expect(cluster.log.stream(stream)).toHaveLength(1);
-      await client.appendToStream(stream, jsonEvent({ type: 'B', data: {} }), { expectedRevision: 0n });
-      expect(appends(cluster)).toEqual([1, 0, 1]);
-      expect(cluster.log.stream(stream)!.map((e) => e.type)).toEqual(['A', 'B']);
-    } finally {
-      await client.dispose();
-    }
-  });
+  it.each([true, false])(
+    'a follower refuses Append and BatchAppend with not-leader naming the leader; the client then writes to it (batchAppend: %s)',
+    async (batchAppend) => {
+      cluster = await startEsdbProtocolCluster({ batchAppend });
+      const client = EventStoreDBClient.connectionString(cluster.connectionString);
+      try {
+        const stream = `saga-${v7()}`;
+        await client.appendToStream(stream, jsonEvent({ type: 'A', data: {} }), { expectedRevision: NO_STREAM });
+        expect(appends(cluster)).toEqual([1, 0, 0]);
+        cluster.electLeader(2);
+        const refused = await client.appendToStream(stream, jsonEvent({ type: 'B', data: {} }), { expectedRevision: 0n }).catch((e: unknown) => e);
+        expect(refused).toMatchObject({ type: 'not-leader', leader: { address: '127.0.0.1', port: cluster.nodes[2]!.port } });
+        expect(cluster.nodes[0]!.notLeaderAnswers).toBe(1);
+        // Nothing was written; the client reconnected to the leader the trailers named.
+        expect(cluster.log.stream(stream)).toHaveLength(1);
+        await client.appendToStream(stream, jsonEvent({ type: 'B', data: {} }), { expectedRevision: 0n });
+        expect(appends(cluster)).toEqual([1, 0, 1]);
+        expect(cluster.log.stream(stream)!.map((e) => e.type)).toEqual(['A', 'B']);
+      } finally {
+        await client.dispose();
+      }
+    },
+  );
 });
 
 clusterFailoverCases('eventstore');

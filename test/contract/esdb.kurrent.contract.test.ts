@@ -39,7 +39,11 @@ for (const path of paths) {
 
 const realServer = process.env.ESDB_CONNECTION_STRING;
 if (realServer !== undefined && realServer !== '') {
-  describeEventStoreContract('esdb (real server from ESDB_CONNECTION_STRING, kurrentdb client)', () => createEsdbEventStore({ connectionString: realServer, client: 'kurrentdb' }), {
-    large: true,
-  });
+  describeEventStoreContract(
+    'esdb (real server from ESDB_CONNECTION_STRING, kurrentdb client)',
+    () => createEsdbEventStore({ connectionString: realServer, client: 'kurrentdb' }),
+    {
+      large: true,
+    },
+  );
 }

@@ -75,7 +75,11 @@ describe('EventStoreDB protocol fixture', () => {
 
   it('subscribes to a stream after a revision (exclusive)', async () => {
     const stream = `saga-${v7()}`;
-    await client.appendToStream(stream, [0, 1, 2].map((i) => jsonEvent({ type: `E${i}`, data: {} })), { expectedRevision: NO_STREAM });
+    await client.appendToStream(
+      stream,
+      [0, 1, 2].map((i) => jsonEvent({ type: `E${i}`, data: {} })),
+      { expectedRevision: NO_STREAM },
+    );
     const subscription = client.subscribeToStream(stream, { fromRevision: 0n });
     const types: string[] = [];
     for await (const resolved of subscription) {
@@ -92,14 +96,20 @@ describe('EventStoreDB protocol fixture', () => {
     const raw = new streamsGrpc.StreamsClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
     try {
       const options = new streamsPb.ReadReq.Options()
-        .setStream(new streamsPb.ReadReq.Options.StreamOptions().setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(stream))).setStart(new sharedPb.Empty()))
+        .setStream(
+          new streamsPb.ReadReq.Options.StreamOptions()
+            .setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(stream)))
+            .setStart(new sharedPb.Empty()),
+        )
         .setCount('10')
         .setNoFilter(new sharedPb.Empty())
         .setUuidOption(new streamsPb.ReadReq.Options.UUIDOption().setStructured(new sharedPb.Empty()));
       const responses = await collect<InstanceType<typeof streamsPb.ReadResp>>(raw.read(new streamsPb.ReadReq().setOptions(options), new Metadata()));
       const uuid = responses[0]!.getEvent()!.getEvent()!.getId()!;
       expect(uuid.hasStructured()).toBe(true);
-      const hex = (BigInt.asUintN(64, BigInt(uuid.getStructured()!.getMostSignificantBits())) << 64n) | BigInt.asUintN(64, BigInt(uuid.getStructured()!.getLeastSignificantBits()));
+      const hex =
+        (BigInt.asUintN(64, BigInt(uuid.getStructured()!.getMostSignificantBits())) << 64n) |
+        BigInt.asUintN(64, BigInt(uuid.getStructured()!.getLeastSignificantBits()));
       expect(hex.toString(16).padStart(32, '0')).toBe(id.replaceAll('-', ''));
     } finally {
       raw.close();

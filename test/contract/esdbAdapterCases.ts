@@ -27,7 +27,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-
 export function esdbAdapterCases(client: 'eventstore' | 'kurrentdb'): void {
   const create = (options: EsdbEventStoreOptions): Promise<EventStore> => createEsdbEventStore({ ...options, client });
 
@@ -167,7 +166,8 @@ export function esdbAdapterCases(client: 'eventstore' | 'kurrentdb'): void {
       // 6.x quotes grpc-js ("connect ECONNREFUSED ..."); the successor's read bridge says only "UnavailableError".
       expect(message).toMatch(client === 'eventstore' ? /ECONNREFUSED/ : /UnavailableError/);
       expect(message).toContain('Check that the server is running');
-      for (const text of [message, JSON.stringify(details), String(cause), (cause as Error | undefined)?.stack ?? '']) expect(text).not.toContain('Sup3r-Secret');
+      for (const text of [message, JSON.stringify(details), String(cause), (cause as Error | undefined)?.stack ?? ''])
+        expect(text).not.toContain('Sup3r-Secret');
     });
 
     it('says that TLS is the likely problem when a TLS client meets an insecure server', async () => {

@@ -101,7 +101,12 @@ export function esdbSubscriptionCases(client: 'eventstore' | 'kurrentdb'): void 
       expect(server.log.isValidPosition(BigInt(first!.position + 1))).toBe(false);
       const seen: RecordedEvent[] = [];
       const errors: unknown[] = [];
-      const subscription = store.subscribeToAll({ after: first!.position + 1, streamPrefix: id, onEvent: (e) => void seen.push(e), onError: (e) => errors.push(e) });
+      const subscription = store.subscribeToAll({
+        after: first!.position + 1,
+        streamPrefix: id,
+        onEvent: (e) => void seen.push(e),
+        onError: (e) => errors.push(e),
+      });
       cleanup.push(() => subscription.unsubscribe());
       await waitUntil(() => seen.length >= 2, '2 deliveries');
       await store.append(id, events(1), 2);

@@ -24,7 +24,12 @@ let files: string[] = [];
 /** Runs a command; on failure the error carries its output, which vitest shows. */
 async function sh(file: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<{ stdout: string; stderr: string }> {
   try {
-    return await run(file, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+    return await run(file, args, {
+      cwd,
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+    });
   } catch (error) {
     const e = error as { message: string; stdout?: string; stderr?: string };
     throw new Error(`${file} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: error });
@@ -47,13 +52,30 @@ beforeAll(async () => {
   if (!packed) throw new Error(`npm pack printed no package: ${stdout}`);
   tarball = join(work, packed.filename);
   files = packed.files.map((f) => f.path);
-  console.log(`[consumer] ${packed.filename}: ${files.length} files, ${(packed.size / 1024).toFixed(1)} kB packed, ${(packed.unpackedSize / 1024).toFixed(1)} kB unpacked`);
+  console.log(
+    `[consumer] ${packed.filename}: ${files.length} files, ${(packed.size / 1024).toFixed(1)} kB packed, ${(packed.unpackedSize / 1024).toFixed(1)} kB unpacked`,
+  );
 
   mkdirSync(join(consumer, 'src'), { recursive: true });
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
   writeFileSync(
     join(consumer, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', outDir: 'out', types: ['node'], skipLibCheck: false }, include: ['src/quickStart.ts'] }, null, 2),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          outDir: 'out',
+          types: ['node'],
+          skipLibCheck: false,
+        },
+        include: ['src/quickStart.ts'],
+      },
+      null,
+      2,
+    ),
   );
   writeFileSync(join(consumer, 'src', 'quickStart.ts'), readmeBlock('quick-start'));
   // The same saga, started with a number where the schema wants a string.
@@ -70,8 +92,9 @@ describe('the npm package, installed into a fresh project', () => {
   it('ships dist, README, LICENSE, CHANGELOG and package.json, and nothing else', () => {
     const outside = files.filter((f) => !f.startsWith('dist/') && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(f));
     expect(outside).toEqual([]);
-    for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/stores/sqlite/index.js', 'dist/src/cli/main.js', 'LICENSE', 'CHANGELOG.md']) expect(files).toContain(needed);
-    expect(files.filter((f) => /(^|\/)(test|bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/stores/sqlite/index.js', 'dist/src/cli/main.js', 'LICENSE', 'CHANGELOG.md'])
+      expect(files).toContain(needed);
+    expect(files.filter((f) => /(^|\/)(test|bench)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
   });
 
   it("type-checks the README's quick start with tsc --strict --module NodeNext, and runs it on a SQLite file to completion", async () => {
@@ -85,7 +108,11 @@ describe('the npm package, installed into a fresh project', () => {
   });
 
   it('refuses to compile a start whose input does not match the saga, naming the field and the types', async () => {
-    const failed = await sh(join(consumer, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', 'src/wrongInput.ts'], consumer).then(
+    const failed = await sh(
+      join(consumer, 'node_modules', '.bin', 'tsc'),
+      ['--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', 'src/wrongInput.ts'],
+      consumer,
+    ).then(
       () => undefined,
       (error: Error) => error.message,
     );

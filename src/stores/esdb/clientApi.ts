@@ -167,4 +167,13 @@ async function loadClientPackage(packageName: string, load: () => Promise<unknow
 }
 
 /** gRPC status codes, so the adapter needs no gRPC import of its own. */
-export const Grpc = { CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, PERMISSION_DENIED: 7, ABORTED: 10, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+export const Grpc = {
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
+  ABORTED: 10,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;

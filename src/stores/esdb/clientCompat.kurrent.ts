@@ -37,7 +37,17 @@ import {
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
 import type { ExpectedRevision, Json, NewEvent } from '../eventStore.js';
-import { Grpc, type AllSubscriptionHandle, type ClientErrorKind, type Credentials, type EsdbAppendResult, type EsdbClient, type EsdbPosition, type EsdbResolvedEvent, type ReadStreamRequest } from './clientApi.js';
+import {
+  Grpc,
+  type AllSubscriptionHandle,
+  type ClientErrorKind,
+  type Credentials,
+  type EsdbAppendResult,
+  type EsdbClient,
+  type EsdbPosition,
+  type EsdbResolvedEvent,
+  type ReadStreamRequest,
+} from './clientApi.js';
 
 /** Parses the URL (throws on a bad one); connects on first use. */
 export function connect(connectionString: string): EsdbClient {
@@ -61,7 +71,13 @@ function serverFilter(streamPrefix: string | undefined) {
   return streamPrefix === undefined ? excludeSystemEvents() : streamNameFilter({ prefixes: [streamPrefix] });
 }
 
-function append(client: KurrentDBClient, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, credentials?: Credentials): Promise<EsdbAppendResult> {
+function append(
+  client: KurrentDBClient,
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+  credentials?: Credentials,
+): Promise<EsdbAppendResult> {
   const streamState = expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : BigInt(expected);
   const data = events.map((event) =>
     jsonEvent({
@@ -121,7 +137,11 @@ async function* toWholeSeconds(events: AsyncIterable<EsdbResolvedEvent>): AsyncG
 function classifyError(error: unknown): ClientErrorKind {
   if (error instanceof WrongExpectedVersionError) {
     const actual = error.actualState;
-    return { kind: 'conflict', expected: typeof error.expectedState === 'bigint' ? Number(error.expectedState) : error.expectedState, actual: typeof actual === 'bigint' ? Number(actual) : 'no_stream' };
+    return {
+      kind: 'conflict',
+      expected: typeof error.expectedState === 'bigint' ? Number(error.expectedState) : error.expectedState,
+      actual: typeof actual === 'bigint' ? Number(actual) : 'no_stream',
+    };
   }
   if (error instanceof StreamNotFoundError) return { kind: 'stream_not_found' };
   if (error instanceof MaxAppendSizeExceededError) return { kind: 'too_large', maxAppendSize: error.maxAppendSize };

@@ -30,7 +30,17 @@ import {
   streamNameFilter,
 } from '@eventstore/db-client';
 import type { ExpectedRevision, Json, NewEvent } from '../eventStore.js';
-import { Grpc, type AllSubscriptionHandle, type ClientErrorKind, type Credentials, type EsdbAppendResult, type EsdbClient, type EsdbPosition, type EsdbResolvedEvent, type ReadStreamRequest } from './clientApi.js';
+import {
+  Grpc,
+  type AllSubscriptionHandle,
+  type ClientErrorKind,
+  type Credentials,
+  type EsdbAppendResult,
+  type EsdbClient,
+  type EsdbPosition,
+  type EsdbResolvedEvent,
+  type ReadStreamRequest,
+} from './clientApi.js';
 
 /** Parses the URL (throws on a bad one); connects on first use. */
 export function connect(connectionString: string): EsdbClient {
@@ -49,7 +59,13 @@ export function connect(connectionString: string): EsdbClient {
   };
 }
 
-function append(client: EventStoreDBClient, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, credentials?: Credentials): Promise<EsdbAppendResult> {
+function append(
+  client: EventStoreDBClient,
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+  credentials?: Credentials,
+): Promise<EsdbAppendResult> {
   const expectedRevision = expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : BigInt(expected);
   const data = events.map((event) =>
     jsonEvent({
@@ -92,7 +108,11 @@ function subscribeToAll(client: EventStoreDBClient, from: EsdbPosition | 'start'
 
 function classifyError(error: unknown): ClientErrorKind {
   if (error instanceof WrongExpectedVersionError) {
-    return { kind: 'conflict', expected: revisionOrState(error.expectedVersion), actual: error.actualVersion === 'no_stream' ? 'no_stream' : Number(error.actualVersion) };
+    return {
+      kind: 'conflict',
+      expected: revisionOrState(error.expectedVersion),
+      actual: error.actualVersion === 'no_stream' ? 'no_stream' : Number(error.actualVersion),
+    };
   }
   if (error instanceof StreamNotFoundError) return { kind: 'stream_not_found' };
   if (error instanceof MaxAppendSizeExceededError) return { kind: 'too_large', maxAppendSize: error.maxAppendSize };

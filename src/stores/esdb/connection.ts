@@ -40,14 +40,20 @@ export function parseEsdbUrl(raw: string, client?: EsdbClientName): EsdbConnecti
   const redacted = redactUrl(text);
   const redact = (value: string): string => redactSecret(value, text, redacted, password);
   if (match?.groups === undefined) {
-    throw new StoreUrlError(`Invalid EventStoreDB URL ${JSON.stringify(redacted)}: expected esdb://host:2113?tls=false, esdb+discover://host:2113 or kurrentdb://host:2113.`, {
-      details: { url: redacted },
-    });
+    throw new StoreUrlError(
+      `Invalid EventStoreDB URL ${JSON.stringify(redacted)}: expected esdb://host:2113?tls=false, esdb+discover://host:2113 or kurrentdb://host:2113.`,
+      {
+        details: { url: redacted },
+      },
+    );
   }
   if (client !== undefined && !Object.hasOwn(CLIENT_SCHEMES, client)) {
-    throw new StoreUrlError(`Unknown EventStoreDB client ${JSON.stringify(client)}: use 'eventstore' (@eventstore/db-client) or 'kurrentdb' (@kurrent/kurrentdb-client).`, {
-      details: { url: redacted },
-    });
+    throw new StoreUrlError(
+      `Unknown EventStoreDB client ${JSON.stringify(client)}: use 'eventstore' (@eventstore/db-client) or 'kurrentdb' (@kurrent/kurrentdb-client).`,
+      {
+        details: { url: redacted },
+      },
+    );
   }
   const scheme = (match.groups.scheme ?? '').toLowerCase();
   const chosen = client ?? (Object.keys(CLIENT_SCHEMES) as EsdbClientName[]).find((name) => CLIENT_SCHEMES[name].own.includes(scheme));
@@ -61,13 +67,17 @@ export function parseEsdbUrl(raw: string, client?: EsdbClientName): EsdbConnecti
   }
   const rest = match.groups.rest ?? '';
   const hosts = (rest.split('?')[0] ?? '').replace(/\/+$/, '');
-  if (hosts === '') throw new StoreUrlError(`EventStoreDB URL ${redacted} names no host: use e.g. esdb://localhost:2113?tls=false.`, { details: { url: redacted } });
+  if (hosts === '')
+    throw new StoreUrlError(`EventStoreDB URL ${redacted} names no host: use e.g. esdb://localhost:2113?tls=false.`, { details: { url: redacted } });
   const query = new URLSearchParams(rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : '');
   const param = (name: string): string | undefined => [...query.entries()].find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
   if (param('throwOnAppendFailure')?.toLowerCase() === 'false') {
-    throw new StoreUrlError(`EventStoreDB URL ${redacted} sets throwOnAppendFailure=false: remove it. sagaflow needs a wrong expected revision to fail the append.`, {
-      details: { url: redacted },
-    });
+    throw new StoreUrlError(
+      `EventStoreDB URL ${redacted} sets throwOnAppendFailure=false: remove it. sagaflow needs a wrong expected revision to fail the append.`,
+      {
+        details: { url: redacted },
+      },
+    );
   }
   const tlsParam = param('tls');
   const user = match.groups.user;

@@ -21,7 +21,15 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from '../eventStore.js';
-import { loadClient, otherClientLoaded, type Credentials, type EsdbAppendResult, type EsdbClient, type EsdbClientName, type EsdbPosition } from './clientApi.js';
+import {
+  loadClient,
+  otherClientLoaded,
+  type Credentials,
+  type EsdbAppendResult,
+  type EsdbClient,
+  type EsdbClientName,
+  type EsdbPosition,
+} from './clientApi.js';
 import { parseEsdbUrl, type EsdbConnection } from './connection.js';
 import { toStoreError, type ErrorContext } from './esdbErrors.js';
 import { EsdbAllSubscription, type ReconnectOptions } from './esdbSubscription.js';
@@ -212,7 +220,8 @@ class EsdbEventStore implements EventStore {
             const position = commitPosition(commit, `${event.streamId}@${event.revision}`);
             if (position <= lastRead) return;
             lastRead = position;
-            if (position > after && isVisible(event.streamId, event.type, options.streamPrefix) && events.length < limit) events.push(toRecordedEvent(resolved));
+            if (position > after && isVisible(event.streamId, event.type, options.streamPrefix) && events.length < limit)
+              events.push(toRecordedEvent(resolved));
           });
         }
         convert.rethrow();

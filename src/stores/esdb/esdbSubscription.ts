@@ -103,7 +103,11 @@ export class EsdbAllSubscription implements Subscription {
       failures += 1;
       if (failures > maxAttempts) {
         const context = { connection: this.deps.connection, client: this.deps.client, operation: 'subscribe to $all' };
-        return this.fail(outcome.error === undefined ? new StoreUnavailableError(`EventStoreDB at ${this.deps.connection.redacted} kept ending the subscription.`) : unavailable(outcome.error, context));
+        return this.fail(
+          outcome.error === undefined
+            ? new StoreUnavailableError(`EventStoreDB at ${this.deps.connection.redacted} kept ending the subscription.`)
+            : unavailable(outcome.error, context),
+        );
       }
       await this.sleep(this.backoff(failures));
     }

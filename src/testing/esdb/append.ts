@@ -109,11 +109,19 @@ function appendResp(outcome: AppendOutcome, expected: ExpectedState): streamsPb.
   if (outcome.currentRevision < 0) wrong.setCurrentNoStream(sharedEmpty()).setNoStream2060(sharedEmpty());
   else wrong.setCurrentRevision(String(outcome.currentRevision)).setCurrentRevision2060(outcome.currentRevision);
   switch (expected.kind) {
-    case 'any': wrong.setExpectedAny(sharedEmpty()).setAny2060(sharedEmpty()); break;
-    case 'stream_exists': wrong.setExpectedStreamExists(sharedEmpty()).setStreamExists2060(sharedEmpty()); break;
+    case 'any':
+      wrong.setExpectedAny(sharedEmpty()).setAny2060(sharedEmpty());
+      break;
+    case 'stream_exists':
+      wrong.setExpectedStreamExists(sharedEmpty()).setStreamExists2060(sharedEmpty());
+      break;
     // The server also sets expected_revision_20_6_0 to ulong.MaxValue here; a JS number cannot carry it exactly, and 6.x clients ignore it.
-    case 'no_stream': wrong.setExpectedNoStream(sharedEmpty()); break;
-    case 'revision': wrong.setExpectedRevision(String(expected.revision)).setExpectedRevision2060(expected.revision); break;
+    case 'no_stream':
+      wrong.setExpectedNoStream(sharedEmpty());
+      break;
+    case 'revision':
+      wrong.setExpectedRevision(String(expected.revision)).setExpectedRevision2060(expected.revision);
+      break;
   }
   return response.setWrongExpectedVersion(wrong);
 }

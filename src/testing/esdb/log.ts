@@ -36,16 +36,11 @@ export interface ProposedEvent {
   readonly customMetadata: Uint8Array;
 }
 
-export type ExpectedState =
-  | { kind: 'any' }
-  | { kind: 'no_stream' }
-  | { kind: 'stream_exists' }
-  | { kind: 'revision'; revision: number };
+export type ExpectedState = { kind: 'any' } | { kind: 'no_stream' } | { kind: 'stream_exists' } | { kind: 'revision'; revision: number };
 
 export type AppendOutcome =
   /** `position` is the last event's; `transactionPosition` the first's. Both absent when idempotent, like older servers. */
-  | { kind: 'success'; currentRevision: number; position?: bigint; transactionPosition?: bigint }
-  | { kind: 'wrong_expected_version'; currentRevision: number };
+  { kind: 'success'; currentRevision: number; position?: bigint; transactionPosition?: bigint } | { kind: 'wrong_expected_version'; currentRevision: number };
 
 export interface EsdbLogOptions {
   /** Write `$>` links to `$ce-<category>` like the `$by_category` system projection. @default true */

@@ -6,18 +6,7 @@
  */
 import { Metadata, status as GrpcStatus, type ServerErrorResponse } from '@grpc/grpc-js';
 import type { ExpectedState, StoredEvent } from './log.js';
-import {
-  Any,
-  GoogleEmpty,
-  ReadResp,
-  SharedEmpty,
-  SharedWrongExpectedVersion,
-  Status,
-  StreamIdentifier,
-  UUID,
-  type sharedPb,
-  type statusPb,
-} from './proto.js';
+import { Any, GoogleEmpty, ReadResp, SharedEmpty, SharedWrongExpectedVersion, Status, StreamIdentifier, UUID, type sharedPb, type statusPb } from './proto.js';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,7 +29,7 @@ export class RpcFailure extends Error {
 
 /** Parses an event_store.client.UUID in either wire form into the canonical lowercase string. */
 export function parseUuid(uuid: sharedPb.UUID | undefined): string {
-  if (uuid === undefined) throw new RpcFailure(GrpcStatus.INVALID_ARGUMENT, 'Required Property \'id\' is missing');
+  if (uuid === undefined) throw new RpcFailure(GrpcStatus.INVALID_ARGUMENT, "Required Property 'id' is missing");
   if (uuid.hasStructured()) {
     const structured = uuid.getStructured()!;
     const bytes = Buffer.alloc(16);
@@ -69,7 +58,7 @@ export function toUuid(id: string, structured: boolean): sharedPb.UUID {
 }
 
 export function streamNameOf(identifier: sharedPb.StreamIdentifier | undefined): string {
-  if (identifier === undefined) throw new RpcFailure(GrpcStatus.INVALID_ARGUMENT, 'Required Property \'stream_identifier\' is missing');
+  if (identifier === undefined) throw new RpcFailure(GrpcStatus.INVALID_ARGUMENT, "Required Property 'stream_identifier' is missing");
   return Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
 }
 
@@ -108,10 +97,18 @@ export function wrongExpectedVersionStatus(current: number, expected: ExpectedSt
   if (current < 0) details.setCurrentNoStream(new GoogleEmpty());
   else details.setCurrentStreamRevision(String(current));
   switch (expected.kind) {
-    case 'any': details.setExpectedAny(new GoogleEmpty()); break;
-    case 'no_stream': details.setExpectedNoStream(new GoogleEmpty()); break;
-    case 'stream_exists': details.setExpectedStreamExists(new GoogleEmpty()); break;
-    case 'revision': details.setExpectedStreamPosition(String(expected.revision)); break;
+    case 'any':
+      details.setExpectedAny(new GoogleEmpty());
+      break;
+    case 'no_stream':
+      details.setExpectedNoStream(new GoogleEmpty());
+      break;
+    case 'stream_exists':
+      details.setExpectedStreamExists(new GoogleEmpty());
+      break;
+    case 'revision':
+      details.setExpectedStreamPosition(String(expected.revision));
+      break;
   }
   return packedStatus(GrpcStatus.ALREADY_EXISTS, 'WrongExpectedVersion', details, 'event_store.client.WrongExpectedVersion');
 }

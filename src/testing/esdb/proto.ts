@@ -64,7 +64,9 @@ export function newCaughtUp(): InstanceType<typeof ReadResp.CaughtUp> {
 }
 
 export function newCheckpoint(position: bigint): InstanceType<typeof ReadResp.Checkpoint> {
-  return new (registered('event_store.client.streams.ReadResp.Checkpoint', ReadResp.Checkpoint))().setCommitPosition(position.toString()).setPreparePosition(position.toString());
+  return new (registered('event_store.client.streams.ReadResp.Checkpoint', ReadResp.Checkpoint))()
+    .setCommitPosition(position.toString())
+    .setPreparePosition(position.toString());
 }
 
 /**

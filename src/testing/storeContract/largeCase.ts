@@ -9,7 +9,9 @@ const PAGE = 5_000;
 
 export function largeCase(ctx: ContractContext): void {
   describe('large', () => {
-    it(`appends ${ctx.options.largeEventCount} events across ${STREAMS} streams in batches and reads them back by readAll pages`, { timeout: ctx.options.largeTimeoutMs }, async () => {
+    it(`appends ${ctx.options.largeEventCount} events across ${STREAMS} streams in batches and reads them back by readAll pages`, {
+      timeout: ctx.options.largeTimeoutMs,
+    }, async () => {
       const total = ctx.options.largeEventCount;
       const start = await markPosition(ctx.store);
       const prefix = `${uniqueStream()}-`;

@@ -30,7 +30,13 @@ export function readCases(ctx: ContractContext): void {
     it('round-trips data and metadata: nested objects, arrays, unicode, numbers, null', async () => {
       const stream = uniqueStream();
       const data = {
-        order: { id: 'ord-1', lines: [{ sku: 'A', qty: 2, price: 19.99 }, { sku: 'B', qty: 1, price: 0 }] },
+        order: {
+          id: 'ord-1',
+          lines: [
+            { sku: 'A', qty: 2, price: 19.99 },
+            { sku: 'B', qty: 1, price: 0 },
+          ],
+        },
         unicode: 'zażółć gęślą jaźń — 日本語 — 🚀 — "quotes" \\ \n newline \t tab',
         numbers: [0, -1, 1.5, -273.15, 1e21, 1e-7, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER],
         flags: [true, false, null],
@@ -68,11 +74,7 @@ export function readCases(ctx: ContractContext): void {
       const base = uniqueStream();
       const a = `${base}-a`;
       const b = `${base}-b`;
-      const appended = [
-        ...(await appendAndRead(ctx, a, 2)),
-        ...(await appendAndRead(ctx, b, 3)),
-        ...(await appendAndRead(ctx, a, 1)),
-      ];
+      const appended = [...(await appendAndRead(ctx, a, 2)), ...(await appendAndRead(ctx, b, 3)), ...(await appendAndRead(ctx, a, 1))];
       const all = await ctx.store.readAll({ after: start, streamPrefix: `${base}-` });
       expect(all.map((e) => e.id)).toEqual(appended);
       expect(isStrictlyIncreasing(all.map((e) => e.position))).toBe(true);

@@ -101,7 +101,12 @@ export function subscriptionCases(ctx: ContractContext): void {
     });
 
     it('stops with onError when the handler throws or rejects, delivering nothing after', async () => {
-      for (const fail of [() => { throw new Error('boom'); }, () => Promise.reject(new Error('boom'))]) {
+      for (const fail of [
+        () => {
+          throw new Error('boom');
+        },
+        () => Promise.reject(new Error('boom')),
+      ]) {
         const start = await markPosition(ctx.store);
         const stream = uniqueStream();
         await ctx.store.append(stream, newEvents(3), 'no_stream');

@@ -49,7 +49,10 @@ beforeAll(async () => {
   expect((await engine.result(ids.parked)).status).toBe('failed');
   await engine.close();
   // Well-formed events telling an impossible story: the second step succeeded, the first never ran.
-  const steps = [{ name: 'a', optional: false, checkpoint: false, compensable: false }, { name: 'b', optional: false, checkpoint: false, compensable: false }];
+  const steps = [
+    { name: 'a', optional: false, checkpoint: false, compensable: false },
+    { name: 'b', optional: false, checkpoint: false, compensable: false },
+  ];
   const story = [
     sagaEvent('SagaStarted', { sagaId: ids.broken, saga: 'handmade', version: 1, input: null, steps, idempotencyKey: null, at: 1 }),
     sagaEvent('StepSucceeded', { step: 'b', attempt: 1, output: null, at: 2 }),

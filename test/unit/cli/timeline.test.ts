@@ -72,7 +72,10 @@ describe('formatTimeline', () => {
   });
 
   it('shows unknown and malformed events raw instead of dropping them', () => {
-    const odd = formatTimeline([events[0] as TimelineEvent, { revision: 1, type: 'FromTheFuture', data: { x: 1, at: T0 + 3 } }, { revision: 2, type: 'StepStarted', data: { step: 7 } }], { header: false });
+    const odd = formatTimeline(
+      [events[0] as TimelineEvent, { revision: 1, type: 'FromTheFuture', data: { x: 1, at: T0 + 3 } }, { revision: 2, type: 'StepStarted', data: { step: 7 } }],
+      { header: false },
+    );
     expect(odd[1]).toMatch(/\+3ms\s+FromTheFuture\s+\(unrecognised\) \{"x":1,"at":\d+\}$/);
     expect(odd[2]).toMatch(/^ ?2 {2}\?\s+StepStarted\s+\(unrecognised\) \{"step":7\}$/);
   });

@@ -36,8 +36,12 @@ describe('defineSaga', () => {
   });
 
   it('rejects a bad retry policy with a message naming the saga, the step and the field', () => {
-    expect(() => defineSaga({ name: 'p', input }).step('charge', { run: () => 1, retry: { maxAttempts: 0 } })).toThrow(/saga "p" step "charge": retry.maxAttempts: /);
-    expect(() => defineSaga({ name: 'p', input }).step('charge', { run: () => 1, compensationRetry: { initialDelayMs: 500, maxDelayMs: 10 } })).toThrow(/compensationRetry.maxDelayMs: maxDelayMs must be >= initialDelayMs/);
+    expect(() => defineSaga({ name: 'p', input }).step('charge', { run: () => 1, retry: { maxAttempts: 0 } })).toThrow(
+      /saga "p" step "charge": retry.maxAttempts: /,
+    );
+    expect(() => defineSaga({ name: 'p', input }).step('charge', { run: () => 1, compensationRetry: { initialDelayMs: 500, maxDelayMs: 10 } })).toThrow(
+      /compensationRetry.maxDelayMs: maxDelayMs must be >= initialDelayMs/,
+    );
     expect(() => defineSaga({ name: 'p', input }).step('charge', { run: () => 1, retry: { jitter: 'sometimes' as never } })).toThrow(/retry.jitter/);
   });
 

@@ -81,7 +81,8 @@ describe('any Standard Schema v1 validator', () => {
       '~standard': {
         version: 1,
         vendor: 'test',
-        validate: async (value) => (typeof value === 'number' && value % 2 === 0 ? { value } : { issues: [{ message: 'must be an even number', path: [{ key: 'n' }] }] }),
+        validate: async (value) =>
+          typeof value === 'number' && value % 2 === 0 ? { value } : { issues: [{ message: 'must be an even number', path: [{ key: 'n' }] }] },
       },
     };
     await completes(even, 4, 3);
@@ -97,7 +98,9 @@ describe('any Standard Schema v1 validator', () => {
     const result = await engine.result(sagaId);
     expect(result).toMatchObject({ status: 'compensated', failure: { step: 'a', code: 'OUTPUT_INVALID' } });
     expect(() => defineSaga({ name: 'x', input: { parse: () => 1 } as never })).toThrow(/input must be a Standard Schema v1 validator/);
-    expect(() => defineSaga({ name: 'x', input: v.object({}) }).step('a', { run: () => 1, output: {} as never })).toThrow(/output must be a Standard Schema v1 validator/);
+    expect(() => defineSaga({ name: 'x', input: v.object({}) }).step('a', { run: () => 1, output: {} as never })).toThrow(
+      /output must be a Standard Schema v1 validator/,
+    );
   });
 });
 
@@ -135,9 +138,17 @@ describe('a public surface that says what it does', () => {
     const ok = await engine.start(saga, { fail: 'no' });
     expect(await engine.outputs(ok.sagaId)).toEqual({ a: 1, b: 2 });
     const rolledBack = await engine.start(saga, { fail: 'permanent' });
-    await expect(engine.outputs(rolledBack.sagaId)).rejects.toMatchObject({ name: 'SagaCompensatedError', code: 'SAGA_COMPENSATED', details: { sagaId: rolledBack.sagaId, compensated: ['a'] } });
+    await expect(engine.outputs(rolledBack.sagaId)).rejects.toMatchObject({
+      name: 'SagaCompensatedError',
+      code: 'SAGA_COMPENSATED',
+      details: { sagaId: rolledBack.sagaId, compensated: ['a'] },
+    });
     const parked = await engine.start(saga, { fail: 'stuck' });
-    await expect(engine.outputs(parked.sagaId)).rejects.toMatchObject({ name: 'SagaParkedError', code: 'SAGA_PARKED', message: expect.stringContaining('resume it') });
+    await expect(engine.outputs(parked.sagaId)).rejects.toMatchObject({
+      name: 'SagaParkedError',
+      code: 'SAGA_PARKED',
+      message: expect.stringContaining('resume it'),
+    });
   });
 
   it('events(sagaId) returns the recorded events without touching the store; an unknown id is SagaNotFoundError', async () => {

@@ -5,7 +5,16 @@ import { createOrderFulfilmentParticipants, createOrderFulfilmentSaga } from '..
 import type { OrderInput } from '../../../sagas/index.js';
 import { FAST, ofType, readBack, runSaga } from './sagaHarness.js';
 
-const order: OrderInput = { orderId: 'o-1', customerId: 'c-1', lines: [{ sku: 'widget', quantity: 2 }, { sku: 'gadget', quantity: 1 }], amountCents: 4_999, address: '1 Main St' };
+const order: OrderInput = {
+  orderId: 'o-1',
+  customerId: 'c-1',
+  lines: [
+    { sku: 'widget', quantity: 2 },
+    { sku: 'gadget', quantity: 1 },
+  ],
+  amountCents: 4_999,
+  address: '1 Main St',
+};
 
 function setup() {
   const participants = createOrderFulfilmentParticipants({ stock: { widget: 10, gadget: 5 } });
@@ -18,7 +27,11 @@ describe('order fulfilment', () => {
     const run = await runSaga(saga, order);
     expect(run.result.status).toBe('completed');
     if (run.result.status !== 'completed') return;
-    expect(run.result.outputs).toMatchObject({ reserveInventory: { reservationId: 'res-1' }, chargePayment: { paymentId: 'pay-1', amountCents: 4_999 }, createShipment: { shipmentId: 'shp-1' } });
+    expect(run.result.outputs).toMatchObject({
+      reserveInventory: { reservationId: 'res-1' },
+      chargePayment: { paymentId: 'pay-1', amountCents: 4_999 },
+      createShipment: { shipmentId: 'shp-1' },
+    });
     expect(participants.inventory.available('widget')).toBe(8);
     expect(participants.inventory.available('gadget')).toBe(4);
     expect(participants.payments.netCents()).toBe(4_999);
@@ -36,11 +49,17 @@ describe('order fulfilment', () => {
     expect(participants.payments.callCount('charge')).toBe(3);
     expect(participants.payments.ledger).toHaveLength(1);
     const failed = ofType(run, 'StepFailed');
-    expect(failed.map((f) => [f['step'], f['attempt'], f['kind']])).toEqual([['chargePayment', 1, 'transient'], ['chargePayment', 2, 'transient']]);
+    expect(failed.map((f) => [f['step'], f['attempt'], f['kind']])).toEqual([
+      ['chargePayment', 1, 'transient'],
+      ['chargePayment', 2, 'transient'],
+    ]);
     expect((failed[0]?.['error'] as { code: string } | undefined)?.code).toBe('GATEWAY_TIMEOUT');
     // Attempt 2 runs at once (immediateAttempts: 1), attempt 3 after the first backoff delay.
     const retries = ofType(run, 'RetryScheduled');
-    expect(retries.map((r) => [r['attempt'], (r['dueAt'] as number) - (r['at'] as number)])).toEqual([[2, 0], [3, 2]]);
+    expect(retries.map((r) => [r['attempt'], (r['dueAt'] as number) - (r['at'] as number)])).toEqual([
+      [2, 0],
+      [3, 2],
+    ]);
     expect(run.violations).toEqual([]);
   });
 
@@ -48,12 +67,18 @@ describe('order fulfilment', () => {
     const { participants, saga } = setup();
     participants.shipping.faults.inject('create', { kind: 'permanent', code: 'ADDRESS_UNDELIVERABLE' });
     const run = await runSaga(saga, order);
-    expect(run.result).toMatchObject({ status: 'compensated', compensated: ['chargePayment', 'reserveInventory'], failure: { step: 'createShipment', kind: 'permanent', code: 'ADDRESS_UNDELIVERABLE' } });
+    expect(run.result).toMatchObject({
+      status: 'compensated',
+      compensated: ['chargePayment', 'reserveInventory'],
+      failure: { step: 'createShipment', kind: 'permanent', code: 'ADDRESS_UNDELIVERABLE' },
+    });
     expect(participants.journal.operations()).toEqual(['inventory.reserve', 'payments.charge', 'payments.refund', 'inventory.release']);
     expect(participants.inventory.available('widget')).toBe(10);
     expect(participants.payments.netCents()).toBe(0);
     expect(participants.shipping.shipments).toEqual([]);
-    expect(ofType(run, 'CompensationPlanned')).toMatchObject([{ cause: 'permanent', failedStep: 'createShipment', plan: ['chargePayment', 'reserveInventory'] }]);
+    expect(ofType(run, 'CompensationPlanned')).toMatchObject([
+      { cause: 'permanent', failedStep: 'createShipment', plan: ['chargePayment', 'reserveInventory'] },
+    ]);
     expect(ofType(run, 'CompensationSucceeded').map((e) => e['step'])).toEqual(['chargePayment', 'reserveInventory']);
     expect(run.types.slice(-1)).toEqual(['SagaCompensated']);
     expect(run.violations).toEqual([]);
@@ -72,7 +97,12 @@ describe('order fulfilment', () => {
     participants.payments.faults.inject('charge', { kind: 'partial', times: 1, code: 'RECEIPT_LOST' });
     const run = await runSaga(saga, order);
     expect(run.result).toMatchObject({ status: 'compensated', compensated: ['chargePayment', 'reserveInventory'] });
-    expect(participants.journal.entries.map((e) => `${e.operation}:${e.effect}`)).toEqual(['reserve:applied', 'charge:partial', 'refund:undone', 'release:undone']);
+    expect(participants.journal.entries.map((e) => `${e.operation}:${e.effect}`)).toEqual([
+      'reserve:applied',
+      'charge:partial',
+      'refund:undone',
+      'release:undone',
+    ]);
     expect(participants.payments.netCents()).toBe(0);
     expect(ofType(run, 'CompensationPlanned')).toMatchObject([{ cause: 'partial', plan: ['chargePayment', 'reserveInventory'] }]);
   });
@@ -139,7 +169,12 @@ describe('order participants deduplicate by idempotency key', () => {
     await inventory.release({ key: 'other/compensate', reservationKey: 's/reserve' });
     await payments.refund({ key: 'never/compensate', paymentKey: 'never' });
     expect(inventory.available('widget')).toBe(10);
-    expect(journal.entries.map((e) => `${e.operation}:${e.effect}`)).toEqual(['reserve:applied', 'release:undone', 'release:nothing-to-undo', 'refund:nothing-to-undo']);
+    expect(journal.entries.map((e) => `${e.operation}:${e.effect}`)).toEqual([
+      'reserve:applied',
+      'release:undone',
+      'release:nothing-to-undo',
+      'refund:nothing-to-undo',
+    ]);
   });
 
   it('remembers a permanent failure for its key but lets a transient one be retried', async () => {

@@ -17,7 +17,10 @@ describe('trip booking', () => {
   it('books flight, hotel and car; the car is picked up at the hotel', async () => {
     const { participants, saga } = setup();
     const run = await runSaga(saga, trip);
-    expect(run.result).toMatchObject({ status: 'completed', outputs: { flight: { bookingId: 'flight-1' }, hotel: { bookingId: 'hotel-1' }, car: { pickup: 'hotel' } } });
+    expect(run.result).toMatchObject({
+      status: 'completed',
+      outputs: { flight: { bookingId: 'flight-1' }, hotel: { bookingId: 'hotel-1' }, car: { pickup: 'hotel' } },
+    });
     expect(participants.journal.operations()).toEqual(['flight.book', 'hotel.book', 'car.book']);
     expect(run.violations).toEqual([]);
   });
@@ -60,7 +63,12 @@ describe('trip booking', () => {
     const run = await runSaga(saga, trip);
     expect(run.result).toMatchObject({ status: 'compensated', compensated: ['hotel', 'flight'] });
     expect(participants.hotels.active()).toEqual([]);
-    expect(participants.journal.entries.map((e) => `${e.participant}.${e.operation}:${e.effect}`)).toEqual(['flight.book:applied', 'hotel.book:partial', 'hotel.cancel:undone', 'flight.cancel:undone']);
+    expect(participants.journal.entries.map((e) => `${e.participant}.${e.operation}:${e.effect}`)).toEqual([
+      'flight.book:applied',
+      'hotel.book:partial',
+      'hotel.cancel:undone',
+      'flight.cancel:undone',
+    ]);
   });
 
   it('cancels a trip waiting out a car retry backoff: hotel and flight are cancelled, latest first', async () => {

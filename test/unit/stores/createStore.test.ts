@@ -78,7 +78,12 @@ describe('createStore', () => {
 
   it('hands esdb, esdb+discover and kurrentdb URLs to the EventStoreDB adapter, unchanged', async () => {
     const { calls, importAdapter } = fakeAdapters();
-    const urls = ['esdb://localhost:2113?tls=false', 'esdb+discover://a:2113,b:2113', 'kurrentdb://admin:changeit@localhost:2113', 'kurrentdb+discover://cluster.local:2113'];
+    const urls = [
+      'esdb://localhost:2113?tls=false',
+      'esdb+discover://a:2113,b:2113',
+      'kurrentdb://admin:changeit@localhost:2113',
+      'kurrentdb+discover://cluster.local:2113',
+    ];
     for (const url of urls) await createStore(url, { importAdapter });
     expect(calls).toEqual(urls.map((connectionString) => ({ specifier: './esdb/index.js', connectionString })));
   });
@@ -112,7 +117,9 @@ describe('createStore', () => {
   it('names the package to install when the PostgreSQL adapter cannot load pg', async () => {
     // What Node throws when `import pg from 'pg'` in the adapter finds no package.
     const missingPg = async () => {
-      throw Object.assign(new Error("Cannot find package 'pg' imported from /app/node_modules/sagaflow/dist/src/stores/postgres/postgresEventStore.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+      throw Object.assign(new Error("Cannot find package 'pg' imported from /app/node_modules/sagaflow/dist/src/stores/postgres/postgresEventStore.js"), {
+        code: 'ERR_MODULE_NOT_FOUND',
+      });
     };
     const error: unknown = await createStore('postgres://user:hunter2@host/db', { importAdapter: missingPg }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DriverNotInstalledError);
