@@ -7,4 +7,3 @@
  */
 export { createPostgresEventStore, type PostgresEventStore, type PostgresEventStoreOptions } from './postgresEventStore.js';
 export { postgresMigrationSql, DEFAULT_SCHEMA as DEFAULT_POSTGRES_SCHEMA } from './migration.js';
-export { planSagaIndexChange, type ClaimedSaga, type SagaIndexChange } from './sagaIndex.js';

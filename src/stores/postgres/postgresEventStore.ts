@@ -1,8 +1,8 @@
 /**
- * The PostgreSQL event store: the port over `pg`, plus the saga claim queue of §5/§7.
+ * The PostgreSQL event store: the port over `pg`, with the open-stream index.
  * Fencing and idempotency live in the append_batch function (appendFunctionSql.ts), group
  * commit in appendBatcher.ts, the read watermark in readPage below, subscriptions in
- * subscription.ts.
+ * subscription.ts, the open-stream index in openStreamsTable.ts.
  */
 import pg from 'pg';
 import { StoreClosedError } from '../../core/errors.js';
@@ -22,6 +22,7 @@ import {
   type StoreRetry,
   type Subscription,
 } from '../eventStore.js';
+import type { OpenStreamIndex, OpenStreamPlanner } from '../openStreamIndex.js';
 import { AppendBatcher } from './appendBatcher.js';
 import { appendBatch, appendFailure, type AppendOutcome, type AppendRequest, type AppendTarget } from './appendEvents.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './appendFunctionSql.js';
@@ -29,7 +30,7 @@ import { isRetryable, sleep, unavailable, withRetry } from './connectionErrors.j
 import { connectionTarget, type ConnectionTarget } from './connectionTarget.js';
 import type { PostgresHost } from './hostList.js';
 import { assertMigrated, DEFAULT_SCHEMA, notifyChannel, quoteSchema, runMigration } from './migration.js';
-import { claimRunnableSagas, releaseSagaLease, type ClaimedSaga } from './sagaIndex.js';
+import { adoptOpenStreams, listOpenStreams, type RunQuery } from './openStreamsTable.js';
 import { CatchUpSubscription, NotificationListener, type LogPage } from './subscription.js';
 import { WakeUpNotifier } from './wakeUpNotifier.js';
 
@@ -70,19 +71,12 @@ export interface PostgresEventStoreOptions {
   migrate?: boolean;
 }
 
-/** The PostgreSQL store: the port plus the claim queue of unfinished sagas (not part of the port). */
+/** The PostgreSQL store: the port, with its open-stream index. */
 export interface PostgresEventStore extends EventStore {
   readonly kind: 'postgres';
   /** The schema this store uses. */
   readonly schema: string;
-  /**
-   * Leases up to `limit` due, unleased running sagas to `owner` for `leaseMs` ms, skipping rows
-   * other workers are claiming at this moment (`FOR UPDATE SKIP LOCKED`). A lease that expires
-   * makes the saga claimable again (failover). Leases already held by `owner` are renewed.
-   */
-  claimRunnableSagas(limit: number, leaseMs: number, owner: string): Promise<ClaimedSaga[]>;
-  /** Ends `owner`'s lease on a saga early. True when `owner` held it. */
-  releaseSagaLease(sagaId: string, owner: string): Promise<boolean>;
+  readonly openStreams: OpenStreamIndex;
 }
 
 interface EventRow {
@@ -130,6 +124,9 @@ class PgEventStore implements PostgresEventStore {
    * turned standby under us, after which the locator finds the new primary.
    */
   private readonly retryable: (error: unknown) => boolean;
+  /** The open-stream index's planner; appends before `usePlanner` change no entry. */
+  private planner: OpenStreamPlanner | undefined;
+  readonly openStreams: OpenStreamIndex;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -145,10 +142,25 @@ class PgEventStore implements PostgresEventStore {
     this.retryPolicy = { ...DEFAULT_INFRASTRUCTURE_POLICY, maxDelayMs: 1_000, ...options.retryPolicy };
     this.notifier = new WakeUpNotifier(pool, this.target.channel);
     this.batcher = new AppendBatcher({
-      runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch)),
+      runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch, this.planner)),
       runOne: (request) => this.appendOne(request),
       committed: () => this.notifier.poke(),
     });
+    const run: RunQuery = (text, values) => this.onPrimary(() => this.pool.query(text, values));
+    const s = this.target.schema;
+    this.openStreams = {
+      usePlanner: (planner) => {
+        this.planner = planner;
+      },
+      list: ({ streamPrefix, limit, after = 0 }) => {
+        this.ensureOpen();
+        return this.retrying('listing open streams', () => listOpenStreams(run, s, after, streamPrefix, Math.max(1, Math.floor(limit))));
+      },
+      adopt: (open, scannedTo) => {
+        this.ensureOpen();
+        return this.retrying('adopting open streams', () => adoptOpenStreams(run, s, open, scannedTo));
+      },
+    };
   }
 
   /**
@@ -197,7 +209,7 @@ class PgEventStore implements PostgresEventStore {
     return this.retrying(`appending to ${request.streamId}`, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const [outcome] = await this.withClient((client) => appendBatch(client, this.target, [request]));
+          const [outcome] = await this.withClient((client) => appendBatch(client, this.target, [request], this.planner));
           return outcome!;
         } catch (error) {
           const failure = appendFailure(request, error);
@@ -317,16 +329,6 @@ class PgEventStore implements PostgresEventStore {
     );
     this.subscriptions.add(subscription);
     return subscription;
-  }
-
-  async claimRunnableSagas(limit: number, leaseMs: number, owner: string): Promise<ClaimedSaga[]> {
-    this.ensureOpen();
-    return this.retrying('claiming sagas', () => this.onPrimary(() => claimRunnableSagas(this.pool, this.target.schema, limit, leaseMs, owner)));
-  }
-
-  async releaseSagaLease(sagaId: string, owner: string): Promise<boolean> {
-    this.ensureOpen();
-    return this.retrying('releasing a saga lease', () => this.onPrimary(() => releaseSagaLease(this.pool, this.target.schema, sagaId, owner)));
   }
 
   close(): Promise<void> {
