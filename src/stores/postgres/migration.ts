@@ -115,9 +115,13 @@ CREATE TABLE IF NOT EXISTS ${s}.schema_version (
 -- The open-stream index (src/stores/openStreamIndex.ts): streams an append's planner opened
 -- and no later append closed, kept by append_batch in the append's transaction. Generic: the
 -- store does not know what the streams are (the runtime's planner: unfinished sagas).
+-- claimed_by / claimed_until: a short claim (claimOpenStreams), so that workers starting at once
+-- take disjoint pages; appends never touch them.
 CREATE TABLE IF NOT EXISTS ${s}.open_streams (
-  stream_id text   PRIMARY KEY,
-  opened_at bigint NOT NULL
+  stream_id     text        PRIMARY KEY,
+  opened_at     bigint      NOT NULL,
+  claimed_by    text,
+  claimed_until timestamptz
 );
 CREATE INDEX IF NOT EXISTS open_streams_opened_at_idx ON ${s}.open_streams (opened_at);
 CREATE TABLE IF NOT EXISTS ${s}.meta (

@@ -42,6 +42,10 @@ export async function listOpenStreams(run: RunQuery, s: string, after: number, p
         ORDER BY t.opened_at LIMIT $3) o ON true`,
     [after, prefix, limit],
   );
+  return toPage(rows, limit);
+}
+
+function toPage(rows: readonly PageRow[], limit: number): OpenStreamsPage {
   const position = Math.max(0, Number(rows[0]?.below ?? 0) - 1);
   if (rows[0]?.complete !== true) return { complete: false, streamIds: [], next: undefined, position };
   const entries = rows.filter((r) => r.stream_id !== null);
@@ -51,6 +55,42 @@ export async function listOpenStreams(run: RunQuery, s: string, after: number, p
     next: entries.length === limit ? Number(entries.at(-1)?.opened_at) : undefined,
     position,
   };
+}
+
+/**
+ * Like {@link listOpenStreams}, but each listed entry is claimed by `owner` for `leaseMs` (the
+ * database's clock): entries another owner claimed and whose claim has not run out are left
+ * out, and rows another claimer is claiming at this very moment are skipped, not waited for
+ * (`FOR UPDATE SKIP LOCKED`, as the seed's auto-recovery job). Workers that start at once thus
+ * get disjoint pages. `owner`'s own claims are renewed; the cursor `after` pages through them.
+ * The position is the same watermark as list's: the claim changes no stream, and the page shows
+ * what the snapshot saw (a stream a page leaves out is one another owner holds, or one that
+ * moved after W - 1, which the subscription delivers).
+ */
+export async function claimOpenStreams(
+  run: RunQuery,
+  s: string,
+  options: { after: number; prefix: string; limit: number; owner: string; leaseMs: number },
+): Promise<OpenStreamsPage> {
+  const { rows } = await run<PageRow>(
+    `WITH w AS MATERIALIZED (
+       SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + l.xid_offset) << 12 AS below,
+              (SELECT m.value = '1' FROM ${s}.meta m WHERE m.key = 'open_streams_complete') AS complete
+         FROM ${s}.log_epoch l),
+     free AS (
+       SELECT t.stream_id FROM ${s}.open_streams t
+        WHERE (SELECT complete FROM w) AND t.opened_at > $1 AND starts_with(t.stream_id, $2)
+          AND (t.claimed_until IS NULL OR t.claimed_until <= now() OR t.claimed_by = $4)
+        ORDER BY t.opened_at LIMIT $3
+        FOR UPDATE SKIP LOCKED),
+     claimed AS (
+       UPDATE ${s}.open_streams t SET claimed_by = $4, claimed_until = now() + make_interval(secs => $5::double precision / 1000)
+         FROM free WHERE t.stream_id = free.stream_id
+       RETURNING t.stream_id, t.opened_at)
+     SELECT w.below, w.complete, c.stream_id, c.opened_at FROM w LEFT JOIN claimed c ON true ORDER BY c.opened_at`,
+    [options.after, options.prefix, options.limit, options.owner, options.leaseMs],
+  );
+  return toPage(rows, options.limit);
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   type StoreRetry,
   type Subscription,
 } from '../eventStore.js';
-import type { OpenStreamIndex, OpenStreamPlanner } from '../openStreamIndex.js';
+import type { OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from '../openStreamIndex.js';
 import { AppendBatcher } from './appendBatcher.js';
 import { appendBatch, appendFailure, type AppendOutcome, type AppendRequest, type AppendTarget } from './appendEvents.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './appendFunctionSql.js';
@@ -30,7 +30,7 @@ import { isRetryable, sleep, unavailable, withRetry } from './connectionErrors.j
 import { connectionTarget, type ConnectionTarget } from './connectionTarget.js';
 import type { PostgresHost } from './hostList.js';
 import { assertMigrated, DEFAULT_SCHEMA, notifyChannel, quoteSchema, runMigration } from './migration.js';
-import { adoptOpenStreams, listOpenStreams, type RunQuery } from './openStreamsTable.js';
+import { adoptOpenStreams, claimOpenStreams, listOpenStreams, type RunQuery } from './openStreamsTable.js';
 import { CatchUpSubscription, NotificationListener, type LogPage } from './subscription.js';
 import { WakeUpNotifier } from './wakeUpNotifier.js';
 
@@ -71,12 +71,22 @@ export interface PostgresEventStoreOptions {
   migrate?: boolean;
 }
 
+/** The open-stream index of the PostgreSQL store, with claims (not part of the port yet). */
+export interface PostgresOpenStreamIndex extends OpenStreamIndex {
+  /**
+   * `list`, where each entry listed is claimed by `owner` for `leaseMs`: entries another owner
+   * holds are left out, so workers that start at once get disjoint pages (FOR UPDATE SKIP
+   * LOCKED). A claim that runs out (its worker died) makes the entry claimable again.
+   */
+  claim(options: { streamPrefix: string; limit: number; owner: string; leaseMs: number; after?: number }): Promise<OpenStreamsPage>;
+}
+
 /** The PostgreSQL store: the port, with its open-stream index. */
 export interface PostgresEventStore extends EventStore {
   readonly kind: 'postgres';
   /** The schema this store uses. */
   readonly schema: string;
-  readonly openStreams: OpenStreamIndex;
+  readonly openStreams: PostgresOpenStreamIndex;
 }
 
 interface EventRow {
@@ -126,7 +136,7 @@ class PgEventStore implements PostgresEventStore {
   private readonly retryable: (error: unknown) => boolean;
   /** The open-stream index's planner; appends before `usePlanner` change no entry. */
   private planner: OpenStreamPlanner | undefined;
-  readonly openStreams: OpenStreamIndex;
+  readonly openStreams: PostgresOpenStreamIndex;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -155,6 +165,11 @@ class PgEventStore implements PostgresEventStore {
       list: ({ streamPrefix, limit, after = 0 }) => {
         this.ensureOpen();
         return this.retrying('listing open streams', () => listOpenStreams(run, s, after, streamPrefix, Math.max(1, Math.floor(limit))));
+      },
+      claim: ({ streamPrefix, limit, owner, leaseMs, after = 0 }) => {
+        this.ensureOpen();
+        const options = { after, prefix: streamPrefix, limit: Math.max(1, Math.floor(limit)), owner, leaseMs };
+        return this.retrying('claiming open streams', () => claimOpenStreams(run, s, options));
       },
       adopt: (open, scannedTo) => {
         this.ensureOpen();
