@@ -50,7 +50,7 @@ function sagaEvents(sagaId: string, finished: boolean, at: number): SagaEvent[] 
 }
 
 /** Appends `finished` finished sagas then UNFINISHED unfinished ones; returns the seconds it took. */
-async function seed(store: EventStore, finished: number): Promise<number> {
+export async function seed(store: EventStore, finished: number): Promise<number> {
   store.openStreams?.usePlanner(sagaOpenStreamPlanner);
   const at = Date.now() - 60_000;
   const { ms } = await timed(async () => {

@@ -26,7 +26,9 @@ interface PageRow {
  * An append whose change the page does not reflect therefore has an xid >= xmin, hence
  * positions >= W > W - 1, and `subscribeToAll({ after: W - 1 })` delivers it. Appends with an
  * xid >= xmin that had committed are both listed and delivered again: harmless, delivery is at
- * least once. Later pages are read in later snapshots; an entry they cannot see any more
+ * least once. (LIMIT 1: log_epoch has one row, but without statistics the planner guesses
+ * thousands, and a guessed cost above jit_above_cost JIT-compiles the statement: ~25 ms.)
+ * Later pages are read in later snapshots; an entry they cannot see any more
  * (opened behind the cursor by a transaction in flight at the first page) was written at a
  * position >= the first page's W, so the first page's position covers it.
  */
@@ -35,7 +37,7 @@ export async function listOpenStreams(run: RunQuery, s: string, after: number, p
     `WITH w AS MATERIALIZED (
        SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + l.xid_offset) << 12 AS below,
               (SELECT m.value = '1' FROM ${s}.meta m WHERE m.key = 'open_streams_complete') AS complete
-         FROM ${s}.log_epoch l)
+         FROM ${s}.log_epoch l LIMIT 1)
      SELECT w.below, w.complete, o.stream_id, o.opened_at FROM w LEFT JOIN LATERAL (
        SELECT t.stream_id, t.opened_at FROM ${s}.open_streams t
         WHERE w.complete AND t.opened_at > $1 AND starts_with(t.stream_id, $2)
@@ -76,7 +78,7 @@ export async function claimOpenStreams(
     `WITH w AS MATERIALIZED (
        SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + l.xid_offset) << 12 AS below,
               (SELECT m.value = '1' FROM ${s}.meta m WHERE m.key = 'open_streams_complete') AS complete
-         FROM ${s}.log_epoch l),
+         FROM ${s}.log_epoch l LIMIT 1),
      free AS (
        SELECT t.stream_id FROM ${s}.open_streams t
         WHERE (SELECT complete FROM w) AND t.opened_at > $1 AND starts_with(t.stream_id, $2)
