@@ -8,7 +8,8 @@
  * (same events, much faster). The saga (`resumed`) has two instant steps, so each resumed saga
  * costs 3 appends: StepStarted(reserve, 2); [StepSucceeded, StepStarted(confirm)];
  * [StepSucceeded, SagaCompleted]. The worker is `createEngine` + `resumeUnfinished()` (the
- * scan of every saga stream, then one drive per unfinished saga, `concurrency` at a time) +
+ * store's open-stream index, or a scan of every saga stream on a store without one, then one
+ * drive per unfinished saga, `concurrency` at a time) +
  * `startWorker()`, as `sagaflow worker` does. Timed: the scan + resume call, and the time until
  * the last SagaCompleted is durable. Each configuration gets its own freshly seeded store.
  * "seed ms/append" (the seeding's average) shows what one durable append cost at that moment;
@@ -22,7 +23,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { createEngine, createInMemoryEventStore, sagaEvent, stepShapes } from '../src/index.js';
 import type { EventStore } from '../src/index.js';
 import { sagaStreamId, toNewEvents } from '../src/runtime/sagaStream.js';
-import { findUnfinishedSagas } from '../src/runtime/unfinishedSagas.js';
+import { findUnfinishedSagas, sagaOpenStreamPlanner } from '../src/runtime/unfinishedSagas.js';
 import { createPostgresEventStore } from '../src/stores/postgres/index.js';
 import { createSqliteEventStore } from '../src/stores/sqlite/index.js';
 import { destroyPostgresServer, startPostgresServer, type PostgresServerInfo } from '../test/support/postgresServer.js';
@@ -31,8 +32,13 @@ import { cleanupOnSignal, printTable, timed, withTimeout } from './support.js';
 
 const SEED_PARALLELISM = 16;
 
-/** Appends N crashed-worker streams; returns how long it took. */
+/**
+ * Appends N crashed-worker streams; returns how long it took. No engine runs on the seeding
+ * store, so the runtime's planner is installed here: the open-stream index then lists them,
+ * as it would for the streams a crashed worker left.
+ */
 async function seed(store: EventStore, n: number): Promise<number> {
+  store.openStreams?.usePlanner(sagaOpenStreamPlanner);
   const { ms } = await timed(async () => {
     let next = 0;
     const crashedAt = Date.now() - 60_000;

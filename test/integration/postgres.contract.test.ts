@@ -9,4 +9,4 @@ import { freshSchema } from '../support/postgresTestStore.js';
 
 const schema = freshSchema('contract');
 
-describeEventStoreContract('postgres', () => createPostgresEventStore({ connectionString: inject('postgresUrl'), schema }), { large: true });
+describeEventStoreContract('postgres', () => createPostgresEventStore({ connectionString: inject('postgresUrl'), schema }), { large: true, openStreams: true });

@@ -73,8 +73,8 @@ describe('postgres store: gap-free global order', () => {
       const later = await store.append('inv-1', events(1), 0);
       const batch = events(1);
       const call = early.query(
-        `SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [['inv-1'], [-2], [1], batch.map((e) => e.id), batch.map((e) => e.type), [1], JSON.stringify([batch[0]!.data]), JSON.stringify([{}]), [null], [null], [null], [null], [null], [null], [null]],
+        `SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [['inv-1'], [-2], [1], batch.map((e) => e.id), batch.map((e) => e.type), [1], JSON.stringify([batch[0]!.data]), JSON.stringify([{}]), [null]],
       );
       await expect(call).rejects.toMatchObject({ code: '40001' });
       await early.query('ROLLBACK');
@@ -119,9 +119,9 @@ describe('postgres store: gap-free global order', () => {
             await client.query('BEGIN');
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
             const { rows } = await client.query<{ o_outcome: string }>(
-              `SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+              `SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
               [[`w-${w}`], [k === 0 ? -1 : -2], [batch.length], batch.map((e) => e.id), batch.map((e) => e.type), batch.map(() => 1),
-                JSON.stringify(batch.map((e) => e.data)), JSON.stringify(batch.map(() => ({}))), [null], [null], [null], [null], [null], [null], [null]],
+                JSON.stringify(batch.map((e) => e.data)), JSON.stringify(batch.map(() => ({}))), [null]],
             );
             expect(rows[0]?.o_outcome).toBe('appended');
             await client.query('SELECT pg_sleep($1)', [Math.random() * 0.01]);

@@ -160,8 +160,8 @@ describe('postgres store: group commit', () => {
       await other.query('BEGIN');
       const xid = (await other.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0]!.xid;
       await other.query(
-        `SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [['elsewhere-1'], [-1], [1], [raced.id], [raced.type], [1], JSON.stringify([raced.data]), JSON.stringify([{}]), [null], [null], [null], [null], [null], [null], [null]],
+        `SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [['elsewhere-1'], [-1], [1], [raced.id], [raced.type], [1], JSON.stringify([raced.data]), JSON.stringify([{}]), [null]],
       );
       const streams = Array.from({ length: 5 }, () => sagaStream());
       const appends = Promise.allSettled(streams.map((stream, i) => s.append(stream, i === 2 ? [...events(1), raced] : events(2), 'no_stream')));
@@ -211,8 +211,8 @@ describe('postgres store: group commit', () => {
     try {
       const call = (stream: string, batch: ReturnType<typeof events>) =>
         client.query<{ o_position: string }>(
-          `SELECT o_position FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-          [[stream], [-1], [batch.length], batch.map((e) => e.id), batch.map((e) => e.type), batch.map(() => 1), JSON.stringify(batch.map((e) => e.data)), JSON.stringify(batch.map(() => ({}))), [null], [null], [null], [null], [null], [null], [null]],
+          `SELECT o_position FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [[stream], [-1], [batch.length], batch.map((e) => e.id), batch.map((e) => e.type), batch.map(() => 1), JSON.stringify(batch.map((e) => e.data)), JSON.stringify(batch.map(() => ({}))), [null]],
         );
       await client.query('BEGIN');
       const first = Number((await call('tx-a', events(3))).rows[0]!.o_position);

@@ -1,10 +1,13 @@
 /**
- * Schema version 1 (identity positions, the advisory append lock) upgraded in place to version
- * 2 (xid positions): stored events keep their positions and stay readable, new ones come after
- * them, and a reader paging across the upgrade misses nothing.
+ * Schema version 1 (identity positions, the advisory append lock) upgraded in place to the
+ * current version (xid positions): stored events keep their positions and stay readable, new
+ * ones come after them, and a reader paging across the upgrade misses nothing; the open-stream
+ * index is incomplete until the runtime's scan adopts it. Version 2 (the saga-aware `sagas`
+ * table) upgraded to version 3: the index is completed from the `sagas` rows, without a scan.
  */
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
+import { findUnfinishedSagas, sagaOpenStreamPlanner } from '../../src/runtime/unfinishedSagas.js';
 import { postgresMigrationSql } from '../../src/stores/postgres/index.js';
 import { events, freshSchema, openTestStore, rawClient } from '../support/postgresTestStore.js';
 
@@ -26,7 +29,7 @@ CREATE TABLE ${s}.schema_version (version integer PRIMARY KEY, applied_at timest
 INSERT INTO ${s}.schema_version (version) VALUES (1);`;
 }
 
-describe('postgres store: upgrade from schema version 1', () => {
+describe('postgres store: upgrades in place', () => {
   it('keeps stored positions, appends above them, and refuses migrate: false until upgraded', async () => {
     const schema = freshSchema('v1');
     const s = `"${schema}"`;
@@ -41,19 +44,26 @@ describe('postgres store: upgrade from schema version 1', () => {
         [old],
       );
       await client.query(`INSERT INTO ${s}.streams VALUES ('old-1', 2)`);
+      // An unfinished saga of version 1: the index must learn of it from the runtime's scan.
+      await client.query(`INSERT INTO ${s}.events (position, event_id, stream_id, revision, type, data) OVERRIDING SYSTEM VALUE VALUES ((1::bigint << 44) + 3, $1, 'saga-old', 0, 'SagaStarted', '{}')`, [uuidv7()]);
+      await client.query(`INSERT INTO ${s}.streams VALUES ('saga-old', 0)`);
 
-      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 1; this version needs 2\. Apply postgresMigrationSql/);
+      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 1; this version needs 3\. Apply postgresMigrationSql/);
 
       const store = await openTestStore({ schema });
       try {
-        const before = await store.readAll();
+        store.openStreams.usePlanner(sagaOpenStreamPlanner);
+        expect(await store.openStreams.list({ streamPrefix: 'saga-', limit: 10 })).toMatchObject({ complete: false, streamIds: [] });
+        expect((await findUnfinishedSagas(store)).sagaIds).toEqual(['old']); // the scan, then adopt
+        expect(await store.openStreams.list({ streamPrefix: 'saga-', limit: 10 })).toMatchObject({ complete: true, streamIds: ['saga-old'] });
+        const before = (await store.readAll()).filter((e) => e.streamId === 'old-1');
         expect(before.map((e) => [e.id, e.position])).toEqual(old.map((id, r) => [id, 2 ** 44 + r]));
         const next = await store.append('old-1', events(2), 2);
         expect(next.nextRevision).toBe(4);
         expect(next.position).toBeGreaterThan(2 ** 44 + 2);
         const fresh = await store.append('new-1', events(1), 'no_stream');
         const all = await store.readAll({ after: before.at(-1)!.position });
-        expect(all.map((e) => e.streamId)).toEqual(['old-1', 'old-1', 'new-1']);
+        expect(all.map((e) => e.streamId)).toEqual(['saga-old', 'old-1', 'old-1', 'new-1']);
         expect(all.at(-1)!.position).toBe(fresh.position);
         expect(Number.isSafeInteger(fresh.position)).toBe(true);
         expect((await store.readStream('old-1')).map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
@@ -62,8 +72,47 @@ describe('postgres store: upgrade from schema version 1', () => {
       }
       await client.query(postgresMigrationSql(schema)); // running it again is harmless
       const reopened = await openTestStore({ schema, migrate: false });
-      expect((await reopened.readAll()).length).toBe(6);
+      expect((await reopened.readAll()).length).toBe(7);
       await reopened.close();
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('upgrades version 2 to 3: the running rows of `sagas` complete the open-stream index, and `sagas` is dropped', async () => {
+    const seeded = await openTestStore();
+    const schema = seeded.schema;
+    const s = `"${schema}"`;
+    const type = (t: string) => [{ id: uuidv7(), type: t, data: {} }];
+    // Appended without a planner, then the schema is made to look like version 2 around them.
+    await seeded.append('saga-running', type('SagaStarted'), 'no_stream');
+    await seeded.append('saga-parked', [...type('SagaStarted'), ...type('SagaFailed')], 'no_stream');
+    await seeded.append('saga-done', [...type('SagaStarted'), ...type('SagaCompleted')], 'no_stream');
+    await seeded.close();
+    const client = await rawClient();
+    try {
+      await client.query(`DROP TABLE ${s}.open_streams, ${s}.meta; DELETE FROM ${s}.schema_version WHERE version = 3;
+        CREATE TABLE ${s}.sagas (saga_id text PRIMARY KEY, stream_id text NOT NULL UNIQUE, status text NOT NULL, next_run_at timestamptz,
+          lease_owner text, lease_until timestamptz, updated_at timestamptz NOT NULL DEFAULT now());
+        INSERT INTO ${s}.sagas (saga_id, stream_id, status) VALUES ('running', 'saga-running', 'running'), ('parked', 'saga-parked', 'parked');
+        CREATE FUNCTION ${s}.append_batch(text[], bigint[], integer[], uuid[], text[], integer[], jsonb, jsonb, text[], text[], text[], text[], timestamptz[], text[], timestamptz[])
+          RETURNS void LANGUAGE sql AS 'SELECT'`);
+      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 2; this version needs 3/);
+
+      const store = await openTestStore({ schema });
+      try {
+        store.openStreams.usePlanner(sagaOpenStreamPlanner);
+        const first = (await store.readStream('saga-running'))[0]!;
+        expect(await store.openStreams.list({ streamPrefix: 'saga-', limit: 10 })).toMatchObject({ complete: true, streamIds: ['saga-running'] });
+        const { rows } = await client.query(`SELECT opened_at FROM ${s}.open_streams`);
+        expect(rows.map((r) => Number(r.opened_at))).toEqual([first.position]);
+        expect((await client.query(`SELECT to_regclass('${s}.sagas') AS t`)).rows[0].t).toBeNull();
+        expect((await client.query(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_batch'`, [schema])).rows[0].n).toBe(1);
+        await store.append('saga-running', type('SagaCompleted'), 0);
+        expect((await store.openStreams.list({ streamPrefix: 'saga-', limit: 10 })).streamIds).toEqual([]);
+      } finally {
+        await store.close();
+      }
     } finally {
       await client.end();
     }

@@ -2,7 +2,7 @@
  * One call of the server-side `append_batch` (appendFunctionSql.ts): a batch of appends to
  * distinct streams, as ONE prepared statement in autocommit, so ONE transaction and ONE WAL
  * flush, with an outcome per append. The expected-revision check, the idempotent re-append,
- * the stream row, the `sagas` index row and the events insert all run inside the function,
+ * the stream row, the open-stream index entry and the events insert all run inside the function,
  * under the stream rows' locks.
  *
  * Ordering needs no global lock: positions derive from the writing transaction's xid and
@@ -13,7 +13,7 @@
 import type pg from 'pg';
 import { conflictError } from '../appendCheck.js';
 import type { AppendResult, ExpectedRevision, NewEvent } from '../eventStore.js';
-import { planSagaIndexChange, sagaIndexParams } from './sagaIndex.js';
+import type { OpenStreamPlanner } from '../openStreamIndex.js';
 
 /** Where to append: the quoted schema, its plain name and its NOTIFY channel. */
 export interface AppendTarget {
@@ -45,18 +45,27 @@ const encodeExpected = (expected: ExpectedRevision): number => (expected === 'no
 
 /** The statement, prepared once per connection (pg named query). */
 function statementText(schema: string): string {
-  const params = Array.from({ length: 15 }, (_, i) => `$${i + 1}`).join(', ');
+  const params = Array.from({ length: 9 }, (_, i) => `$${i + 1}`).join(', ');
   return `SELECT o_k, o_outcome, o_next_revision, o_position, o_actual, o_event_id FROM ${schema}.append_batch(${params})`;
 }
 
-/** Runs one batch on `client` (autocommit). Throws only when the statement fails as a whole. */
-export async function appendBatch(client: pg.PoolClient, target: AppendTarget, batch: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+/**
+ * Runs one batch on `client` (autocommit). Throws only when the statement fails as a whole.
+ * `planner` (the open-stream index's, if installed) is pure on the events, so its verdicts are
+ * computed here and applied by the function, in the append's transaction.
+ */
+export async function appendBatch(
+  client: pg.PoolClient,
+  target: AppendTarget,
+  batch: readonly AppendRequest[],
+  planner: OpenStreamPlanner | undefined,
+): Promise<AppendOutcome[]> {
   const ids: string[] = [];
   const types: string[] = [];
   const eventStream: number[] = [];
   const data: unknown[] = [];
   const metadata: unknown[] = [];
-  const saga = batch.map((request) => sagaIndexParams(planSagaIndexChange(request.streamId, request.events)));
+  const open = batch.map((request) => planner?.(request.streamId, request.events) ?? null);
   batch.forEach((request, i) => {
     for (const event of request.events) {
       ids.push(event.id);
@@ -78,13 +87,7 @@ export async function appendBatch(client: pg.PoolClient, target: AppendTarget, b
       eventStream,
       JSON.stringify(data),
       JSON.stringify(metadata),
-      saga.map((p) => p.sagaId),
-      saga.map((p) => p.op),
-      saga.map((p) => p.status),
-      saga.map((p) => p.next),
-      saga.map((p) => p.nextAt),
-      saga.map((p) => p.leaseOwner),
-      saga.map((p) => p.leaseUntil),
+      open,
     ],
   });
   const outcomes: AppendOutcome[] = new Array(batch.length);

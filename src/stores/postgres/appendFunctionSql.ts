@@ -1,6 +1,6 @@
 /**
  * The server-side append: one plpgsql function, one round trip, one transaction (autocommit)
- * for a batch of appends to distinct streams. Installed by the migration (schema version 2).
+ * for a batch of appends to distinct streams. Installed by the migration (schema version 3).
  *
  * Per stream it does what appendCheck.ts's `checkAppend` does, to the letter, under the stream
  * row's lock: append when the expected revision holds; an idempotent success when the events
@@ -26,13 +26,13 @@ export function appendFunctionSql(s: string): string {
   return `CREATE OR REPLACE FUNCTION ${s}.append_batch(
   p_streams text[], p_expected bigint[], p_counts integer[],
   p_ids uuid[], p_types text[], p_event_stream integer[], p_data jsonb, p_metadata jsonb,
-  p_saga_id text[], p_saga_op text[], p_saga_status text[], p_saga_next text[], p_saga_next_at timestamptz[],
-  p_lease_owner text[], p_lease_until timestamptz[])
+  p_open text[])
 RETURNS TABLE (o_k integer, o_outcome text, o_next_revision bigint, o_position bigint, o_actual bigint, o_event_id uuid)
 LANGUAGE plpgsql AS $fn$
 -- p_expected: a revision, -1 for 'no_stream', -2 for 'any'. p_counts: events per stream; the
--- events are flattened in stream order; p_event_stream holds each one's stream (1-based). p_saga_op: NULL, 'create', 'update' or 'remove'
--- (sagaIndex.ts plans it); p_saga_next: 'keep', 'now', 'clear' or 'at' (p_saga_next_at).
+-- events are flattened in stream order; p_event_stream holds each one's stream (1-based).
+-- p_open: per stream, what the append does to its open_streams entry: 'open', 'close' or NULL
+-- (the installed planner's verdict, computed in JavaScript: openStreamIndex.ts).
 DECLARE
   v_base bigint;
   v_ord integer;
@@ -52,7 +52,6 @@ DECLARE
   v_pos bigint;
   v_in_use uuid;
   v_ids uuid[];
-  v_next text;
 BEGIN
   SELECT pg_current_xact_id()::text::bigint + xid_offset INTO v_base FROM ${s}.log_epoch;
   IF v_base IS NULL OR v_base >= ${MAX_POSITION_XID} THEN
@@ -145,24 +144,14 @@ BEGIN
       o_position := v_base + v_start[i] + v_cnt - 2;
       UPDATE ${s}.streams SET revision = o_next_revision, last_position = o_position WHERE stream_id = v_stream;
 
-      -- The sagas index row (sagaIndex.ts), in the same transaction as the events.
-      v_next := p_saga_next[i];
-      IF p_saga_op[i] = 'remove' THEN
-        DELETE FROM ${s}.sagas WHERE saga_id = p_saga_id[i];
-      ELSIF p_saga_op[i] = 'create' THEN
-        INSERT INTO ${s}.sagas AS t (saga_id, stream_id, status, next_run_at, lease_owner, lease_until)
-        VALUES (p_saga_id[i], v_stream, coalesce(p_saga_status[i], 'running'),
-                CASE v_next WHEN 'keep' THEN now() WHEN 'now' THEN now() WHEN 'clear' THEN NULL ELSE p_saga_next_at[i] END,
-                p_lease_owner[i], p_lease_until[i])
-        ON CONFLICT (saga_id) DO UPDATE SET status = EXCLUDED.status, next_run_at = EXCLUDED.next_run_at, updated_at = now();
-      ELSIF p_saga_op[i] = 'update' THEN
-        UPDATE ${s}.sagas t SET
-          status = coalesce(p_saga_status[i], t.status),
-          next_run_at = CASE v_next WHEN 'keep' THEN t.next_run_at WHEN 'now' THEN now() WHEN 'clear' THEN NULL ELSE p_saga_next_at[i] END,
-          lease_owner = CASE WHEN p_lease_owner[i] IS NULL THEN t.lease_owner ELSE p_lease_owner[i] END,
-          lease_until = CASE WHEN p_lease_owner[i] IS NULL THEN t.lease_until ELSE p_lease_until[i] END,
-          updated_at = now()
-         WHERE t.saga_id = p_saga_id[i] AND t.stream_id = v_stream;
+      -- The open-stream index, in the same transaction as the events and under the stream
+      -- row's lock (so two appends to one stream never race on its entry). opened_at: the
+      -- position of this append's first event; re-opening an open stream keeps its place.
+      IF p_open[i] = 'open' THEN
+        INSERT INTO ${s}.open_streams (stream_id, opened_at) VALUES (v_stream, v_base + v_start[i] - 1)
+        ON CONFLICT DO NOTHING;
+      ELSIF p_open[i] = 'close' THEN
+        DELETE FROM ${s}.open_streams WHERE stream_id = v_stream;
       END IF;
     END IF;
     RETURN NEXT;

@@ -7,6 +7,5 @@
  *
  * @module sagaflow/postgres
  */
-export { createPostgresEventStore, type PostgresEventStore, type PostgresEventStoreOptions } from './postgresEventStore.js';
+export { createPostgresEventStore, type PostgresEventStore, type PostgresEventStoreOptions, type PostgresOpenStreamIndex } from './postgresEventStore.js';
 export { postgresMigrationSql, DEFAULT_SCHEMA as DEFAULT_POSTGRES_SCHEMA } from './migration.js';
-export { planSagaIndexChange, type ClaimedSaga, type SagaIndexChange } from './sagaIndex.js';

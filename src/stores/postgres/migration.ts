@@ -8,8 +8,16 @@ import type pg from 'pg';
 import { StoreUnavailableError } from '../../core/errors.js';
 import { appendFunctionSql } from './appendFunctionSql.js';
 
-/** The schema version this code needs; the script upgrades version 1 to it in place. */
-export const SCHEMA_VERSION = 2;
+/**
+ * The schema version this code needs; the script upgrades versions 1 and 2 to it in place.
+ * 1: identity positions. 2: xid positions, append_batch, the saga-aware `sagas` table.
+ * 3: the generic open-stream index (`open_streams`, `meta`) replaces `sagas`.
+ */
+export const SCHEMA_VERSION = 3;
+
+/** append_batch's parameters at version 2 (with the `sagas` table's), dropped by the upgrade. */
+const VERSION_2_APPEND_SIGNATURE =
+  'text[], bigint[], integer[], uuid[], text[], integer[], jsonb, jsonb, text[], text[], text[], text[], timestamptz[], text[], timestamptz[]';
 
 /** Schema used when none is given. Keeping our tables out of `public` avoids name clashes. */
 export const DEFAULT_SCHEMA = 'sagaflow';
@@ -48,9 +56,9 @@ function realignPositionsSql(s: string): string {
 
 /**
  * The migration script for `schema` (default `sagaflow`): tables, indexes, the append function
- * and read-model views, at schema version 2. Idempotent, and upgrades a version 1 schema in
- * place (stop version 1 writers first: they need the identity column this drops); wrapped in
- * one transaction.
+ * and read-model views, at schema version 3. Idempotent, and upgrades a version 1 or 2 schema
+ * in place (stop older writers first: version 1 ones need the identity column this drops,
+ * version 2 ones the append_batch signature and `sagas` table it drops); one transaction.
  */
 export function postgresMigrationSql(schema: string = DEFAULT_SCHEMA): string {
   const s = quoteSchema(schema);
@@ -99,18 +107,52 @@ CREATE TABLE IF NOT EXISTS ${s}.streams (
 -- retryable) to put a later revision at a lower position.
 ALTER TABLE ${s}.streams ADD COLUMN IF NOT EXISTS last_position bigint;
 
--- Unfinished sagas, maintained by appends in the same transaction; workers claim rows with
--- FOR UPDATE SKIP LOCKED (claimRunnableSagas). A cache of the log: rebuildable, never the truth.
-CREATE TABLE IF NOT EXISTS ${s}.sagas (
-  saga_id     text        PRIMARY KEY,
-  stream_id   text        NOT NULL UNIQUE,
-  status      text        NOT NULL,
-  next_run_at timestamptz,
-  lease_owner text,
-  lease_until timestamptz,
-  updated_at  timestamptz NOT NULL DEFAULT now()
+CREATE TABLE IF NOT EXISTS ${s}.schema_version (
+  version    integer     PRIMARY KEY,
+  applied_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS sagas_runnable_idx ON ${s}.sagas (next_run_at) WHERE status = 'running';
+
+-- The open-stream index (src/stores/openStreamIndex.ts): streams an append's planner opened
+-- and no later append closed, kept by append_batch in the append's transaction. Generic: the
+-- store does not know what the streams are (the runtime's planner: unfinished sagas).
+-- claimed_by / claimed_until: a short claim (claimOpenStreams), so that workers starting at once
+-- take disjoint pages; appends never touch them.
+CREATE TABLE IF NOT EXISTS ${s}.open_streams (
+  stream_id     text        PRIMARY KEY,
+  opened_at     bigint      NOT NULL,
+  claimed_by    text,
+  claimed_until timestamptz
+);
+CREATE INDEX IF NOT EXISTS open_streams_opened_at_idx ON ${s}.open_streams (opened_at);
+CREATE TABLE IF NOT EXISTS ${s}.meta (
+  key   text PRIMARY KEY,
+  value text NOT NULL
+);
+-- Is the index complete? An empty log: yes. A version 2 schema: its \`sagas\` rows with status
+-- 'running' are exactly the unfinished sagas (parked ones are closed, as the runtime's planner
+-- says), so they complete it without a scan; opened_at is their first event's position. A
+-- version 1 schema: no (its sagas rows may miss sagas older than the table); the runtime scans
+-- the log once and adopts what it found (openStreamIndex.ts). Runs once: the flag then exists.
+DO $upgrade$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM ${s}.meta WHERE key = 'open_streams_complete') THEN
+    IF NOT EXISTS (SELECT 1 FROM ${s}.events) THEN
+      INSERT INTO ${s}.meta (key, value) VALUES ('open_streams_complete', '1');
+    ELSIF to_regclass('${s}.sagas') IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.schema_version WHERE version = 2) THEN
+      INSERT INTO ${s}.open_streams (stream_id, opened_at)
+      SELECT g.stream_id, e.position FROM ${s}.sagas g JOIN ${s}.events e ON e.stream_id = g.stream_id AND e.revision = 0
+       WHERE g.status = 'running'
+      ON CONFLICT DO NOTHING;
+      INSERT INTO ${s}.meta (key, value) VALUES ('open_streams_complete', '1');
+    ELSE
+      INSERT INTO ${s}.meta (key, value) VALUES ('open_streams_complete', '0');
+    END IF;
+  END IF;
+END
+$upgrade$;
+-- Version 2's saga-aware table and the append function that wrote it.
+DROP FUNCTION IF EXISTS ${s}.append_batch(${VERSION_2_APPEND_SIGNATURE});
+DROP TABLE IF EXISTS ${s}.sagas;
 
 ${appendFunctionSql(s)}
 
@@ -151,11 +193,7 @@ SELECT substr(e.stream_id, 6)                                  AS saga_id,
   FROM ${s}.events e
  WHERE e.type IN ('StepFailed', 'CompensationFailed', 'SagaFailed') AND e.stream_id LIKE 'saga-%';
 
-CREATE TABLE IF NOT EXISTS ${s}.schema_version (
-  version    integer     PRIMARY KEY,
-  applied_at timestamptz NOT NULL DEFAULT now()
-);
-INSERT INTO ${s}.schema_version (version) VALUES (1), (${SCHEMA_VERSION}) ON CONFLICT DO NOTHING;
+INSERT INTO ${s}.schema_version (version) VALUES (1), (2), (${SCHEMA_VERSION}) ON CONFLICT DO NOTHING;
 ${realignPositionsSql(s)}
 COMMIT;
 `;
@@ -168,7 +206,7 @@ export async function runMigration(client: pg.PoolClient, schema: string): Promi
   try {
     // Already migrated: run no DDL. `CREATE INDEX IF NOT EXISTS` takes a SHARE lock on the
     // table before it finds the index exists, which deadlocks with running appends (they hold
-    // ROW EXCLUSIVE on sagas, then want events) and stalls them until deadlock_timeout.
+    // ROW EXCLUSIVE on open_streams, then want events) and stalls them until deadlock_timeout.
     const { rows } = await client.query<{ migrated: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS migrated`, [`${quoteSchema(schema)}.schema_version`]);
     if (rows[0]?.migrated) {
       const current = await client.query(`SELECT 1 FROM ${quoteSchema(schema)}.schema_version WHERE version = ${SCHEMA_VERSION}`);

@@ -1,8 +1,8 @@
 /**
- * The PostgreSQL event store: the port over `pg`, plus the saga claim queue of §5/§7.
+ * The PostgreSQL event store: the port over `pg`, with the open-stream index.
  * Fencing and idempotency live in the append_batch function (appendFunctionSql.ts), group
  * commit in appendBatcher.ts, the read watermark in readPage below, subscriptions in
- * subscription.ts.
+ * subscription.ts, the open-stream index in openStreamsTable.ts.
  */
 import pg from 'pg';
 import { StoreClosedError } from '../../core/errors.js';
@@ -22,6 +22,7 @@ import {
   type StoreRetry,
   type Subscription,
 } from '../eventStore.js';
+import type { OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from '../openStreamIndex.js';
 import { AppendBatcher } from './appendBatcher.js';
 import { appendBatch, appendFailure, type AppendOutcome, type AppendRequest, type AppendTarget } from './appendEvents.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './appendFunctionSql.js';
@@ -29,7 +30,7 @@ import { isRetryable, sleep, unavailable, withRetry } from './connectionErrors.j
 import { connectionTarget, type ConnectionTarget } from './connectionTarget.js';
 import type { PostgresHost } from './hostList.js';
 import { assertMigrated, DEFAULT_SCHEMA, notifyChannel, quoteSchema, runMigration } from './migration.js';
-import { claimRunnableSagas, releaseSagaLease, type ClaimedSaga } from './sagaIndex.js';
+import { adoptOpenStreams, claimOpenStreams, listOpenStreams, type RunQuery } from './openStreamsTable.js';
 import { CatchUpSubscription, NotificationListener, type LogPage } from './subscription.js';
 import { WakeUpNotifier } from './wakeUpNotifier.js';
 
@@ -75,19 +76,22 @@ export interface PostgresEventStoreOptions {
   migrate?: boolean;
 }
 
-/** The PostgreSQL store: the port plus the claim queue of unfinished sagas (not part of the port). */
+/** The open-stream index of the PostgreSQL store, with claims (not part of the port yet). */
+export interface PostgresOpenStreamIndex extends OpenStreamIndex {
+  /**
+   * `list`, where each entry listed is claimed by `owner` for `leaseMs`: entries another owner
+   * holds are left out, so workers that start at once get disjoint pages (FOR UPDATE SKIP
+   * LOCKED). A claim that runs out (its worker died) makes the entry claimable again.
+   */
+  claim(options: { streamPrefix: string; limit: number; owner: string; leaseMs: number; after?: number }): Promise<OpenStreamsPage>;
+}
+
+/** The PostgreSQL store: the port, with its open-stream index. */
 export interface PostgresEventStore extends EventStore {
   readonly kind: 'postgres';
   /** The schema this store uses. */
   readonly schema: string;
-  /**
-   * Leases up to `limit` due, unleased running sagas to `owner` for `leaseMs` ms, skipping rows
-   * other workers are claiming at this moment (`FOR UPDATE SKIP LOCKED`). A lease that expires
-   * makes the saga claimable again (failover). Leases already held by `owner` are renewed.
-   */
-  claimRunnableSagas(limit: number, leaseMs: number, owner: string): Promise<ClaimedSaga[]>;
-  /** Ends `owner`'s lease on a saga early. True when `owner` held it. */
-  releaseSagaLease(sagaId: string, owner: string): Promise<boolean>;
+  readonly openStreams: PostgresOpenStreamIndex;
 }
 
 interface EventRow {
@@ -135,6 +139,9 @@ class PgEventStore implements PostgresEventStore {
    * turned standby under us, after which the locator finds the new primary.
    */
   private readonly retryable: (error: unknown) => boolean;
+  /** The open-stream index's planner; appends before `usePlanner` change no entry. */
+  private planner: OpenStreamPlanner | undefined;
+  readonly openStreams: PostgresOpenStreamIndex;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -150,10 +157,30 @@ class PgEventStore implements PostgresEventStore {
     this.retryPolicy = { ...DEFAULT_INFRASTRUCTURE_POLICY, maxDelayMs: 1_000, ...options.retryPolicy };
     this.notifier = new WakeUpNotifier(pool, this.target.channel);
     this.batcher = new AppendBatcher({
-      runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch)),
+      runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch, this.planner)),
       runOne: (request) => this.appendOne(request),
       committed: () => this.notifier.poke(),
     });
+    const run: RunQuery = (text, values) => this.onPrimary(() => this.pool.query(text, values));
+    const s = this.target.schema;
+    this.openStreams = {
+      usePlanner: (planner) => {
+        this.planner = planner;
+      },
+      list: ({ streamPrefix, limit, after = 0 }) => {
+        this.ensureOpen();
+        return this.retrying('listing open streams', () => listOpenStreams(run, s, after, streamPrefix, Math.max(1, Math.floor(limit))));
+      },
+      claim: ({ streamPrefix, limit, owner, leaseMs, after = 0 }) => {
+        this.ensureOpen();
+        const options = { after, prefix: streamPrefix, limit: Math.max(1, Math.floor(limit)), owner, leaseMs };
+        return this.retrying('claiming open streams', () => claimOpenStreams(run, s, options));
+      },
+      adopt: (open, scannedTo) => {
+        this.ensureOpen();
+        return this.retrying('adopting open streams', () => adoptOpenStreams(run, s, open, scannedTo));
+      },
+    };
   }
 
   /**
@@ -202,7 +229,7 @@ class PgEventStore implements PostgresEventStore {
     return this.retrying(`appending to ${request.streamId}`, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const [outcome] = await this.withClient((client) => appendBatch(client, this.target, [request]));
+          const [outcome] = await this.withClient((client) => appendBatch(client, this.target, [request], this.planner));
           return outcome!;
         } catch (error) {
           const failure = appendFailure(request, error);
@@ -286,14 +313,19 @@ class PgEventStore implements PostgresEventStore {
    * xid >= xmin, hence positions >= W: what is returned is a prefix of the final log, and every
    * position below W is settled, so a filtered subscription may skip to W - 1 instead of
    * rescanning other streams' events. `heldBack`: committed events exist at or above W (an
-   * append with a lower xid is still in flight), so reading again soon returns more.
+   * append with a lower xid is still in flight), so reading again soon returns more. Asked as
+   * max(position) >= W, which is one step down the primary key's index: `EXISTS (... WHERE
+   * position >= W)` looks the same, but W is unknown when the statement is planned, and the
+   * planner chose a sequential scan of the whole log, on every read (28 ms at 300,000 events).
+   * `LIMIT 1` on log_epoch (one row, but never analyzed: estimated at 2,200) keeps the
+   * estimated cost small; it was over jit_above_cost, and JIT-compiling each read took ~25 ms.
    */
   private async readPage(after: number, streamPrefix: string | undefined, limit: number | undefined): Promise<LogPage> {
     const s = this.target.schema;
     const { rows } = await this.onPrimary(() => this.pool.query<EventRow & { below: string; held: boolean }>(
       `WITH w AS MATERIALIZED (
-         SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset) << 12 AS below FROM ${s}.log_epoch),
-       h AS MATERIALIZED (SELECT w.below, EXISTS (SELECT 1 FROM ${s}.events x WHERE x.position >= w.below) AS held FROM w)
+         SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset) << 12 AS below FROM ${s}.log_epoch LIMIT 1),
+       h AS MATERIALIZED (SELECT w.below, coalesce((SELECT max(x.position) FROM ${s}.events x), -1) >= w.below AS held FROM w)
        SELECT e.*, h.below, h.held FROM h LEFT JOIN LATERAL (
          SELECT ${COLUMNS} FROM ${s}.events
           WHERE position > $1 AND position < h.below AND ($2::text IS NULL OR starts_with(stream_id, $2))
@@ -322,16 +354,6 @@ class PgEventStore implements PostgresEventStore {
     );
     this.subscriptions.add(subscription);
     return subscription;
-  }
-
-  async claimRunnableSagas(limit: number, leaseMs: number, owner: string): Promise<ClaimedSaga[]> {
-    this.ensureOpen();
-    return this.retrying('claiming sagas', () => this.onPrimary(() => claimRunnableSagas(this.pool, this.target.schema, limit, leaseMs, owner)));
-  }
-
-  async releaseSagaLease(sagaId: string, owner: string): Promise<boolean> {
-    this.ensureOpen();
-    return this.retrying('releasing a saga lease', () => this.onPrimary(() => releaseSagaLease(this.pool, this.target.schema, sagaId, owner)));
   }
 
   close(): Promise<void> {

@@ -53,6 +53,16 @@ describe('layers (style guide dependency rule)', () => {
     expect(violations('runtime', (t) => t.startsWith('core/') || t.startsWith('definition/') || t.startsWith('runtime/') || ports.includes(t), ['rxjs', 'uuid', 'node:os', 'node:events', 'node:crypto'])).toEqual([]);
   });
 
+  it('store adapters know nothing of sagas: nothing under stores/ imports the saga event types', () => {
+    // The runtime tells a store which streams are open through a planner (openStreamIndex.ts).
+    const offenders = files(join(SRC, 'stores')).flatMap((file) =>
+      imports(file)
+        .filter((spec) => projectTarget(file, spec) === 'core/events.ts')
+        .map((spec) => `${relative(SRC, file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('each database client is imported by its own adapter folder only', () => {
     const clients: Record<string, string> = {
       'better-sqlite3': 'stores/sqlite/',
