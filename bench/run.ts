@@ -6,6 +6,7 @@
  *   npx tsx bench/compare.ts [--quick] [--sagas N] [--reps N] [--appends N] [--no-peers]
  *   npx tsx bench/recoveryTime.ts [samples] [sagasPerRound]
  *   npx tsx bench/restartRecovery.ts [sagas] [concurrencies]
+ *   npx tsx bench/startupOverFinished.ts [finished=100000,1000000] [stores=sqlite,postgres]   (start-up over finished sagas)
  *   npx tsx bench/failover.ts [rounds]   (PostgreSQL failover RTO, a synchronous standby promoted)
  *   npx tsx bench/sagaThroughput.ts [sagas]   (the earlier, non-durable throughput table)
  *   npx tsx bench/soak.ts [sagas=200000] [every=20000]   (heap after GC under sustained load)
@@ -20,6 +21,7 @@ import { loadAverage } from './machine.js';
 import { recoveryTime } from './recoveryTime.js';
 import { restartRecovery } from './restartRecovery.js';
 import { soak } from './soak.js';
+import { startupOverFinished } from './startupOverFinished.js';
 import { timed } from './support.js';
 
 const argv = process.argv.slice(2);
@@ -32,6 +34,9 @@ const { ms } = await timed(async () => {
   if (options.quick) return;
   await recoveryTime(Number(values['recovery-samples'] ?? 100));
   await restartRecovery(Number(values['restart-sagas'] ?? 10_000));
+  // 1 M finished on SQLite (seeded in about a minute); PostgreSQL 100 k (1 M takes ~80 s more to seed).
+  await startupOverFinished([100_000, 1_000_000], ['sqlite']);
+  await startupOverFinished([100_000], ['postgres'], 0);
   await failover(Number(values['failover-rounds'] ?? 8));
   const fold = foldThroughput();
   console.log(`\nfold of a ${fold.events}-event stream: ${(fold.foldPerSecond / 1e6).toFixed(2)} M events/s (with the zod parse of each event: ${(fold.parseAndFoldPerSecond / 1e6).toFixed(2)} M/s)`);
