@@ -32,6 +32,7 @@ import { assertMigrated, DEFAULT_SCHEMA, notifyChannel, quoteSchema, runMigratio
 import { claimRunnableSagas, releaseSagaLease, type ClaimedSaga } from './sagaIndex.js';
 import { CatchUpSubscription, NotificationListener, type LogPage } from './subscription.js';
 import { WakeUpNotifier } from './wakeUpNotifier.js';
+import { createPostgresWorkerLiveness, type PostgresWorkerLiveness } from './workerLiveness.js';
 
 /**
  * How long readAll waits for appends in flight below the watermark (lower positions, not yet
@@ -135,6 +136,8 @@ class PgEventStore implements PostgresEventStore {
    * turned standby under us, after which the locator finds the new primary.
    */
   private readonly retryable: (error: unknown) => boolean;
+  /** One advisory-locked session per worker of this process, and the watches of others (workerLiveness.ts). */
+  readonly workerLiveness: PostgresWorkerLiveness;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -149,6 +152,7 @@ class PgEventStore implements PostgresEventStore {
     this.target = { schema: quoteSchema(schema), schemaName: schema, channel: notifyChannel(schema) };
     this.retryPolicy = { ...DEFAULT_INFRASTRUCTURE_POLICY, maxDelayMs: 1_000, ...options.retryPolicy };
     this.notifier = new WakeUpNotifier(pool, this.target.channel);
+    this.workerLiveness = createPostgresWorkerLiveness({ pool, schema: this.target.schema, clientConfig: () => connection.listenConfig() });
     this.batcher = new AppendBatcher({
       runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch)),
       runOne: (request) => this.appendOne(request),
@@ -340,6 +344,7 @@ class PgEventStore implements PostgresEventStore {
       await this.notifier.stop();
       await Promise.all([...this.subscriptions].map((s) => s.closeWithStore()));
       await this.listener.stop();
+      await this.workerLiveness.close();
       await this.pool.end();
     })();
     return this.closed;
