@@ -218,7 +218,7 @@ export class Engine {
     // Only a worker has attempts for its record to cover; a client writes none.
     const liveness = this.runSagas ? this.store.workerLiveness : undefined;
     this.heartbeat = liveness ? new WorkerHeartbeat(liveness, this.workerId, leaseMs, this.clock, this.log) : undefined;
-    this.peerWatch = liveness ? new PeerWatch(liveness, (sagaId) => this.scheduler.kick(sagaId)) : undefined;
+    this.peerWatch = liveness ? new PeerWatch(liveness, (sagaId) => this.scheduler.kick(sagaId), this.clock) : undefined;
     this.scheduler = new SagaScheduler(
       {
         store: this.store,

@@ -4,7 +4,8 @@
  * keeps a row in `<schema>.workers` (alive_until). PostgreSQL releases a session's locks the
  * moment its backend ends, and a dead process's socket closes with it: so a survivor blocked
  * in `pg_advisory_lock(key)` on a connection of its own is granted the lock the instant the
- * worker dies, and a worker is dead when its lock is free although its row says it holds it.
+ * worker dies, and a worker is dead when the session its row names (backend_pid) no longer
+ * holds the lock.
  * A worker that hangs keeps its session (and lock) but stops renewing: its row expires.
  *
  * The table is created here on first use (`CREATE TABLE IF NOT EXISTS`), not by the shared
@@ -58,6 +59,8 @@ async function connect(deps: PostgresLivenessDeps, onError: () => void): Promise
 class LockSession {
   /** True while the lock is held on a live connection. */
   locked = false;
+  /** The backend of the connection holding the lock: the row names it, so a reader can tell whether that session still holds it. */
+  backendPid: number | null = null;
   private client: pg.Client | undefined;
   private ended = false;
   private connecting: Promise<void> | undefined;
@@ -79,9 +82,10 @@ class LockSession {
     try {
       client = await connect(this.deps, () => this.lost(client));
       // try, not wait: a previous process of the same id that still holds it must not block us.
-      const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [LOCK_CLASS, this.workerId]);
+      const { rows } = await client.query<{ got: boolean; pid: number }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got, pg_backend_pid() AS pid', [LOCK_CLASS, this.workerId]);
       if (this.ended || !rows[0]?.got) throw new Error('lock not granted');
       this.client = client;
+      this.backendPid = rows[0].pid;
       this.locked = true;
     } catch {
       await client?.end().catch(() => undefined);
@@ -91,6 +95,7 @@ class LockSession {
   private lost(client: pg.Client | undefined): void {
     if (client !== this.client) return;
     this.locked = false;
+    this.backendPid = null;
     this.client = undefined;
     void client?.end().catch(() => undefined);
     if (!this.ended) void delay(RELOCK_DELAY_MS).then(() => this.ensure());
@@ -170,7 +175,7 @@ export function createPostgresWorkerLiveness(deps: PostgresLivenessDeps): Postgr
   let created: Promise<void> | undefined;
   const ensureTable = (): Promise<void> => {
     created ??= deps.pool
-      .query(`CREATE TABLE IF NOT EXISTS ${table} (worker_id text PRIMARY KEY, alive_until bigint NOT NULL, holds_lock boolean NOT NULL, renewed_at timestamptz NOT NULL DEFAULT now())`)
+      .query(`CREATE TABLE IF NOT EXISTS ${table} (worker_id text PRIMARY KEY, alive_until bigint NOT NULL, holds_lock boolean NOT NULL, backend_pid integer, renewed_at timestamptz NOT NULL DEFAULT now())`)
       .then(
         () => undefined,
         (error: { code?: string }) => {
@@ -200,18 +205,20 @@ export function createPostgresWorkerLiveness(deps: PostgresLivenessDeps): Postgr
       // The lock first: the row says it holds the lock only once it does.
       await session.ensure();
       await deps.pool.query(
-        `INSERT INTO ${table} (worker_id, alive_until, holds_lock) VALUES ($1, $2, $3)
-         ON CONFLICT (worker_id) DO UPDATE SET alive_until = excluded.alive_until, holds_lock = excluded.holds_lock, renewed_at = now()`,
-        [workerId, Math.floor(aliveUntil), session.locked],
+        `INSERT INTO ${table} (worker_id, alive_until, holds_lock, backend_pid) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (worker_id) DO UPDATE SET alive_until = excluded.alive_until, holds_lock = excluded.holds_lock, backend_pid = excluded.backend_pid, renewed_at = now()`,
+        [workerId, Math.floor(aliveUntil), session.locked, session.backendPid],
       );
     },
 
     async aliveUntil(workerId) {
       await ensureTable();
-      // One statement, so the probe lock is taken and released on one connection.
+      // Dead: the session the row names no longer holds the lock. Asked of pg_locks, not by
+      // trying the lock, which a watcher of another process may hold for an instant.
       const { rows } = await deps.pool.query<{ alive_until: string; dead: boolean | null }>(
-        `SELECT alive_until, holds_lock AND CASE WHEN pg_try_advisory_lock($2, hashtext($1)) THEN pg_advisory_unlock($2, hashtext($1)) ELSE false END AS dead
-           FROM ${table} WHERE worker_id = $1`,
+        `SELECT w.alive_until, w.holds_lock AND NOT EXISTS (
+             SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.pid = w.backend_pid AND l.classid = $2::oid AND l.objsubid = 2 AND l.granted) AS dead
+           FROM ${table} w WHERE w.worker_id = $1`,
         [workerId, LOCK_CLASS],
       );
       const row = rows[0];
@@ -240,7 +247,7 @@ export function createPostgresWorkerLiveness(deps: PostgresLivenessDeps): Postgr
       const session = sessions.get(workerId);
       sessions.delete(workerId);
       await ensureTable();
-      await deps.pool.query(`UPDATE ${table} SET alive_until = 0, holds_lock = false, renewed_at = now() WHERE worker_id = $1`, [workerId]);
+      await deps.pool.query(`UPDATE ${table} SET alive_until = 0, holds_lock = false, backend_pid = NULL, renewed_at = now() WHERE worker_id = $1`, [workerId]);
       await session?.end();
     },
 
