@@ -76,6 +76,8 @@ export class WorkerHeartbeat {
   /** A graceful close, once no attempt runs: the record says dead, so nothing waits for it. */
   async release(): Promise<void> {
     this.stop();
-    await this.liveness.release(this.workerId).catch((error: unknown) => this.log.warn({ err: errorInfo(error) }, 'could not release the worker liveness record; it expires on its own'));
+    await this.liveness
+      .release(this.workerId)
+      .catch((error: unknown) => this.log.warn({ err: errorInfo(error) }, 'could not release the worker liveness record; it expires on its own'));
   }
 }

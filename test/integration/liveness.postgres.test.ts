@@ -54,7 +54,14 @@ describe('worker liveness on PostgreSQL', () => {
   });
 
   it('SIGKILL of a worker process is detected through its session, without waiting for the lease: the survivor takes the step over before it runs out', async () => {
-    const run = await killDuringStep({ url: (db as TestDatabase).url, store, hangFile: join(dir, 'kill-hang'), leaseMs: 10_000, signal: 'SIGKILL', tag: 'kill' });
+    const run = await killDuringStep({
+      url: (db as TestDatabase).url,
+      store,
+      hangFile: join(dir, 'kill-hang'),
+      leaseMs: 10_000,
+      signal: 'SIGKILL',
+      tag: 'kill',
+    });
     const takeover = run.events.find((e) => e.type === 'StepStarted' && e.data.attempt === 2);
     expect(takeover?.worker).toBe(run.survivorId);
     expect(run.takenOverAt).toBeLessThan(run.firstLeaseUntil);

@@ -33,13 +33,22 @@ export interface TakeoverRun {
  * `signal`: SIGKILL (a death) or SIGSTOP (a hang; the child is killed after the takeover).
  * `store` is this process's store on the same URL; the child opens `url` itself.
  */
-export async function killDuringStep(options: { url: string; store: EventStore; hangFile: string; leaseMs: number; signal: 'SIGKILL' | 'SIGSTOP'; tag: string }): Promise<TakeoverRun> {
+export async function killDuringStep(options: {
+  url: string;
+  store: EventStore;
+  hangFile: string;
+  leaseMs: number;
+  signal: 'SIGKILL' | 'SIGSTOP';
+  tag: string;
+}): Promise<TakeoverRun> {
   const { url, store, hangFile, leaseMs, signal, tag } = options;
   for (const f of [hangFile, `${hangFile}.1`, `${hangFile}.2`]) rmSync(f, { force: true });
   writeFileSync(hangFile, '');
   const survivor = await createEngine({ store, sagas: livenessSagas(hangFile), leaseMs, workerId: `survivor-${tag}`, resumeUnfinished: false });
   await survivor.startWorker();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/livenessWorker.ts', url, hangFile, String(leaseMs), `doomed-${tag}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/livenessWorker.ts', url, hangFile, String(leaseMs), `doomed-${tag}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise((r) => child.once('exit', r));
   try {
     let out = '';

@@ -82,7 +82,10 @@ class LockSession {
     try {
       client = await connect(this.deps, () => this.lost(client));
       // try, not wait: a previous process of the same id that still holds it must not block us.
-      const { rows } = await client.query<{ got: boolean; pid: number }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got, pg_backend_pid() AS pid', [LOCK_CLASS, this.workerId]);
+      const { rows } = await client.query<{ got: boolean; pid: number }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got, pg_backend_pid() AS pid', [
+        LOCK_CLASS,
+        this.workerId,
+      ]);
       if (this.ended || !rows[0]?.got) throw new Error('lock not granted');
       this.client = client;
       this.backendPid = rows[0].pid;
@@ -175,7 +178,9 @@ export function createPostgresWorkerLiveness(deps: PostgresLivenessDeps): Postgr
   let created: Promise<void> | undefined;
   const ensureTable = (): Promise<void> => {
     created ??= deps.pool
-      .query(`CREATE TABLE IF NOT EXISTS ${table} (worker_id text PRIMARY KEY, alive_until bigint NOT NULL, holds_lock boolean NOT NULL, backend_pid integer, renewed_at timestamptz NOT NULL DEFAULT now())`)
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${table} (worker_id text PRIMARY KEY, alive_until bigint NOT NULL, holds_lock boolean NOT NULL, backend_pid integer, renewed_at timestamptz NOT NULL DEFAULT now())`,
+      )
       .then(
         () => undefined,
         (error: { code?: string }) => {
@@ -229,7 +234,12 @@ export function createPostgresWorkerLiveness(deps: PostgresLivenessDeps): Postgr
     watch(workerId, onDead) {
       let watch = watches.get(workerId);
       if (!watch) {
-        watch = new LockWatch(deps, workerId, () => holdsLock(workerId), () => watches.delete(workerId));
+        watch = new LockWatch(
+          deps,
+          workerId,
+          () => holdsLock(workerId),
+          () => watches.delete(workerId),
+        );
         watches.set(workerId, watch);
       }
       const callback = (): void => onDead();

@@ -10,7 +10,12 @@ import { T0, model, started, stepStarted } from '../../support/coreFixtures.js';
 
 // reserve started by w1 at T0 with its own lease until T0 + 1_000.
 const state = fold([started(), stepStarted('reserve')]) as SagaState;
-const ctx = (workerAliveUntil?: Map<string, number>, workerId = 'w2'): TransitionContext => ({ workerId, leaseMs: 1_000, random: 0, ...(workerAliveUntil ? { workerAliveUntil } : {}) });
+const ctx = (workerAliveUntil?: Map<string, number>, workerId = 'w2'): TransitionContext => ({
+  workerId,
+  leaseMs: 1_000,
+  random: 0,
+  ...(workerAliveUntil ? { workerAliveUntil } : {}),
+});
 const tick = (now: number) => ({ type: 'Tick' as const, now });
 
 describe('transition: the lease of another worker’s attempt is its worker’s liveness', () => {
@@ -26,7 +31,10 @@ describe('transition: the lease of another worker’s attempt is its worker’s 
   });
 
   it('a live worker keeps its attempt past the attempt’s own lease, with no LeaseExtended: the survivor waits for the record', () => {
-    expect(transition(model, state, tick(T0 + 5_000), ctx(new Map([['w1', T0 + 5_600]])))).toEqual({ events: [], effects: [{ type: 'SetTimer', at: T0 + 5_600, reason: 'lease' }] });
+    expect(transition(model, state, tick(T0 + 5_000), ctx(new Map([['w1', T0 + 5_600]])))).toEqual({
+      events: [],
+      effects: [{ type: 'SetTimer', at: T0 + 5_600, reason: 'lease' }],
+    });
   });
 
   it('a hung worker (its record expired) is taken over once both its record and the attempt’s lease ran out', () => {
@@ -34,11 +42,17 @@ describe('transition: the lease of another worker’s attempt is its worker’s 
   });
 
   it('an expired record shortens nothing: an attempt started after the worker’s last renewal keeps its own lease', () => {
-    expect(transition(model, state, tick(T0 + 10), ctx(new Map([['w1', T0 - 500]])))).toEqual({ events: [], effects: [{ type: 'SetTimer', at: T0 + 1_000, reason: 'lease' }] });
+    expect(transition(model, state, tick(T0 + 10), ctx(new Map([['w1', T0 - 500]])))).toEqual({
+      events: [],
+      effects: [{ type: 'SetTimer', at: T0 + 1_000, reason: 'lease' }],
+    });
   });
 
   it('this worker’s own entry is ignored: its own attempt from before a restart waits out its lease', () => {
-    expect(transition(model, state, tick(T0 + 10), ctx(new Map([['w1', 0]]), 'w1'))).toEqual({ events: [], effects: [{ type: 'SetTimer', at: T0 + 1_000, reason: 'lease' }] });
+    expect(transition(model, state, tick(T0 + 10), ctx(new Map([['w1', 0]]), 'w1'))).toEqual({
+      events: [],
+      effects: [{ type: 'SetTimer', at: T0 + 1_000, reason: 'lease' }],
+    });
   });
 
   it('the events folded keep the stream’s own lease: the liveness only changes what decide sees', () => {
