@@ -18,6 +18,7 @@ export class WorkerHeartbeat {
   private cancel: (() => void) | undefined;
   private stopped = false;
   private renewedUntil = 0;
+  private renewing: Promise<void> | undefined;
   private readonly every: number;
 
   constructor(
@@ -45,7 +46,8 @@ export class WorkerHeartbeat {
   private tick = (): void => {
     this.cancel = undefined;
     if (this.stopped || this.running === 0) return;
-    void this.renew();
+    // A renewal still under way (a slow or unreachable store) is not doubled: renewals would pile up.
+    if (!this.renewing) this.renewing = this.renew().finally(() => (this.renewing = undefined));
     this.cancel = scheduleOn(this.clock, this.every, this.tick);
   };
 
