@@ -8,6 +8,7 @@
  * The table is created on first use (`CREATE TABLE IF NOT EXISTS`), not by the schema
  * migration: it holds no history, and an older sagaflow opening the file ignores it.
  */
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import type { WorkerLiveness } from '../workerLiveness.js';
@@ -30,6 +31,18 @@ interface WorkerRow {
   alive_until: number;
 }
 
+/**
+ * Where a PID means this process: the host name and, on Linux, the PID namespace (containers
+ * that share a host name and a file but not their PIDs must not judge each other's PIDs).
+ */
+function pidScope(): string {
+  try {
+    return `${hostname()}#${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return hostname();
+  }
+}
+
 /** True unless no process has this PID (EPERM: it exists, under another user). */
 function processExists(pid: number): boolean {
   try {
@@ -48,7 +61,7 @@ export interface SqliteWorkerLiveness extends WorkerLiveness {
 
 /** `db` is the store's connection; `guard` runs a call the way the store does (closed-store and SQLite errors). */
 export function createSqliteWorkerLiveness(db: Database.Database, guard: <T>(fn: () => T) => Promise<T>): SqliteWorkerLiveness {
-  const host = hostname();
+  const host = pidScope();
   let statements: { upsert: Database.Statement; release: Database.Statement; get: Database.Statement } | undefined;
   /** Prepared on first use, after the table exists: reading the schema needs no write lock. */
   const sql = (): NonNullable<typeof statements> => {

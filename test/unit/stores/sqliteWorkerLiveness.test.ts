@@ -42,9 +42,13 @@ describe('SQLite worker liveness', () => {
       await store.workerLiveness!.renew('alive', Date.now() + 60_000);
       // Another process's record: alive until a minute from now, but its PID is gone.
       const db = new Database(path);
-      db.prepare('INSERT INTO workers (worker_id, pid, hostname, alive_until) VALUES (?, ?, ?, ?)').run('gone', deadPid(), hostname(), Date.now() + 60_000);
+      const scope = db.prepare(`SELECT hostname FROM workers WHERE worker_id = 'alive'`).pluck().get();
+      db.prepare('INSERT INTO workers (worker_id, pid, hostname, alive_until) VALUES (?, ?, ?, ?)').run('gone', deadPid(), scope, Date.now() + 60_000);
+      // The same PID recorded on another host (or PID namespace) is not judged: its record decides.
+      db.prepare('INSERT INTO workers (worker_id, pid, hostname, alive_until) VALUES (?, ?, ?, ?)').run('elsewhere', deadPid(), `${hostname()}-other`, 123_456);
       db.close();
       expect(await store.workerLiveness!.aliveUntil('gone')).toBe(0);
+      expect(await store.workerLiveness!.aliveUntil('elsewhere')).toBe(123_456);
       expect(await store.workerLiveness!.aliveUntil('alive')).toBeGreaterThan(Date.now());
       const started = Date.now();
       const deaths: string[] = [];
