@@ -1,16 +1,20 @@
 /**
  * RTO of a crashed worker: from the SIGKILL of a worker process that is running sagas to the
- * first event another worker appends to each saga it had in flight (default lease: 750 ms).
+ * first event another worker appends to each saga it had in flight. On SQLite and PostgreSQL
+ * the store sees the process die (its PID; its session's advisory lock), so the takeover does
+ * not wait for the lease (default 750 ms); a hung worker (SIGSTOP) is caught by the expiry of
+ * its liveness record, within the lease.
  *
  * Per round: a victim `sagaflow worker` child process runs K sagas of four 50–400 ms steps,
  * started by a client engine; once every saga has a first attempt running, a surviving worker
- * engine starts in this process (it resumes the sagas: waits on the victim's leases and follows
- * its appends); after a random 0–400 ms we SIGKILL the victim and note the time. Each saga the
- * victim had in flight at its death (told by folding its stream up to the survivor's first
- * later event) is one sample: the time from the kill to that event's durable append, seen through the survivor's
- * `events$` (same process, same monotonic clock). Rounds repeat with a fresh victim until the
- * target number of samples is reached, on SQLite (a temp file) and PostgreSQL (a private cluster).
- * Run: npx tsx bench/recoveryTime.ts [samples=100] [sagasPerRound=20] [leaseMs=default]
+ * engine starts in this process (it resumes the sagas: waits on the victim's liveness and
+ * follows its appends); after a random 0–400 ms we SIGKILL (or, in the hang rounds, SIGSTOP)
+ * the victim and note the time. Each saga the victim had in flight at its death (told by
+ * folding its stream up to the survivor's first later event) is one sample: the time from the
+ * signal to that event's durable append, seen through the survivor's `events$` (same process,
+ * same monotonic clock). Rounds repeat with a fresh victim until the target number of kills
+ * (and of samples) is reached, on SQLite (a temp file) and PostgreSQL (a private cluster).
+ * Run: npx tsx bench/recoveryTime.ts [kills=100] [sagasPerRound=5] [leaseMs=default] [hangs=20]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +31,6 @@ import { sagas } from './recoverySagas.js';
 import { cleanupOnSignal, printTable, sleep, summary, waitFor, withTimeout } from './support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAX_ROUNDS = 80;
 
 interface Sample {
   /** Kill → the survivor's first event of the saga, durable. */
@@ -45,6 +48,8 @@ interface Round {
 
 export interface RecoveryResult {
   store: string;
+  /** SIGKILL: the worker died; SIGSTOP: it hangs without dying. */
+  signal: 'SIGKILL' | 'SIGSTOP';
   samples: Sample[];
   rounds: number;
   sagas: number;
@@ -96,15 +101,17 @@ async function taken(store: EventStore, sagaId: string): Promise<boolean> {
   return last !== undefined && last.type !== 'SagaStarted';
 }
 
-async function runRounds(label: string, url: string, open: () => Promise<EventStore>, target: number, perRound: number, leaseMs: number | undefined): Promise<RecoveryResult> {
+/** `rounds` victims, each signalled once with `signal`; every saga it had in flight is a sample. */
+async function runRounds(label: string, url: string, open: () => Promise<EventStore>, rounds: number, perRound: number, leaseMs: number | undefined, signal: 'SIGKILL' | 'SIGSTOP'): Promise<RecoveryResult> {
   const [survivorStore, clientStore] = [await open(), await open()];
   const client = await createEngine({ store: clientStore, sagas, runSagas: false, workerId: 'client' });
-  const result: RecoveryResult = { store: label, samples: [], rounds: 0, sagas: 0, notCompleted: 0 };
+  const result: RecoveryResult = { store: label, signal, samples: [], rounds: 0, sagas: 0, notCompleted: 0 };
+  const tag = signal === 'SIGKILL' ? 'victim' : 'hung';
   let victim: ChildProcess | undefined;
   let survivor: Engine | undefined;
   try {
-    while (result.samples.length < target && result.rounds < MAX_ROUNDS) {
-      const current: Round = { victimId: `victim-${++result.rounds}`, firstAfterKill: new Map() };
+    while (result.rounds < rounds) {
+      const current: Round = { victimId: `${tag}-${++result.rounds}`, firstAfterKill: new Map() };
       victim = await spawnVictim(url, current.victimId, leaseMs);
       const ids = (await Promise.all(Array.from({ length: perRound }, (_, i) => client.start('rto', { i })))).map((s) => s.sagaId);
       result.sagas += ids.length;
@@ -112,7 +119,7 @@ async function runRounds(label: string, url: string, open: () => Promise<EventSt
       // The survivor joins once the victim holds the sagas (as a worker, it would otherwise win
       // most of the races for new sagas): it resumes them, i.e. waits on the victim's leases,
       // and follows the victim's appends through its subscription.
-      survivor = await createEngine({ store: survivorStore, sagas, workerId: `survivor-${result.rounds}`, ...(leaseMs === undefined ? {} : { leaseMs }) });
+      survivor = await createEngine({ store: survivorStore, sagas, workerId: `survivor-${tag}-${result.rounds}`, ...(leaseMs === undefined ? {} : { leaseMs }) });
       await survivor.startWorker();
       survivor.events$.subscribe((e) => {
         const at = performance.now();
@@ -121,7 +128,8 @@ async function runRounds(label: string, url: string, open: () => Promise<EventSt
       await sleep(Math.random() * 400); // a random point of the running attempts
       current.killedWall = Date.now();
       current.killedAt = performance.now();
-      await killed(victim);
+      if (signal === 'SIGKILL') await killed(victim);
+      else victim.kill('SIGSTOP');
       const results = await withTimeout(Promise.all(ids.map((id) => client.result(id, { pollMs: 25 }))), 60_000, `${label}: round ${result.rounds} did not finish`);
       result.notCompleted += results.filter((r) => r.status !== 'completed').length;
       for (const id of ids) {
@@ -134,6 +142,7 @@ async function runRounds(label: string, url: string, open: () => Promise<EventSt
       }
       await survivor.close({ graceMs: 1_000 });
       survivor = undefined;
+      await killed(victim);
     }
   } finally {
     if (victim) await killed(victim);
@@ -146,7 +155,7 @@ async function runRounds(label: string, url: string, open: () => Promise<EventSt
 }
 
 /** `leaseMs` undefined: neither worker is told a lease, both use the default (750 ms). */
-export async function recoveryTime(target = 100, perRound = 20, leaseMs?: number): Promise<RecoveryResult[]> {
+export async function recoveryTime(kills = 100, perRound = 5, leaseMs?: number, hangs = 20): Promise<RecoveryResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sagaflow-rto-'));
   let pg: PostgresServerInfo | undefined;
   const cleanup = async (): Promise<void> => {
@@ -159,10 +168,14 @@ export async function recoveryTime(target = 100, perRound = 20, leaseMs?: number
   const results: RecoveryResult[] = [];
   try {
     const file = join(dir, 'rto.db');
-    results.push(await runRounds('sqlite (WAL, FULL)', `sqlite:${file}`, async () => createSqliteEventStore({ path: file }), target, perRound, leaseMs));
+    const sqlite = async (): Promise<EventStore> => createSqliteEventStore({ path: file });
+    results.push(await runRounds('sqlite (WAL, FULL)', `sqlite:${file}`, sqlite, kills, perRound, leaseMs, 'SIGKILL'));
+    if (hangs > 0) results.push(await runRounds('sqlite (WAL, FULL)', `sqlite:${file}`, sqlite, hangs, perRound, leaseMs, 'SIGSTOP'));
     pg = await startPostgresServer();
     const url = pg.url;
-    results.push(await runRounds('postgres (private cluster)', url, () => createPostgresEventStore({ connectionString: url }), target, perRound, leaseMs));
+    const postgres = (): Promise<EventStore> => createPostgresEventStore({ connectionString: url });
+    results.push(await runRounds('postgres (private cluster)', url, postgres, kills, perRound, leaseMs, 'SIGKILL'));
+    if (hangs > 0) results.push(await runRounds('postgres (private cluster)', url, postgres, hangs, perRound, leaseMs, 'SIGSTOP'));
   } finally {
     removeHandlers();
     await cleanup();
@@ -172,19 +185,18 @@ export async function recoveryTime(target = 100, perRound = 20, leaseMs?: number
 }
 
 function printRecovery(results: RecoveryResult[], lease: number): void {
-  printTable(`Recovery time after SIGKILL of a worker (lease ${lease} ms${lease === 750 ? ', the default' : ''}): kill → first event by the survivor`, results.map((r) => {
+  const what = (r: RecoveryResult): string => (r.signal === 'SIGKILL' ? 'SIGKILL (death)' : 'SIGSTOP (hang)');
+  printTable(`Recovery time after a worker dies or hangs (lease ${lease} ms${lease === 750 ? ', the default' : ''}): signal → first event by the survivor`, results.map((r) => {
     const s = summary(r.samples.map((x) => x.rtoMs));
-    return { store: r.store, samples: r.samples.length, 'p50 ms': s.p50, 'p99 ms': s.p99, 'max ms': s.max, 'lease ms': lease, 'p99 / lease': s.p99 / lease, 'p99 < 1 s': s.p99 < 1_000 ? 'yes' : 'NO' };
+    const goal = r.signal === 'SIGKILL' ? s.p99 < 100 : s.max <= lease + 50;
+    return { store: r.store, signal: what(r), signals: r.rounds, samples: r.samples.length, 'p50 ms': s.p50, 'p99 ms': s.p99, 'max ms': s.max, 'lease ms': lease, goal: r.signal === 'SIGKILL' ? `p99 < 100 ms: ${goal ? 'yes' : 'NO'}` : `max ≤ lease + 50 ms: ${goal ? 'yes' : 'NO'}` };
   }));
-  printTable('Where the time goes: lease left at the kill + takeover after the lease ran out', results.map((r) => {
+  printTable('The lease left at the signal (a death no longer waits for it)', results.map((r) => {
     const left = summary(r.samples.map((x) => x.leaseLeftMs));
     const min = Math.round(Math.min(...r.samples.map((x) => x.leaseLeftMs)));
-    const after = summary(r.samples.map((x) => x.rtoMs - x.leaseLeftMs));
-    return {
-      store: r.store, rounds: r.rounds, sagas: r.sagas, 'lease left min/p50/max ms': `${min} / ${left.p50} / ${left.max}`,
-      'takeover p50 ms': after.p50, 'takeover p99 ms': after.p99, 'takeover max ms': after.max, 'not completed': r.notCompleted,
-    };
+    const early = r.samples.filter((x) => x.rtoMs < x.leaseLeftMs).length;
+    return { store: r.store, signal: what(r), sagas: r.sagas, 'lease left min/p50/max ms': `${min} / ${left.p50} / ${left.max}`, 'taken over before the lease ran out': `${early} of ${r.samples.length}`, 'not completed': r.notCompleted };
   }));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await recoveryTime(Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 20), process.argv[4] ? Number(process.argv[4]) : undefined);
+if (import.meta.url === `file://${process.argv[1]}`) await recoveryTime(Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 5), process.argv[4] ? Number(process.argv[4]) : undefined, Number(process.argv[5] ?? 20));

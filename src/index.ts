@@ -24,6 +24,7 @@ export type {
   OpenStreamIndex,
   OpenStreamPlanner,
   OpenStreamsPage,
+  WorkerLiveness,
 } from './stores/eventStore.js';
 export { DEFAULT_MAX_EVENT_BYTES, assertValidStreamName } from './stores/eventStore.js';
 export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './stores/inMemory/index.js';

@@ -64,6 +64,25 @@ function checkpointEvent(state: SagaState, now: number, ctx: TransitionContext):
   return sagaEvent('CheckpointRecorded', { step, snapshot: fits ? state : null, at: now });
 }
 
+/** What a liveness record of 0 says: the worker is known dead. */
+const KNOWN_DEAD = 0;
+
+/**
+ * The state as `decide` should see it: the in-flight attempt of another worker whose liveness
+ * the runtime knows lasts as long as that worker (see TransitionContext.workerAliveUntil).
+ * Only what `decide` reads changes; the events folded (and any snapshot) keep the stream's own
+ * leaseUntil.
+ */
+function withWorkerLease(state: SagaState, ctx: TransitionContext): SagaState {
+  const f = state.inFlight;
+  if (f === null || f.worker === ctx.workerId) return state;
+  const aliveUntil = ctx.workerAliveUntil?.get(f.worker);
+  if (aliveUntil === undefined) return state;
+  // A record renewed before this attempt started may have expired since: it shortens nothing.
+  const leaseUntil = aliveUntil === KNOWN_DEAD ? KNOWN_DEAD : Math.max(f.leaseUntil, aliveUntil);
+  return leaseUntil === f.leaseUntil ? state : { ...state, inFlight: { ...f, leaseUntil } };
+}
+
 /**
  * Takes every step `decide` calls for that needs no I/O, until the saga needs an attempt, a
  * timer, or nothing. Terminal commands end it: after them `decide` has nothing more to say.
@@ -72,7 +91,7 @@ function settle(model: SagaModel, out: Builder, now: number, ctx: TransitionCont
   if (ctx.draining) return;
   for (;;) {
     const state = out.state;
-    const command = decide(model, state, now);
+    const command = decide(model, withWorkerLease(state, ctx), now);
     switch (command.type) {
       case 'RecordCheckpoint':
         out.add([checkpointEvent(state, now, ctx)]);

@@ -153,6 +153,17 @@ export interface TransitionContext {
   random: number | (() => number);
   /** The engine is shutting down: record the input's own facts, but start nothing new. */
   draining?: boolean;
+  /**
+   * What the store's liveness records (`store.workerLiveness`) say of other workers, by worker
+   * id: until when each is known alive, or 0 for one known dead (its process is gone, or it
+   * released its record). An attempt in flight of a worker named here is that worker's for as
+   * long as the worker lives: a record alive past the attempt's own `leaseUntil` extends it (no
+   * LeaseExtended renews it), and a known death ends it at once, so a survivor takes the attempt
+   * over before its lease runs out. An expired record shortens nothing. Entries for this worker
+   * are ignored (its own attempts that it does not run, after a restart with the same id, wait
+   * out their lease).
+   */
+  workerAliveUntil?: ReadonlyMap<string, number>;
   /** A checkpoint's snapshot is left out when the state's JSON is this large or larger. @default 512 KiB */
   maxSnapshotBytes?: number;
 }

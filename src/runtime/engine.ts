@@ -46,6 +46,8 @@ import { killEngineNow } from './killSwitch.js';
 import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { findUnfinishedSagas, sagaOpenStreamPlanner } from './unfinishedSagas.js';
+import { PeerWatch } from './peerWatch.js';
+import { WorkerHeartbeat } from './workerHeartbeat.js';
 
 /** Options of {@link createEngine} and the {@link Engine} constructor. Durations are in ms. */
 export interface EngineOptions {
@@ -66,8 +68,12 @@ export interface EngineOptions {
   workerId?: string;
   /**
    * How long a started attempt belongs to this engine before another worker may take it over,
-   * in ms. Attempts that run longer renew it every leaseMs / 3 (a LeaseExtended event). Shorter
-   * leases mean faster failover and more heartbeats for long steps. @default 750
+   * in ms. On a store with worker liveness (SQLite, PostgreSQL) the engine renews one record for
+   * all its attempts every leaseMs / 3, a dead worker's attempts are taken over as soon as the
+   * store sees its process gone, and the lease only bounds how long a hung worker keeps them.
+   * Elsewhere, attempts that run longer renew it every leaseMs / 3 with a LeaseExtended event.
+   * Shorter leases mean faster failover of hung (or, without liveness, dead) workers and more
+   * renewals. @default 750
    */
   leaseMs?: number;
   /** Sagas this engine drives at once; more wait their turn. @default 32 */
@@ -163,6 +169,10 @@ export class Engine {
   private readonly shutdown = new AbortController();
   private readonly killed = new AbortController();
   private readonly scheduler: SagaScheduler;
+  /** This worker's liveness record, on stores that keep one (store.workerLiveness). */
+  private readonly heartbeat: WorkerHeartbeat | undefined;
+  /** The other workers this engine's sagas wait for, watched to take their attempts over when they die. */
+  private readonly peerWatch: PeerWatch | undefined;
   private readonly log: Logger;
   private readonly clock: Clock;
   /** The store given in the options. */
@@ -204,6 +214,11 @@ export class Engine {
     // The end of the grace period, and a kill, abort every attempt in flight from here.
     this.shutdown.signal.addEventListener('abort', () => this.attempts.abortAll(this.shutdown.signal.reason), { once: true });
     this.killed.signal.addEventListener('abort', () => this.attempts.abortAll(this.killed.signal.reason), { once: true });
+    const leaseMs = options.leaseMs ?? 750;
+    // Only a worker has attempts for its record to cover; a client writes none.
+    const liveness = this.runSagas ? this.store.workerLiveness : undefined;
+    this.heartbeat = liveness ? new WorkerHeartbeat(liveness, this.workerId, leaseMs, this.clock, this.log) : undefined;
+    this.peerWatch = liveness ? new PeerWatch(liveness, (sagaId) => this.scheduler.kick(sagaId), this.clock) : undefined;
     this.scheduler = new SagaScheduler(
       {
         store: this.store,
@@ -211,7 +226,8 @@ export class Engine {
         random: this.random,
         logger: this.log,
         workerId: this.workerId,
-        leaseMs: options.leaseMs ?? 750,
+        leaseMs,
+        ...(liveness && this.heartbeat ? { liveness: { store: liveness, heartbeat: this.heartbeat } } : {}),
         definitionOf: (state) => this.definitionOf(state.saga, state.version),
         // Records are made only when someone listens: most engines have no subscriber.
         published: (records) => {
@@ -233,6 +249,7 @@ export class Engine {
           this.refused.set(sagaId, error);
           this.refusals.next(sagaId);
         },
+        onWaiting: (sagaId, worker) => this.peerWatch?.note(sagaId, worker),
       },
       options.concurrency ?? 32,
     );
@@ -628,6 +645,9 @@ export class Engine {
     const grace = setTimeout(() => this.shutdown.abort(new EngineClosedError('engine closed during the attempt')), options.graceMs ?? 10_000);
     await this.scheduler.idle();
     clearTimeout(grace);
+    this.peerWatch?.stop();
+    // No attempt of ours runs any more: whatever was released is taken over at once, not after a lease.
+    await this.heartbeat?.release();
     this.shutdown.abort(new EngineClosedError('engine closed'));
     this.subject.complete();
     this.stopObservingRetries?.();
@@ -646,6 +666,8 @@ export class Engine {
     this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));
     this.shutdown.abort(new EngineClosedError('engine killed'));
     this.scheduler.stopTimers();
+    this.heartbeat?.stop();
+    this.peerWatch?.stop();
     this.subject.complete();
   }
 }

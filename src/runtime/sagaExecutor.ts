@@ -26,6 +26,8 @@ import { runEffect } from './effectRunner.js';
 import type { LoadedSaga } from './sagaStream.js';
 import { loadSaga, sagaStreamId, toNewEvents } from './sagaStream.js';
 import type { StoreHealth } from './storeHealth.js';
+import type { WorkerHeartbeat } from './workerHeartbeat.js';
+import type { WorkerLiveness } from '../stores/eventStore.js';
 
 export interface ExecutorDeps {
   store: EventStore;
@@ -51,9 +53,16 @@ export interface ExecutorDeps {
   /** How store calls are retried; every retry and every success is reported to `health`. */
   infrastructure: InfrastructurePolicy;
   health: StoreHealth;
+  /**
+   * The store's worker liveness and this worker's record in it, when the store has one: then
+   * attempts append no LeaseExtended (the worker's record is renewed instead), and the
+   * attempts of other workers last as long as those workers live.
+   */
+  liveness?: { store: WorkerLiveness; heartbeat: WorkerHeartbeat };
 }
 
-export type DriveResult = { state: SagaState | undefined; wakeAt?: number };
+/** `waitingFor`: the other worker whose attempt in flight the saga waits for (on a store with worker liveness). */
+export type DriveResult = { state: SagaState | undefined; wakeAt?: number; waitingFor?: string };
 
 type FlushResult = 'appended' | 'conflict' | 'parked';
 
@@ -200,9 +209,28 @@ export class SagaExecutor {
     });
   }
 
-  private context(): TransitionContext {
+  /**
+   * What the store's liveness records say of the worker whose attempt is in flight, when it is
+   * another worker's (see TransitionContext.workerAliveUntil). A failed read says nothing: the
+   * attempt's own lease then decides, as on a store without liveness.
+   */
+  private async peerLiveness(state: SagaState | undefined): Promise<ReadonlyMap<string, number> | undefined> {
+    const worker = state?.inFlight?.worker;
+    const liveness = this.deps.liveness?.store;
+    if (!liveness || worker === undefined || worker === this.deps.workerId) return undefined;
+    try {
+      const until = await liveness.aliveUntil(worker);
+      return until === undefined ? undefined : new Map([[worker, until]]);
+    } catch (error) {
+      this.log.warn({ err: errorInfo(error), worker }, 'could not read the liveness of a worker; its attempt keeps its own lease');
+      return undefined;
+    }
+  }
+
+  private context(workerAliveUntil?: ReadonlyMap<string, number>): TransitionContext {
     return {
       workerId: this.deps.workerId,
+      ...(workerAliveUntil ? { workerAliveUntil } : {}),
       leaseMs: this.deps.leaseMs,
       random: this.deps.random,
       // Draining: record the outcomes of running attempts, start nothing new.
@@ -216,8 +244,8 @@ export class SagaExecutor {
    * transition(), and Fenced instead of an outcome it rejects: after a conflict the reloaded
    * stream shows that another worker owns the attempt now, so our outcome is dropped.
    */
-  private transitionOf(definition: SagaDefinition<unknown, Record<string, unknown>>, state: SagaState, input: TransitionInput): Transition {
-    const ctx = this.context();
+  private transitionOf(definition: SagaDefinition<unknown, Record<string, unknown>>, state: SagaState, input: TransitionInput, workerAliveUntil?: ReadonlyMap<string, number>): Transition {
+    const ctx = this.context(workerAliveUntil);
     try {
       return transition(definition, state, input, ctx);
     } catch (error) {
@@ -244,6 +272,8 @@ export class SagaExecutor {
 
   /** Runs the saga until it waits, ends, or is fenced. */
   async drive(fresh?: FreshStart): Promise<DriveResult> {
+    // The worker's record names this process before any attempt of it becomes visible.
+    await this.deps.liveness?.heartbeat.ready;
     if (fresh) {
       this.state = undefined;
       this.durable = undefined;
@@ -260,7 +290,9 @@ export class SagaExecutor {
       const state = this.state;
       if (!state) return { state };
       const definition = this.deps.definitionOf(state);
-      const next = this.transitionOf(definition, state, input);
+      const peers = await this.peerLiveness(state);
+      if (this.deps.killed.aborted) throw this.deps.killed.reason;
+      const next = this.transitionOf(definition, state, input, peers);
       this.logTransition(input, next.events, attemptLog);
       this.add(next.events);
       const flushed = await this.flush(fresh);
@@ -283,12 +315,17 @@ export class SagaExecutor {
         continue;
       }
       const timers = next.effects.flatMap((e) => (e.type === 'SetTimer' ? [e.at] : []));
-      return timers.length > 0 ? { state: this.state, wakeAt: Math.min(...timers) } : { state: this.state };
+      if (timers.length === 0) return { state: this.state };
+      // Waiting for another worker's attempt: the scheduler watches that worker, to wake the saga when it dies.
+      const waitingFor = this.deps.liveness && next.effects.some((e) => e.type === 'SetTimer' && e.reason === 'lease') ? this.state?.inFlight?.worker : undefined;
+      return { state: this.state, wakeAt: Math.min(...timers), ...(waitingFor !== undefined && waitingFor !== this.deps.workerId ? { waitingFor } : {}) };
     }
   }
 
   /**
-   * Renews the lease of a long attempt every leaseMs / 3 with a LeaseExtended append, so other
+   * On stores without worker liveness only (see ExecutorDeps.liveness; with it, the worker's
+   * one record covers the attempt and nothing is appended to the saga's stream):
+   * renews the lease of a long attempt every leaseMs / 3 with a LeaseExtended append, so other
    * workers do not take it over. If the stream shows the attempt is no longer ours (another
    * worker took over after our lease ran out), calls `onFenced`. A timer, not a loop: an attempt
    * shorter than leaseMs / 3 costs one timer set and cleared. Returns the function that stops
@@ -356,7 +393,9 @@ export class SagaExecutor {
       fenced = true;
       control.abort(new Error('fenced: another worker owns this attempt'));
     };
-    const stopHeartbeat = this.startHeartbeat(phase, stepName, attempt, control, onFenced, log);
+    // With worker liveness, the worker's one record covers this attempt: nothing is appended for it.
+    const releaseWorker = this.deps.liveness?.heartbeat.hold();
+    const stopHeartbeat = releaseWorker ? async () => releaseWorker() : this.startHeartbeat(phase, stepName, attempt, control, onFenced, log);
     let outcome: Awaited<ReturnType<typeof runEffect>>;
     try {
       outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, control, now: () => this.deps.clock.now() });

@@ -17,6 +17,8 @@ export interface SchedulerHooks {
   onSettled(sagaId: string, state: SagaState | undefined): void;
   /** The store refuses even the park of this saga: stop driving it, report it. */
   onRefused(sagaId: string, error: unknown): void;
+  /** A drive ended waiting for another worker's attempt (`worker`), or for none (undefined). */
+  onWaiting?(sagaId: string, worker: string | undefined): void;
 }
 
 export class SagaScheduler {
@@ -66,6 +68,7 @@ export class SagaScheduler {
         const result = await new SagaExecutor(this.deps, sagaId).drive(first ? fresh : undefined);
         this.failures.delete(sagaId);
         wakeAt = result.wakeAt;
+        this.hooks.onWaiting?.(sagaId, result.waitingFor);
         this.hooks.onSettled(sagaId, result.state);
       }
     } catch (error) {

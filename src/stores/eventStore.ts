@@ -15,8 +15,10 @@
  */
 import { ErrorCode, isSagaError, PayloadTooLargeError, StreamNameError } from '../core/errors.js';
 import type { OpenStreamIndex } from './openStreamIndex.js';
+import type { WorkerLiveness } from './workerLiveness.js';
 
 export type { OpenStreamChange, OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from './openStreamIndex.js';
+export type { WorkerLiveness } from './workerLiveness.js';
 
 /** JSON values: what event data and metadata may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -166,6 +168,13 @@ export interface EventStore {
    * the log. Optional: without it, a restart scans (see openStreamIndex.ts).
    */
   readonly openStreams?: OpenStreamIndex;
+  /**
+   * Stores that can keep one liveness record per worker, and see a worker's process die
+   * (SQLite, PostgreSQL), expose it here; the runtime then renews one record per worker
+   * instead of appending LeaseExtended to each running saga, and takes over the attempts of a
+   * dead worker at once. Optional: without it, attempts keep their per-saga heartbeat.
+   */
+  readonly workerLiveness?: WorkerLiveness;
 }
 
 /** One retry a store makes inside a call. */

@@ -33,6 +33,7 @@ import { assertMigrated, DEFAULT_SCHEMA, notifyChannel, quoteSchema, runMigratio
 import { adoptOpenStreams, claimOpenStreams, listOpenStreams, type RunQuery } from './openStreamsTable.js';
 import { CatchUpSubscription, NotificationListener, type LogPage } from './subscription.js';
 import { WakeUpNotifier } from './wakeUpNotifier.js';
+import { createPostgresWorkerLiveness, type PostgresWorkerLiveness } from './workerLiveness.js';
 
 /**
  * How long readAll waits for appends in flight below the watermark (lower positions, not yet
@@ -142,6 +143,8 @@ class PgEventStore implements PostgresEventStore {
   /** The open-stream index's planner; appends before `usePlanner` change no entry. */
   private planner: OpenStreamPlanner | undefined;
   readonly openStreams: PostgresOpenStreamIndex;
+  /** One advisory-locked session per worker of this process, and the watches of others (workerLiveness.ts). */
+  readonly workerLiveness: PostgresWorkerLiveness;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -156,6 +159,7 @@ class PgEventStore implements PostgresEventStore {
     this.target = { schema: quoteSchema(schema), schemaName: schema, channel: notifyChannel(schema) };
     this.retryPolicy = { ...DEFAULT_INFRASTRUCTURE_POLICY, maxDelayMs: 1_000, ...options.retryPolicy };
     this.notifier = new WakeUpNotifier(pool, this.target.channel);
+    this.workerLiveness = createPostgresWorkerLiveness({ pool, schema: this.target.schema, clientConfig: () => connection.listenConfig() });
     this.batcher = new AppendBatcher({
       runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch, this.planner)),
       runOne: (request) => this.appendOne(request),
@@ -362,6 +366,7 @@ class PgEventStore implements PostgresEventStore {
       await this.notifier.stop();
       await Promise.all([...this.subscriptions].map((s) => s.closeWithStore()));
       await this.listener.stop();
+      await this.workerLiveness.close();
       await this.pool.end();
     })();
     return this.closed;

@@ -28,6 +28,7 @@ import {
 import { ChangeSignal, startPollingSubscription, type EventPage, type PollingSubscription } from '../pollingSubscription.js';
 import { createGroupCommit, type AppendOutcome, type AppendRequest } from './sqliteGroupCommit.js';
 import { openSqliteDatabase } from './sqliteSchema.js';
+import { createSqliteWorkerLiveness } from './sqliteWorkerLiveness.js';
 
 /**
  * Most appends committed in one transaction. A turn rarely produces more than the engine's
@@ -210,8 +211,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     adopt: (entries, scannedTo) => guard(() => adopt.immediate(entries, scannedTo)),
   };
 
+  const workerLiveness = createSqliteWorkerLiveness(db, guard);
+
   const store: SqliteEventStore = {
     openStreams,
+    workerLiveness,
     kind: 'sqlite',
     path,
 
@@ -255,6 +259,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
       closing ??= (async () => {
         // Appends queued before close() are committed now, before the file closes.
         groupCommit.flush();
+        workerLiveness.close();
         const error = new StoreClosedError(`The SQLite event store ${path} was closed.`);
         await Promise.all([...subscriptions].map((sub) => sub.stop(error)));
         db.close();

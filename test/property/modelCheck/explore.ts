@@ -8,6 +8,10 @@
  *     (an outcome the state no longer expects is rejected, and its worker is fed Fenced);
  *   - a worker crashes (its running attempts are dropped; it restarts idle, with nothing cached);
  *   - an idle worker ticks (a restart, a timer, a wake-up from the subscription);
+ *   - an idle worker ticks having learned from the store's worker liveness that the holder of
+ *     the attempt in flight is dead (TransitionContext.workerAliveUntil = 0), before its lease
+ *     runs out: offered whether or not the holder still performs it, since a PostgreSQL worker
+ *     whose lock connection dropped looks dead while it lives;
  *   - an idle worker asks to cancel;
  *   - both idle workers tick from the same state and race to append: the first append wins, the
  *     loser's append conflicts and it is fed Fenced on the reloaded state;
@@ -183,6 +187,11 @@ function successors(model: SagaModel, world: World): Move[] {
     const next = applied(settled, worker, result);
     ticks.set(worker, { result, next });
     moves.push({ label: `${worker} ticks`, next });
+    const holder = world.state.inFlight?.worker;
+    if (holder !== undefined && holder !== worker) {
+      const dead: TransitionContext = { ...ctxOf(worker), workerAliveUntil: new Map([[holder, 0]]) };
+      moves.push({ label: `${worker} ticks, seeing ${holder} dead`, next: applied(settled, worker, transition(model, world.state, { type: 'Tick', now }, dead)) });
+    }
     moves.push({ label: `${worker} cancels`, next: applied(settled, worker, transition(model, world.state, { type: 'CancelRequested', reason: 'cancel', now }, ctxOf(worker))) });
   }
   // Both idle workers tick from the same state: the first append wins; the loser's conflicts,

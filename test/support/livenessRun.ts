@@ -1,0 +1,75 @@
+/**
+ * The liveness tests' scenario on any store URL: a child worker process starts a `held` saga
+ * whose first step hangs, a survivor engine in this process watches it, the child is SIGKILLed
+ * (or SIGSTOPped: a hang) and the survivor takes the attempt over. Returns what happened.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createEngine, parseSagaEvent } from '../../src/index.js';
+import type { EventStore, SagaEvent } from '../../src/index.js';
+import { livenessSagas } from './livenessSagas.js';
+
+export async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export interface TakeoverRun {
+  sagaId: string;
+  events: (SagaEvent & { worker: unknown })[];
+  /** When the signal was sent (ms since the epoch). */
+  signalledAt: number;
+  /** When the survivor's attempt 2 started (its StepStarted's `at`). */
+  takenOverAt: number;
+  /** Attempt 1's own lease: until when the killed worker's StepStarted said it holds the step. */
+  firstLeaseUntil: number;
+  survivorId: string;
+}
+
+/**
+ * `signal`: SIGKILL (a death) or SIGSTOP (a hang; the child is killed after the takeover).
+ * `store` is this process's store on the same URL; the child opens `url` itself.
+ */
+export async function killDuringStep(options: {
+  url: string;
+  store: EventStore;
+  hangFile: string;
+  leaseMs: number;
+  signal: 'SIGKILL' | 'SIGSTOP';
+  tag: string;
+}): Promise<TakeoverRun> {
+  const { url, store, hangFile, leaseMs, signal, tag } = options;
+  for (const f of [hangFile, `${hangFile}.1`, `${hangFile}.2`]) rmSync(f, { force: true });
+  writeFileSync(hangFile, '');
+  const survivor = await createEngine({ store, sagas: livenessSagas(hangFile), leaseMs, workerId: `survivor-${tag}`, resumeUnfinished: false });
+  await survivor.startWorker();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/livenessWorker.ts', url, hangFile, String(leaseMs), `doomed-${tag}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await until(() => existsSync(`${hangFile}.1`) && out.includes('\n'), 'the worker to hang in its step');
+    const { sagaId } = JSON.parse(out.trim()) as { sagaId: string };
+    // The survivor must have seen the attempt start (and be waiting for its worker) before the kill.
+    await new Promise((r) => setTimeout(r, 100));
+    rmSync(hangFile);
+    const signalledAt = Date.now();
+    child.kill(signal);
+    const result = await survivor.result(sagaId, { pollMs: 5 });
+    if (result.status !== 'completed') throw new Error(`saga ended ${result.status}`);
+    const events = (await store.readStream(`saga-${sagaId}`)).map((e) => ({ ...parseSagaEvent(e, e), worker: e.metadata['worker'] }));
+    const starts = events.filter((e) => e.type === 'StepStarted' && e.data.step === 'hold');
+    const [first, second] = starts;
+    if (first?.type !== 'StepStarted' || second?.type !== 'StepStarted') throw new Error('no takeover recorded');
+    return { sagaId, events, signalledAt, takenOverAt: second.data.at, firstLeaseUntil: first.data.leaseUntil, survivorId: survivor.workerId };
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+    await survivor.close({ graceMs: 200 });
+  }
+}
