@@ -21,9 +21,11 @@ export interface RateRow {
 async function timedLoops(workers: number, total: number, op: (worker: number) => Promise<void>): Promise<number> {
   let next = 0;
   const start = performance.now();
-  await Promise.all(Array.from({ length: workers }, async (_, w) => {
-    while (next++ < total) await op(w);
-  }));
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (next++ < total) await op(w);
+    }),
+  );
   return performance.now() - start;
 }
 
@@ -37,11 +39,13 @@ async function appendRate(store: EventStore, appenders: number, total: number): 
 }
 
 async function insertRate(url: string, connections: number, total: number): Promise<number> {
-  const clients = await Promise.all(Array.from({ length: connections }, async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    return client;
-  }));
+  const clients = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return client;
+    }),
+  );
   try {
     await clients[0]!.query('CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, payload jsonb NOT NULL)');
     return await timedLoops(connections, total, async (w) => {
@@ -74,6 +78,7 @@ export async function measureAppendRates(postgresUrl: string, tempDir: string, t
       }
     }
   }
-  for (const connections of [1, 8]) rows.push(row('plain PostgreSQL: INSERT one row, autocommit', connections, total, await insertRate(postgresUrl, connections, total)));
+  for (const connections of [1, 8])
+    rows.push(row('plain PostgreSQL: INSERT one row, autocommit', connections, total, await insertRate(postgresUrl, connections, total)));
   return rows;
 }

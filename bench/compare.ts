@@ -39,7 +39,13 @@ export interface CompareOptions {
 export function compareOptions(argv: string[]): CompareOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { quick: { type: 'boolean', default: false }, sagas: { type: 'string' }, reps: { type: 'string' }, appends: { type: 'string' }, 'no-peers': { type: 'boolean', default: false } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      sagas: { type: 'string' },
+      reps: { type: 'string' },
+      appends: { type: 'string' },
+      'no-peers': { type: 'boolean', default: false },
+    },
     strict: false,
   });
   const quick = values.quick === true;
@@ -99,7 +105,9 @@ export async function compare(options: CompareOptions): Promise<() => void> {
     const notes: string[] = [];
     if (options.peers) contenders.push(...(await startPeers(cluster, notes)));
     if (notes.length) console.log(`\npeers:\n${notes.map((n) => `- ${n}`).join('\n')}`);
-    console.log(`\n${options.quick ? 'QUICK mode: ' : ''}${options.sagas} sagas per run, ${options.repetitions} repetitions, engines in rotated order per repetition\n`);
+    console.log(
+      `\n${options.quick ? 'QUICK mode: ' : ''}${options.sagas} sagas per run, ${options.repetitions} repetitions, engines in rotated order per repetition\n`,
+    );
 
     const samples: Sample[] = [];
     const broken = new Set<string>();
@@ -112,7 +120,9 @@ export async function compare(options: CompareOptions): Promise<() => void> {
             await contender.prepare(`r${rep}_w${w}_c${c}`);
             const ms = await timeWorkload(contender, workload, options.sagas);
             samples.push({ workload: workload.id, contender: contender.name, repetition: rep, sagasPerSecond: (options.sagas / ms) * 1000 });
-            console.log(`rep ${rep}/${options.repetitions}  ${workload.id.padEnd(27)} ${contender.name.padEnd(20)} ${((options.sagas / ms) * 1000).toFixed(1).padStart(8)} sagas/s  (load ${loadAverage()})`);
+            console.log(
+              `rep ${rep}/${options.repetitions}  ${workload.id.padEnd(27)} ${contender.name.padEnd(20)} ${((options.sagas / ms) * 1000).toFixed(1).padStart(8)} sagas/s  (load ${loadAverage()})`,
+            );
           } catch (error) {
             if (interrupted) throw error;
             broken.add(contender.name);
@@ -131,18 +141,37 @@ export async function compare(options: CompareOptions): Promise<() => void> {
 
     const countRows: CountRow[] = [];
     const statementRows: CountRow[] = [];
-    const counted: [string, string][] = [[REFERENCE, SAGAFLOW_DATABASE], ['DBOS Transact', DBOS_DATABASE]];
+    const counted: [string, string][] = [
+      [REFERENCE, SAGAFLOW_DATABASE],
+      ['DBOS Transact', DBOS_DATABASE],
+    ];
     for (const [name, database] of counted) {
       const contender = contenders.find((c) => c.name === name);
       if (!contender || broken.has(name)) continue;
-      const { rows, statements } = await countPerSaga(cluster.adminUrl, database, contender, WORKLOADS, options.counted, `count_${name === REFERENCE ? 'sf' : 'dbos'}`);
+      const { rows, statements } = await countPerSaga(
+        cluster.adminUrl,
+        database,
+        contender,
+        WORKLOADS,
+        options.counted,
+        `count_${name === REFERENCE ? 'sf' : 'dbos'}`,
+      );
       countRows.push(...rows);
       statementRows.push(...statements);
     }
-    printTable(`PostgreSQL work per saga, counted by the server (${options.counted} sagas per count; pg_stat_database, pg_stat_statements, pg_stat_wal)`, countRows);
+    printTable(
+      `PostgreSQL work per saga, counted by the server (${options.counted} sagas per count; pg_stat_database, pg_stat_statements, pg_stat_wal)`,
+      countRows,
+    );
     printTable(`Statements per saga by text, ${WORKLOADS[0]!.id} (pg_stat_statements)`, statementRows);
 
-    const summary = (): void => printSummary(samples, WORKLOADS, names, `Summary: median sagas/s over ${options.repetitions} repetitions of ${options.sagas} sagas; ratios sagaflow on PostgreSQL ÷ engine`);
+    const summary = (): void =>
+      printSummary(
+        samples,
+        WORKLOADS,
+        names,
+        `Summary: median sagas/s over ${options.repetitions} repetitions of ${options.sagas} sagas; ratios sagaflow on PostgreSQL ÷ engine`,
+      );
     summary();
     console.log(`\ncomparison done in ${((performance.now() - started) / 1000).toFixed(0)} s (load average now ${loadAverage()})`);
     return summary;

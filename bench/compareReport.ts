@@ -37,31 +37,37 @@ function pairedRatios(samples: Sample[], workload: string, contender: string): n
 
 export function printWorkloadTables(samples: Sample[], workloads: readonly Workload[], contenders: string[], sagas: number): void {
   for (const w of workloads) {
-    printTable(`${w.id}: ${sagas} sagas per run, sagas/s (start → terminal result)`, contenders.map((c) => {
-      const rates = of(samples, w.id, c).map((s) => s.sagasPerSecond);
-      const paired = pairedRatios(samples, w.id, c);
-      const refMedian = median(of(samples, w.id, REFERENCE).map((s) => s.sagasPerSecond));
-      return {
-        engine: c,
-        runs: rates.length,
-        median: rate(median(rates)),
-        min: rate(Math.min(...rates)),
-        max: rate(Math.max(...rates)),
-        [`${REFERENCE} ÷ engine (medians)`]: c === REFERENCE ? '1' : ratio(refMedian / median(rates)),
-        'per-repetition ratios min–max': c === REFERENCE || paired.length === 0 ? '' : `${ratio(Math.min(...paired))} – ${ratio(Math.max(...paired))}`,
-      };
-    }));
+    printTable(
+      `${w.id}: ${sagas} sagas per run, sagas/s (start → terminal result)`,
+      contenders.map((c) => {
+        const rates = of(samples, w.id, c).map((s) => s.sagasPerSecond);
+        const paired = pairedRatios(samples, w.id, c);
+        const refMedian = median(of(samples, w.id, REFERENCE).map((s) => s.sagasPerSecond));
+        return {
+          engine: c,
+          runs: rates.length,
+          median: rate(median(rates)),
+          min: rate(Math.min(...rates)),
+          max: rate(Math.max(...rates)),
+          [`${REFERENCE} ÷ engine (medians)`]: c === REFERENCE ? '1' : ratio(refMedian / median(rates)),
+          'per-repetition ratios min–max': c === REFERENCE || paired.length === 0 ? '' : `${ratio(Math.min(...paired))} – ${ratio(Math.max(...paired))}`,
+        };
+      }),
+    );
   }
 }
 
 /** One table for docs: median sagas/s per workload × engine, then the ratios to each peer. */
 export function printSummary(samples: Sample[], workloads: readonly Workload[], contenders: string[], title: string): void {
   const peers = contenders.filter((c) => c !== REFERENCE);
-  printTable(title, workloads.map((w) => {
-    const medians = new Map(contenders.map((c) => [c, median(of(samples, w.id, c).map((s) => s.sagasPerSecond))]));
-    const row: Record<string, string> = { workload: w.id };
-    for (const c of contenders) row[c] = rate(medians.get(c)!);
-    for (const p of peers) row[`pg ÷ ${p}`] = ratio(medians.get(REFERENCE)! / medians.get(p)!);
-    return row;
-  }));
+  printTable(
+    title,
+    workloads.map((w) => {
+      const medians = new Map(contenders.map((c) => [c, median(of(samples, w.id, c).map((s) => s.sagasPerSecond))]));
+      const row: Record<string, string> = { workload: w.id };
+      for (const c of contenders) row[c] = rate(medians.get(c)!);
+      for (const p of peers) row[`pg ÷ ${p}`] = ratio(medians.get(REFERENCE)! / medians.get(p)!);
+      return row;
+    }),
+  );
 }

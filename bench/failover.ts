@@ -81,7 +81,12 @@ async function oneRound(pair: ReplicaPair, round: number): Promise<FailoverRound
       const acks = (await Promise.all(started)).filter((s) => s !== undefined && s.calledAt > kill).map((s) => s!.ackedAt);
       return acks.length > 0 ? Math.min(...acks) : undefined;
     };
-    await waitFor(async () => inFlight.every((id) => resumedAfterKill.has(id) || finished.has(id)) && (await firstAck()) !== undefined, 30_000, `round ${round}: writes did not come back`, 20);
+    await waitFor(
+      async () => inFlight.every((id) => resumedAfterKill.has(id) || finished.has(id)) && (await firstAck()) !== undefined,
+      30_000,
+      `round ${round}: writes did not come back`,
+      20,
+    );
     stop = true;
     await starter;
     const starts = (await Promise.all(started)).filter((s): s is NonNullable<typeof s> => s !== undefined);
@@ -128,13 +133,24 @@ function printFailover(results: FailoverRound[]): void {
     return { measure: label, rounds: values.length, 'p50 ms': s.p50, 'p99 ms': s.p99, 'max ms': s.max };
   };
   printTable('PostgreSQL failover (primary SIGKILLed, synchronous standby promoted at once; excludes failure detection)', [
-    row('pg_ctl promote -w', results.map((r) => r.promoteMs)),
-    row('RTO: kill → first saga append acknowledged by the promoted server', results.map((r) => r.rtoMs)),
-    row('kill → every saga running at the kill appended again', results.map((r) => r.allResumedMs)),
+    row(
+      'pg_ctl promote -w',
+      results.map((r) => r.promoteMs),
+    ),
+    row(
+      'RTO: kill → first saga append acknowledged by the promoted server',
+      results.map((r) => r.rtoMs),
+    ),
+    row(
+      'kill → every saga running at the kill appended again',
+      results.map((r) => r.allResumedMs),
+    ),
   ]);
   const sagas = results.reduce((n, r) => n + r.sagas, 0);
   const notCompleted = results.reduce((n, r) => n + r.notCompleted, 0);
-  console.log(`\n${sagas} sagas started over ${results.length} rounds, ${notCompleted} not completed (p99 of ${results.length} rounds is their maximum); load average now ${loadAverage()}`);
+  console.log(
+    `\n${sagas} sagas started over ${results.length} rounds, ${notCompleted} not completed (p99 of ${results.length} rounds is their maximum); load average now ${loadAverage()}`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await failover(Number(process.argv[2] ?? 8));

@@ -13,16 +13,27 @@ export function longStream(target: number): SagaEvent[] {
   const names = Array.from({ length: stepCount }, (_, i) => `step${i}`);
   const at = 1_700_000_000_000;
   const events: SagaEvent[] = [
-    sagaEvent('SagaStarted', { sagaId: 'bench', saga: 'bench', version: 1, input: { n: 1 }, steps: names.map((name) => ({ name, optional: false, checkpoint: false, compensable: true })), idempotencyKey: null, at }),
+    sagaEvent('SagaStarted', {
+      sagaId: 'bench',
+      saga: 'bench',
+      version: 1,
+      input: { n: 1 },
+      steps: names.map((name) => ({ name, optional: false, checkpoint: false, compensable: true })),
+      idempotencyKey: null,
+      at,
+    }),
   ];
   const heartbeats = Math.max(0, Math.floor((target - 1 - stepCount * 6 - stepCount * 3) / stepCount));
   names.forEach((step, i) => {
     const t = at + i * 1000;
     events.push(sagaEvent('StepStarted', { step, attempt: 1, worker: 'w', leaseUntil: t + 750, at: t }));
-    events.push(sagaEvent('StepFailed', { step, attempt: 1, kind: 'transient', exhausted: false, error: { name: 'E', code: 'E', message: 'down' }, at: t + 1 }));
+    events.push(
+      sagaEvent('StepFailed', { step, attempt: 1, kind: 'transient', exhausted: false, error: { name: 'E', code: 'E', message: 'down' }, at: t + 1 }),
+    );
     events.push(sagaEvent('RetryScheduled', { phase: 'step', step, attempt: 2, dueAt: t + 2, at: t + 1 }));
     events.push(sagaEvent('StepStarted', { step, attempt: 2, worker: 'w', leaseUntil: t + 752, at: t + 2 }));
-    for (let h = 0; h < heartbeats; h++) events.push(sagaEvent('LeaseExtended', { phase: 'step', step, attempt: 2, worker: 'w', leaseUntil: t + 800 + h, at: t + 3 + h }));
+    for (let h = 0; h < heartbeats; h++)
+      events.push(sagaEvent('LeaseExtended', { phase: 'step', step, attempt: 2, worker: 'w', leaseUntil: t + 800 + h, at: t + 3 + h }));
     events.push(sagaEvent('StepSucceeded', { step, attempt: 2, output: { id: i }, at: t + 900 }));
     events.push(sagaEvent('CheckpointRecorded', { step: null, snapshot: null, at: t + 900 }));
   });
@@ -58,5 +69,7 @@ export function foldThroughput(target = 10_000, rounds = 200): { foldPerSecond: 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = foldThroughput(Number(process.argv[2] ?? 10_000), Number(process.argv[3] ?? 200));
-  console.log(`fold of a ${r.events}-event stream: ${(r.foldPerSecond / 1e6).toFixed(2)} M events/s; with the zod parse of each event: ${(r.parseAndFoldPerSecond / 1e6).toFixed(2)} M events/s`);
+  console.log(
+    `fold of a ${r.events}-event stream: ${(r.foldPerSecond / 1e6).toFixed(2)} M events/s; with the zod parse of each event: ${(r.parseAndFoldPerSecond / 1e6).toFixed(2)} M events/s`,
+  );
 }

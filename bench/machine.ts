@@ -2,7 +2,9 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 
 export function loadAverage(): string {
-  return loadavg().map((l) => l.toFixed(2)).join(' ');
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 export function describeMachine(postgres: string): string {

@@ -102,7 +102,15 @@ async function taken(store: EventStore, sagaId: string): Promise<boolean> {
 }
 
 /** `rounds` victims, each signalled once with `signal`; every saga it had in flight is a sample. */
-async function runRounds(label: string, url: string, open: () => Promise<EventStore>, rounds: number, perRound: number, leaseMs: number | undefined, signal: 'SIGKILL' | 'SIGSTOP'): Promise<RecoveryResult> {
+async function runRounds(
+  label: string,
+  url: string,
+  open: () => Promise<EventStore>,
+  rounds: number,
+  perRound: number,
+  leaseMs: number | undefined,
+  signal: 'SIGKILL' | 'SIGSTOP',
+): Promise<RecoveryResult> {
   const [survivorStore, clientStore] = [await open(), await open()];
   const client = await createEngine({ store: clientStore, sagas, runSagas: false, workerId: 'client' });
   const result: RecoveryResult = { store: label, signal, samples: [], rounds: 0, sagas: 0, notCompleted: 0 };
@@ -119,7 +127,12 @@ async function runRounds(label: string, url: string, open: () => Promise<EventSt
       // The survivor joins once the victim holds the sagas (as a worker, it would otherwise win
       // most of the races for new sagas): it resumes them, i.e. waits on the victim's leases,
       // and follows the victim's appends through its subscription.
-      survivor = await createEngine({ store: survivorStore, sagas, workerId: `survivor-${tag}-${result.rounds}`, ...(leaseMs === undefined ? {} : { leaseMs }) });
+      survivor = await createEngine({
+        store: survivorStore,
+        sagas,
+        workerId: `survivor-${tag}-${result.rounds}`,
+        ...(leaseMs === undefined ? {} : { leaseMs }),
+      });
       await survivor.startWorker();
       survivor.events$.subscribe((e) => {
         const at = performance.now();
@@ -130,7 +143,11 @@ async function runRounds(label: string, url: string, open: () => Promise<EventSt
       current.killedAt = performance.now();
       if (signal === 'SIGKILL') await killed(victim);
       else victim.kill('SIGSTOP');
-      const results = await withTimeout(Promise.all(ids.map((id) => client.result(id, { pollMs: 25 }))), 60_000, `${label}: round ${result.rounds} did not finish`);
+      const results = await withTimeout(
+        Promise.all(ids.map((id) => client.result(id, { pollMs: 25 }))),
+        60_000,
+        `${label}: round ${result.rounds} did not finish`,
+      );
       result.notCompleted += results.filter((r) => r.status !== 'completed').length;
       for (const id of ids) {
         const first = current.firstAfterKill.get(id);
@@ -186,17 +203,46 @@ export async function recoveryTime(kills = 100, perRound = 5, leaseMs?: number, 
 
 function printRecovery(results: RecoveryResult[], lease: number): void {
   const what = (r: RecoveryResult): string => (r.signal === 'SIGKILL' ? 'SIGKILL (death)' : 'SIGSTOP (hang)');
-  printTable(`Recovery time after a worker dies or hangs (lease ${lease} ms${lease === 750 ? ', the default' : ''}): signal → first event by the survivor`, results.map((r) => {
-    const s = summary(r.samples.map((x) => x.rtoMs));
-    const goal = r.signal === 'SIGKILL' ? s.p99 < 100 : s.max <= lease + 50;
-    return { store: r.store, signal: what(r), signals: r.rounds, samples: r.samples.length, 'p50 ms': s.p50, 'p99 ms': s.p99, 'max ms': s.max, 'lease ms': lease, goal: r.signal === 'SIGKILL' ? `p99 < 100 ms: ${goal ? 'yes' : 'NO'}` : `max ≤ lease + 50 ms: ${goal ? 'yes' : 'NO'}` };
-  }));
-  printTable('The lease left at the signal (a death no longer waits for it)', results.map((r) => {
-    const left = summary(r.samples.map((x) => x.leaseLeftMs));
-    const min = Math.round(Math.min(...r.samples.map((x) => x.leaseLeftMs)));
-    const early = r.samples.filter((x) => x.rtoMs < x.leaseLeftMs).length;
-    return { store: r.store, signal: what(r), sagas: r.sagas, 'lease left min/p50/max ms': `${min} / ${left.p50} / ${left.max}`, 'taken over before the lease ran out': `${early} of ${r.samples.length}`, 'not completed': r.notCompleted };
-  }));
+  printTable(
+    `Recovery time after a worker dies or hangs (lease ${lease} ms${lease === 750 ? ', the default' : ''}): signal → first event by the survivor`,
+    results.map((r) => {
+      const s = summary(r.samples.map((x) => x.rtoMs));
+      const goal = r.signal === 'SIGKILL' ? s.p99 < 100 : s.max <= lease + 50;
+      return {
+        store: r.store,
+        signal: what(r),
+        signals: r.rounds,
+        samples: r.samples.length,
+        'p50 ms': s.p50,
+        'p99 ms': s.p99,
+        'max ms': s.max,
+        'lease ms': lease,
+        goal: r.signal === 'SIGKILL' ? `p99 < 100 ms: ${goal ? 'yes' : 'NO'}` : `max ≤ lease + 50 ms: ${goal ? 'yes' : 'NO'}`,
+      };
+    }),
+  );
+  printTable(
+    'The lease left at the signal (a death no longer waits for it)',
+    results.map((r) => {
+      const left = summary(r.samples.map((x) => x.leaseLeftMs));
+      const min = Math.round(Math.min(...r.samples.map((x) => x.leaseLeftMs)));
+      const early = r.samples.filter((x) => x.rtoMs < x.leaseLeftMs).length;
+      return {
+        store: r.store,
+        signal: what(r),
+        sagas: r.sagas,
+        'lease left min/p50/max ms': `${min} / ${left.p50} / ${left.max}`,
+        'taken over before the lease ran out': `${early} of ${r.samples.length}`,
+        'not completed': r.notCompleted,
+      };
+    }),
+  );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await recoveryTime(Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 5), process.argv[4] ? Number(process.argv[4]) : undefined, Number(process.argv[5] ?? 20));
+if (import.meta.url === `file://${process.argv[1]}`)
+  await recoveryTime(
+    Number(process.argv[2] ?? 100),
+    Number(process.argv[3] ?? 5),
+    process.argv[4] ? Number(process.argv[4]) : undefined,
+    Number(process.argv[5] ?? 20),
+  );

@@ -47,7 +47,15 @@ async function seed(store: EventStore, n: number): Promise<number> {
         while (next < n) {
           const i = next++;
           const sagaId = uuidv7();
-          const started = sagaEvent('SagaStarted', { sagaId, saga: resumedSaga.name, version: resumedSaga.version, input: { i }, steps: stepShapes(resumedSaga), idempotencyKey: null, at: crashedAt });
+          const started = sagaEvent('SagaStarted', {
+            sagaId,
+            saga: resumedSaga.name,
+            version: resumedSaga.version,
+            input: { i },
+            steps: stepShapes(resumedSaga),
+            idempotencyKey: null,
+            at: crashedAt,
+          });
           const intent = sagaEvent('StepStarted', { step: 'reserve', attempt: 1, worker: 'crashed', leaseUntil: crashedAt + 750, at: crashedAt });
           await store.append(sagaStreamId(sagaId), toNewEvents([started, intent], { sagaId, saga: resumedSaga.name, worker: 'crashed' }), 'no_stream');
         }
@@ -94,15 +102,27 @@ async function measure(label: string, open: () => Promise<EventStore>, n: number
     await engine.close();
     const left = (await findUnfinishedSagas(store)).sagaIds.length;
     return {
-      store: label, concurrency, sagas: n, 'seed ms/append': seedMs / n, resumed, 'scan + resume ms': scanMs,
-      'all terminal s': totalMs / 1000, 'sagas/s': (n / totalMs) * 1000, 'appends/s': ((3 * n) / totalMs) * 1000, 'not completed': failed + left,
+      store: label,
+      concurrency,
+      sagas: n,
+      'seed ms/append': seedMs / n,
+      resumed,
+      'scan + resume ms': scanMs,
+      'all terminal s': totalMs / 1000,
+      'sagas/s': (n / totalMs) * 1000,
+      'appends/s': ((3 * n) / totalMs) * 1000,
+      'not completed': failed + left,
     };
   } finally {
     await store.close();
   }
 }
 
-export async function restartRecovery(n = 10_000, concurrencies: number[] = [32, 64], stores: string[] = ['memory', 'sqlite', 'postgres']): Promise<RestartRow[]> {
+export async function restartRecovery(
+  n = 10_000,
+  concurrencies: number[] = [32, 64],
+  stores: string[] = ['memory', 'sqlite', 'postgres'],
+): Promise<RestartRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sagaflow-restart-'));
   let pg: PostgresServerInfo | undefined;
   const cleanup = async (): Promise<void> => {
@@ -113,17 +133,21 @@ export async function restartRecovery(n = 10_000, concurrencies: number[] = [32,
   const removeHandlers = cleanupOnSignal(cleanup);
   const rows: RestartRow[] = [];
   try {
-    if (stores.includes('memory')) for (const concurrency of concurrencies) rows.push(await measure('memory (no I/O: the engine alone)', async () => createInMemoryEventStore(), n, concurrency));
-    if (stores.includes('sqlite')) for (const concurrency of concurrencies) {
-      const file = join(dir, `restart-${concurrency}.db`);
-      rows.push(await measure('sqlite (WAL, FULL)', async () => createSqliteEventStore({ path: file }), n, concurrency));
-    }
+    if (stores.includes('memory'))
+      for (const concurrency of concurrencies)
+        rows.push(await measure('memory (no I/O: the engine alone)', async () => createInMemoryEventStore(), n, concurrency));
+    if (stores.includes('sqlite'))
+      for (const concurrency of concurrencies) {
+        const file = join(dir, `restart-${concurrency}.db`);
+        rows.push(await measure('sqlite (WAL, FULL)', async () => createSqliteEventStore({ path: file }), n, concurrency));
+      }
     if (stores.includes('postgres')) pg = await startPostgresServer();
     const url = pg?.url ?? '';
-    if (pg) for (const concurrency of concurrencies) {
-      const schema = `restart_${concurrency}`;
-      rows.push(await measure('postgres (private cluster)', () => createPostgresEventStore({ connectionString: url, schema }), n, concurrency));
-    }
+    if (pg)
+      for (const concurrency of concurrencies) {
+        const schema = `restart_${concurrency}`;
+        rows.push(await measure('postgres (private cluster)', () => createPostgresEventStore({ connectionString: url, schema }), n, concurrency));
+      }
   } finally {
     removeHandlers();
     await cleanup();

@@ -26,7 +26,16 @@ import { timed } from './support.js';
 
 const argv = process.argv.slice(2);
 const options = compareOptions(argv);
-const { values } = parseArgs({ args: argv, options: { 'recovery-samples': { type: 'string' }, 'restart-sagas': { type: 'string' }, 'soak-sagas': { type: 'string' }, 'failover-rounds': { type: 'string' } }, strict: false });
+const { values } = parseArgs({
+  args: argv,
+  options: {
+    'recovery-samples': { type: 'string' },
+    'restart-sagas': { type: 'string' },
+    'soak-sagas': { type: 'string' },
+    'failover-rounds': { type: 'string' },
+  },
+  strict: false,
+});
 
 console.log(`# sagaflow benchmarks${options.quick ? ' (quick)' : ''} — ${new Date().toISOString()}, load average ${loadAverage()}`);
 const { ms } = await timed(async () => {
@@ -39,9 +48,10 @@ const { ms } = await timed(async () => {
   await startupOverFinished([100_000], ['postgres'], 0);
   await failover(Number(values['failover-rounds'] ?? 8));
   const fold = foldThroughput();
-  console.log(`\nfold of a ${fold.events}-event stream: ${(fold.foldPerSecond / 1e6).toFixed(2)} M events/s (with the zod parse of each event: ${(fold.parseAndFoldPerSecond / 1e6).toFixed(2)} M/s)`);
+  console.log(
+    `\nfold of a ${fold.events}-event stream: ${(fold.foldPerSecond / 1e6).toFixed(2)} M events/s (with the zod parse of each event: ${(fold.parseAndFoldPerSecond / 1e6).toFixed(2)} M/s)`,
+  );
   soak(Number(values['soak-sagas'] ?? 200_000));
   summary(); // again, so the run ends with the table to paste
-
 });
 console.log(`\nall benchmarks done in ${(ms / 1000).toFixed(0)} s (load average now ${loadAverage()})`);

@@ -54,7 +54,10 @@ export async function sagaThroughput(N = 300): Promise<void> {
     const stores: [string, () => Promise<EventStore>][] = [
       ['memory', async () => createInMemoryEventStore()],
       ['sqlite (WAL, synchronous=FULL)', async () => createSqliteEventStore({ path: join(dir, `b${Math.random()}.db`) })],
-      ['postgres (private cluster)', async () => createPostgresEventStore({ connectionString: url, schema: `b${Date.now()}${Math.floor(Math.random() * 1e6)}` })],
+      [
+        'postgres (private cluster)',
+        async () => createPostgresEventStore({ connectionString: url, schema: `b${Date.now()}${Math.floor(Math.random() * 1e6)}` }),
+      ],
     ];
     for (const [name, open] of stores) {
       for (const concurrency of [1, 32]) {
@@ -62,7 +65,15 @@ export async function sagaThroughput(N = 300): Promise<void> {
         const ms = await measure(store, concurrency, N);
         await store.close();
         if (name === 'memory') base = { ...base, [concurrency]: ms };
-        rows.push({ store: name, concurrency, sagas: N, 'ms/saga': ms / N, 'sagas/s': (N / ms) * 1000, 'appends/s': ((N * 4) / ms) * 1000, 'time vs memory': ms / (base[concurrency] ?? ms) });
+        rows.push({
+          store: name,
+          concurrency,
+          sagas: N,
+          'ms/saga': ms / N,
+          'sagas/s': (N / ms) * 1000,
+          'appends/s': ((N * 4) / ms) * 1000,
+          'time vs memory': ms / (base[concurrency] ?? ms),
+        });
       }
     }
   } finally {

@@ -43,7 +43,13 @@ async function soakHere(total: number, every: number): Promise<void> {
       );
       const heap = heapMb();
       baseline ??= heap;
-      rows.push({ sagas: end, 'heap after GC (MB)': heap, 'vs first sample (MB)': heap - baseline, 'RSS (MB)': process.memoryUsage().rss / 2 ** 20, 'sagas/s (this slice)': ((end - done) / (performance.now() - t0)) * 1000 });
+      rows.push({
+        sagas: end,
+        'heap after GC (MB)': heap,
+        'vs first sample (MB)': heap - baseline,
+        'RSS (MB)': process.memoryUsage().rss / 2 ** 20,
+        'sagas/s (this slice)': ((end - done) / (performance.now() - t0)) * 1000,
+      });
       console.log(`soak: ${end} sagas, heap ${heap.toFixed(1)} MB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
     }
   } finally {
@@ -54,7 +60,10 @@ async function soakHere(total: number, every: number): Promise<void> {
   const first = rows[0]?.['heap after GC (MB)'] as number;
   const last = rows.at(-1)?.['heap after GC (MB)'] as number;
   const span = total - every;
-  printTable(`Soak: ${total} sagas on SQLite, one engine, 50 in flight (${((performance.now() - started) / 1000).toFixed(0)} s); heap kept per finished saga after the first sample: ${span > 0 ? (((last - first) * 2 ** 20) / span).toFixed(1) : '?'} B`, rows);
+  printTable(
+    `Soak: ${total} sagas on SQLite, one engine, 50 in flight (${((performance.now() - started) / 1000).toFixed(0)} s); heap kept per finished saga after the first sample: ${span > 0 ? (((last - first) * 2 ** 20) / span).toFixed(1) : '?'} B`,
+    rows,
+  );
 }
 
 /** Runs the soak in a child with --expose-gc (the heap is only comparable after a forced GC). */

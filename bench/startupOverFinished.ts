@@ -40,7 +40,15 @@ const UNFINISHED = 10;
 const REPEATS = 5;
 
 function sagaEvents(sagaId: string, finished: boolean, at: number): SagaEvent[] {
-  const started = sagaEvent('SagaStarted', { sagaId, saga: resumedSaga.name, version: resumedSaga.version, input: { i: 0 }, steps: stepShapes(resumedSaga), idempotencyKey: null, at });
+  const started = sagaEvent('SagaStarted', {
+    sagaId,
+    saga: resumedSaga.name,
+    version: resumedSaga.version,
+    input: { i: 0 },
+    steps: stepShapes(resumedSaga),
+    idempotencyKey: null,
+    at,
+  });
   // An unfinished saga's attempt is leased for an hour by another worker: the engine finds it
   // and waits on the lease instead of driving it, so every run finds the same ones.
   if (!finished) return [started, sagaEvent('StepStarted', { step: 'reserve', attempt: 1, worker: 'elsewhere', leaseUntil: Date.now() + 3_600_000, at })];
@@ -54,14 +62,21 @@ export async function seed(store: EventStore, finished: number): Promise<number>
   store.openStreams?.usePlanner(sagaOpenStreamPlanner);
   const at = Date.now() - 60_000;
   const { ms } = await timed(async () => {
-    for (const [count, isFinished] of [[finished, true], [UNFINISHED, false]] as const) {
+    for (const [count, isFinished] of [
+      [finished, true],
+      [UNFINISHED, false],
+    ] as const) {
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(IN_FLIGHT, count) }, async () => {
           while (next < count) {
             next++;
             const sagaId = uuidv7();
-            await store.append(sagaStreamId(sagaId), toNewEvents(sagaEvents(sagaId, isFinished, at), { sagaId, saga: resumedSaga.name, worker: 'seed' }, false), 'no_stream');
+            await store.append(
+              sagaStreamId(sagaId),
+              toNewEvents(sagaEvents(sagaId, isFinished, at), { sagaId, saga: resumedSaga.name, worker: 'seed' }, false),
+              'no_stream',
+            );
           }
         }),
       );
@@ -75,7 +90,13 @@ function withoutIndex(store: EventStore): EventStore {
   return new Proxy(store, { get: (target, key) => (key === 'openStreams' ? undefined : Reflect.get(target, key, target)) });
 }
 
-async function measure(label: string, open: () => Promise<EventStore>, finished: number, scanUpTo: number, settle?: () => Promise<void>): Promise<Record<string, string | number>> {
+async function measure(
+  label: string,
+  open: () => Promise<EventStore>,
+  finished: number,
+  scanUpTo: number,
+  settle?: () => Promise<void>,
+): Promise<Record<string, string | number>> {
   const seeder = await open();
   const seedS = await seed(seeder, finished).finally(() => seeder.close());
   await settle?.();
@@ -121,13 +142,24 @@ async function measure(label: string, open: () => Promise<EventStore>, finished:
   startups.sort((a, b) => a - b);
   creates.sort((a, b) => a - b);
   return {
-    store: label, finished, unfinished: UNFINISHED, 'seed s': seedS, recovered,
-    'start-up ms (median of 5)': startups[Math.floor(REPEATS / 2)]!, 'of which createEngine ms': creates[Math.floor(REPEATS / 2)]!, 'start-up ms min–max': `${startups[0]!.toFixed(1)}–${startups.at(-1)!.toFixed(1)}`,
-    'findUnfinishedSagas ms (index)': finds[Math.floor(REPEATS / 2)]!, 'scan instead ms': scanMs,
+    store: label,
+    finished,
+    unfinished: UNFINISHED,
+    'seed s': seedS,
+    recovered,
+    'start-up ms (median of 5)': startups[Math.floor(REPEATS / 2)]!,
+    'of which createEngine ms': creates[Math.floor(REPEATS / 2)]!,
+    'start-up ms min–max': `${startups[0]!.toFixed(1)}–${startups.at(-1)!.toFixed(1)}`,
+    'findUnfinishedSagas ms (index)': finds[Math.floor(REPEATS / 2)]!,
+    'scan instead ms': scanMs,
   };
 }
 
-export async function startupOverFinished(counts: number[] = [100_000, 1_000_000], stores: string[] = ['sqlite', 'postgres'], scanUpTo = 100_000): Promise<Record<string, string | number>[]> {
+export async function startupOverFinished(
+  counts: number[] = [100_000, 1_000_000],
+  stores: string[] = ['sqlite', 'postgres'],
+  scanUpTo = 100_000,
+): Promise<Record<string, string | number>[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sagaflow-startup-'));
   let server: PostgresServerInfo | undefined;
   const cleanup = async (): Promise<void> => {
@@ -138,26 +170,28 @@ export async function startupOverFinished(counts: number[] = [100_000, 1_000_000
   const removeHandlers = cleanupOnSignal(cleanup);
   const rows: Record<string, string | number>[] = [];
   try {
-    if (stores.includes('sqlite')) for (const n of counts) {
-      const file = join(dir, `startup-${n}.db`);
-      rows.push(await measure('sqlite (WAL, FULL)', async () => createSqliteEventStore({ path: file }), n, scanUpTo));
-      rmSync(file, { force: true });
-    }
+    if (stores.includes('sqlite'))
+      for (const n of counts) {
+        const file = join(dir, `startup-${n}.db`);
+        rows.push(await measure('sqlite (WAL, FULL)', async () => createSqliteEventStore({ path: file }), n, scanUpTo));
+        rmSync(file, { force: true });
+      }
     if (stores.includes('postgres')) server = await startPostgresServer();
     const url = server?.url ?? '';
-    if (server) for (const n of counts) {
-      const schema = `startup_${n}`;
-      // After a bulk load autovacuum ANALYZEs the tables, and an ANALYZE holds a transaction id
-      // while it runs: it holds back the read watermark of every reader of the cluster, and
-      // readers wait for it (readAll's settle wait, a subscription's caught-up). Analyzed here
-      // first, so the figures are those of a settled database, not of the seeding's aftermath.
-      const settle = async (): Promise<void> => {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        await client.query(`VACUUM ANALYZE "${schema}".events, "${schema}".streams, "${schema}".open_streams`).finally(() => client.end());
-      };
-      rows.push(await measure('postgres (private cluster)', () => createPostgresEventStore({ connectionString: url, schema }), n, scanUpTo, settle));
-    }
+    if (server)
+      for (const n of counts) {
+        const schema = `startup_${n}`;
+        // After a bulk load autovacuum ANALYZEs the tables, and an ANALYZE holds a transaction id
+        // while it runs: it holds back the read watermark of every reader of the cluster, and
+        // readers wait for it (readAll's settle wait, a subscription's caught-up). Analyzed here
+        // first, so the figures are those of a settled database, not of the seeding's aftermath.
+        const settle = async (): Promise<void> => {
+          const client = new pg.Client({ connectionString: url });
+          await client.connect();
+          await client.query(`VACUUM ANALYZE "${schema}".events, "${schema}".streams, "${schema}".open_streams`).finally(() => client.end());
+        };
+        rows.push(await measure('postgres (private cluster)', () => createPostgresEventStore({ connectionString: url, schema }), n, scanUpTo, settle));
+      }
   } finally {
     removeHandlers();
     await cleanup();

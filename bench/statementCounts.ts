@@ -79,7 +79,14 @@ export interface CountRow {
 const total = (c: Cost): number => [...c.statements.values()].reduce((s, x) => s + x.calls, 0);
 
 /** Per-saga commits, statements and WAL flushes of `contender` for each workload; plus the statements of the first workload, by text. */
-export async function countPerSaga(adminUrl: string, database: string, contender: Contender, workloads: readonly Workload[], sagas: number, tag: string): Promise<{ rows: CountRow[]; statements: CountRow[] }> {
+export async function countPerSaga(
+  adminUrl: string,
+  database: string,
+  contender: Contender,
+  workloads: readonly Workload[],
+  sagas: number,
+  tag: string,
+): Promise<{ rows: CountRow[]; statements: CountRow[] }> {
   const rows: CountRow[] = [];
   let statements: CountRow[] = [];
   for (const [w, workload] of workloads.entries()) {

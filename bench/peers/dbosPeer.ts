@@ -20,37 +20,46 @@ function defineWorkflows(DBOS: DbosSdk['DBOS']): Record<SagaKind, Workflow> {
   const reserve = DBOS.registerStep(async (i: number) => ({ id: i }), { name: 'reserve' });
   const charge = DBOS.registerStep(async () => ({ paid: true }), { name: 'charge' });
   const ship = DBOS.registerStep(async () => 'shipped', { name: 'ship' });
-  const shipRefused = DBOS.registerStep(async (): Promise<string> => {
-    throw new Error('carrier refused the parcel');
-  }, { name: 'shipRefused' });
+  const shipRefused = DBOS.registerStep(
+    async (): Promise<string> => {
+      throw new Error('carrier refused the parcel');
+    },
+    { name: 'shipRefused' },
+  );
   const releaseReservation = DBOS.registerStep(async () => 'released', { name: 'releaseReservation' });
   const refund = DBOS.registerStep(async () => 'refunded', { name: 'refund' });
 
-  const threeSteps = DBOS.registerWorkflow(async (i: number): Promise<Outcome> => {
-    await reserve(i);
-    await charge();
-    await ship();
-    return { status: 'completed' };
-  }, { name: 'threeSteps' });
-
-  const compensating = DBOS.registerWorkflow(async (i: number): Promise<Outcome> => {
-    const compensations: { step: string; run: () => Promise<unknown> }[] = [];
-    try {
+  const threeSteps = DBOS.registerWorkflow(
+    async (i: number): Promise<Outcome> => {
       await reserve(i);
-      compensations.push({ step: 'reserve', run: releaseReservation });
       await charge();
-      compensations.push({ step: 'charge', run: refund });
-      await shipRefused();
+      await ship();
       return { status: 'completed' };
-    } catch {
-      const compensated: string[] = [];
-      for (const c of compensations.reverse()) {
-        await c.run();
-        compensated.push(c.step);
+    },
+    { name: 'threeSteps' },
+  );
+
+  const compensating = DBOS.registerWorkflow(
+    async (i: number): Promise<Outcome> => {
+      const compensations: { step: string; run: () => Promise<unknown> }[] = [];
+      try {
+        await reserve(i);
+        compensations.push({ step: 'reserve', run: releaseReservation });
+        await charge();
+        compensations.push({ step: 'charge', run: refund });
+        await shipRefused();
+        return { status: 'completed' };
+      } catch {
+        const compensated: string[] = [];
+        for (const c of compensations.reverse()) {
+          await c.run();
+          compensated.push(c.step);
+        }
+        return { status: 'compensated', compensated };
       }
-      return { status: 'compensated', compensated };
-    }
-  }, { name: 'compensating' });
+    },
+    { name: 'compensating' },
+  );
   return { threeSteps, compensating };
 }
 
@@ -70,7 +79,12 @@ export async function createDbosContender(systemDatabaseUrl: string): Promise<Co
     async prepare(runId) {
       await shutdown();
       workflows = defineWorkflows(DBOS);
-      DBOS.setConfig({ name: 'sagaflow-bench', systemDatabaseUrl, systemDatabaseSchemaName: `dbos_${runId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`, logLevel: 'error' });
+      DBOS.setConfig({
+        name: 'sagaflow-bench',
+        systemDatabaseUrl,
+        systemDatabaseSchemaName: `dbos_${runId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`,
+        logLevel: 'error',
+      });
       await DBOS.launch();
       launched = true;
     },

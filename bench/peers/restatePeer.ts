@@ -49,7 +49,10 @@ function defineService(sdk: RestateSdk): { name: string } {
       return { status: 'compensated', compensated };
     }
   };
-  return sdk.service({ name: 'sagaBench', handlers: { threeSteps, compensating } as Record<string, (ctx: RestateContext, input: { i: number }) => Promise<unknown>> });
+  return sdk.service({
+    name: 'sagaBench',
+    handlers: { threeSteps, compensating } as Record<string, (ctx: RestateContext, input: { i: number }) => Promise<unknown>>,
+  });
 }
 
 export async function createRestateContender(): Promise<Contender & { version: string }> {

@@ -103,7 +103,11 @@ export async function startRestateServer(): Promise<RestateServer> {
       adminUrl,
       version,
       async registerDeployment(endpointUrl) {
-        const response = await fetch(`${adminUrl}/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uri: endpointUrl, force: true }) });
+        const response = await fetch(`${adminUrl}/deployments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ uri: endpointUrl, force: true }),
+        });
         if (!response.ok) throw new Error(`POST ${adminUrl}/deployments ${endpointUrl}: ${response.status} ${await response.text()}`);
       },
       stop,

@@ -45,7 +45,14 @@ export function errorInfo(error: unknown): ErrorInfo {
     // A business code given as `details.code` (new PermanentError('…', { details: { code: 'PAYMENT_DECLINED' } }))
     // is more useful to an auditor than the class's code, which `kind` already records.
     const business = isSagaError(error) ? error.details['code'] : undefined;
-    const code = typeof business === 'string' ? business : isSagaError(error) ? error.code : typeof (error as { code?: unknown }).code === 'string' ? String((error as { code?: unknown }).code) : 'ERROR';
+    const code =
+      typeof business === 'string'
+        ? business
+        : isSagaError(error)
+          ? error.code
+          : typeof (error as { code?: unknown }).code === 'string'
+            ? String((error as { code?: unknown }).code)
+            : 'ERROR';
     return { name: error.name, code, message: error.message };
   }
   return { name: 'NonError', code: 'ERROR', message: String(error) };

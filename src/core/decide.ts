@@ -134,7 +134,12 @@ function decideCompensating(model: SagaModel, state: SagaState, now: number): Sa
       return { type: 'Park', step: inFlight.step, reason: `compensation of ${inFlight.step} in doubt after ${inFlight.attempt} attempts` };
     }
     if (inFlight.phase === 'compensation') {
-      return { type: 'RunCompensation', step: inFlight.step, attempt: inFlight.attempt + 1, idempotencyKey: compensationIdempotencyKey(state.sagaId, inFlight.step) };
+      return {
+        type: 'RunCompensation',
+        step: inFlight.step,
+        attempt: inFlight.attempt + 1,
+        idempotencyKey: compensationIdempotencyKey(state.sagaId, inFlight.step),
+      };
     }
   }
   if (retry && retry.phase === 'compensation') {

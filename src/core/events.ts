@@ -284,7 +284,7 @@ export function sagaEvent<K extends SagaEventType>(type: K, data: z.infer<Schema
 
 /** Whether `type` names a saga event type this version knows. */
 export function isSagaEventType(type: string): type is SagaEventType {
-  return Object.prototype.hasOwnProperty.call(eventDataSchemas, type);
+  return Object.hasOwn(eventDataSchemas, type);
 }
 
 /**

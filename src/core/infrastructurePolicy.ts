@@ -39,7 +39,11 @@ export const DEFAULT_INFRASTRUCTURE_POLICY: InfrastructurePolicy = Object.freeze
 export function infrastructureDelay(policy: InfrastructurePolicy, failedAttempts: number, random: number): number {
   const { initialDelayMs, backoff, maxDelayMs, jitter } = policy;
   // The backoff of a step policy with no immediate retries: the first retry already waits.
-  const delay = nextDelay({ immediateAttempts: 0, maxAttempts: Number.MAX_SAFE_INTEGER, maxElapsedMs: Infinity, initialDelayMs, backoff, maxDelayMs, jitter }, failedAttempts, random);
+  const delay = nextDelay(
+    { immediateAttempts: 0, maxAttempts: Number.MAX_SAFE_INTEGER, maxElapsedMs: Infinity, initialDelayMs, backoff, maxDelayMs, jitter },
+    failedAttempts,
+    random,
+  );
   // Never 0 with full jitter: a retry loop against a down store must not spin.
   return Math.max(1, delay);
 }

@@ -66,7 +66,8 @@ export function violations(state: SagaState, model?: SagaModel): string[] {
       if (!m) problems.push(`step ${s.name} is not in definition ${model.name}@${model.version}`);
       else {
         if (s.attempts > m.retry.maxAttempts) problems.push(`step ${s.name} ran ${s.attempts} attempts, policy allows ${m.retry.maxAttempts}`);
-        if (s.compensationAttempts - s.compensationAttemptsBeforeResume > m.compensationRetry.maxAttempts) problems.push(`compensation of ${s.name} ran ${s.compensationAttempts - s.compensationAttemptsBeforeResume} attempts since its last resume`);
+        if (s.compensationAttempts - s.compensationAttemptsBeforeResume > m.compensationRetry.maxAttempts)
+          problems.push(`compensation of ${s.name} ran ${s.compensationAttempts - s.compensationAttemptsBeforeResume} attempts since its last resume`);
       }
     }
   }

@@ -90,7 +90,14 @@ function recoverCompensation(model: SagaModel, state: SagaState, failure: Failur
   const policy = stepModel(model, failure.step)?.compensationRetry;
   const shape = state.steps.find((s) => s.name === failure.step);
   const elapsed = ctx.now - (shape?.compensationFirstStartedAt ?? ctx.now);
-  const failed = sagaEvent('CompensationFailed', { step: failure.step, attempt: failure.attempt, kind: failure.kind, error: failure.error, ...(failure.durationMs === undefined ? {} : { durationMs: failure.durationMs }), at: ctx.now });
+  const failed = sagaEvent('CompensationFailed', {
+    step: failure.step,
+    attempt: failure.attempt,
+    kind: failure.kind,
+    error: failure.error,
+    ...(failure.durationMs === undefined ? {} : { durationMs: failure.durationMs }),
+    at: ctx.now,
+  });
   // A compensation must eventually succeed, so every kind but permanent is retried.
   // An operator's resume grants a fresh budget: count only the attempts made since.
   const since = failure.attempt - (shape?.compensationAttemptsBeforeResume ?? 0);

@@ -78,7 +78,7 @@ export function delayCap(policy: RetryPolicy, failedAttempts: number): number {
   const k = failedAttempts - 1 - policy.immediateAttempts;
   if (k < 0) return 0;
   // Exponentiation overflows to Infinity for large k; Math.min still yields the cap.
-  return Math.min(policy.maxDelayMs, policy.initialDelayMs * Math.pow(policy.backoff, k));
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.backoff ** k);
 }
 
 /**

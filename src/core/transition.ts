@@ -102,7 +102,14 @@ function settle(model: SagaModel, out: Builder, now: number, ctx: TransitionCont
       case 'AbandonStep':
         // The lost attempt may have applied its effect, so it is recovered as a partial failure:
         // its own (idempotent) compensation runs too.
-        out.add(recover(model, state, { phase: 'step', step: command.step, attempt: command.attempt, kind: 'partial', error: inDoubtError(command.attempt) }, { now, random: draw(ctx) }));
+        out.add(
+          recover(
+            model,
+            state,
+            { phase: 'step', step: command.step, attempt: command.attempt, kind: 'partial', error: inDoubtError(command.attempt) },
+            { now, random: draw(ctx) },
+          ),
+        );
         continue;
       case 'Park':
         out.add([sagaEvent('SagaFailed', { reason: command.reason, step: command.step, needsAttention: true, at: now })]);
@@ -163,16 +170,39 @@ export function transition(model: SagaModel, state: SagaState, input: Transition
     case 'AttemptSucceeded': {
       assertInFlight(state, input, ctx, input.type);
       const { step, attempt, durationMs } = input;
-      out.add([input.phase === 'step' ? sagaEvent('StepSucceeded', { step, attempt, output: input.output, durationMs, at: now }) : sagaEvent('CompensationSucceeded', { step, attempt, durationMs, at: now })]);
+      out.add([
+        input.phase === 'step'
+          ? sagaEvent('StepSucceeded', { step, attempt, output: input.output, durationMs, at: now })
+          : sagaEvent('CompensationSucceeded', { step, attempt, durationMs, at: now }),
+      ]);
       break;
     }
     case 'AttemptFailed':
       assertInFlight(state, input, ctx, input.type);
-      recordFailure(model, out, { phase: input.phase, step: input.step, attempt: input.attempt, kind: input.kind, error: input.error, durationMs: input.durationMs }, now, ctx);
+      recordFailure(
+        model,
+        out,
+        { phase: input.phase, step: input.step, attempt: input.attempt, kind: input.kind, error: input.error, durationMs: input.durationMs },
+        now,
+        ctx,
+      );
       break;
     case 'AttemptTimedOut':
       assertInFlight(state, input, ctx, input.type);
-      recordFailure(model, out, { phase: input.phase, step: input.step, attempt: input.attempt, kind: 'transient', error: timeoutError(input, input.timeoutMs), durationMs: input.durationMs }, now, ctx);
+      recordFailure(
+        model,
+        out,
+        {
+          phase: input.phase,
+          step: input.step,
+          attempt: input.attempt,
+          kind: 'transient',
+          error: timeoutError(input, input.timeoutMs),
+          durationMs: input.durationMs,
+        },
+        now,
+        ctx,
+      );
       break;
     case 'Fenced':
       // Nothing of a fenced attempt is recorded: whoever holds the saga now records its own.

@@ -44,7 +44,9 @@ function validateOutput(step: StepDefinition, raw: unknown): unknown {
 function checked(step: StepDefinition, result: StandardSchemaV1.Result<unknown>): unknown {
   if (result.issues) {
     const issue = result.issues[0];
-    throw new OutputValidationError(`step ${step.name} returned an invalid output: ${issue ? describeIssue(issue) : 'invalid'}`, { details: { issues: result.issues } });
+    throw new OutputValidationError(`step ${step.name} returned an invalid output: ${issue ? describeIssue(issue) : 'invalid'}`, {
+      details: { issues: result.issues },
+    });
   }
   return result.value;
 }
@@ -54,9 +56,12 @@ function storedOutput(step: StepDefinition, value: unknown): unknown {
   const json = JSON.stringify(value === undefined ? null : value);
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_OUTPUT_BYTES) {
-    throw new PayloadTooLargeError(`step ${step.name} returned an output of ${bytes} bytes; the limit is ${MAX_OUTPUT_BYTES}. Store the data elsewhere and return a reference to it.`, {
-      details: { step: step.name, bytes, limit: MAX_OUTPUT_BYTES },
-    });
+    throw new PayloadTooLargeError(
+      `step ${step.name} returned an output of ${bytes} bytes; the limit is ${MAX_OUTPUT_BYTES}. Store the data elsewhere and return a reference to it.`,
+      {
+        details: { step: step.name, bytes, limit: MAX_OUTPUT_BYTES },
+      },
+    );
   }
   // Outputs are stored as JSON: hand later steps exactly what a replay will see.
   return JSON.parse(json) as unknown;

@@ -265,7 +265,10 @@ export class Engine {
   private definitionOf(name: string, version: number): AnySagaDefinition {
     const definition = this.definitions.get(`${name}@${version}`);
     if (!definition) {
-      throw new UnknownSagaError(`No definition registered for saga ${name}@${version}. Register it with createEngine({ sagas: [...] }); known: ${[...this.definitions.keys()].join(', ') || 'none'}.`, { details: { saga: name, version } });
+      throw new UnknownSagaError(
+        `No definition registered for saga ${name}@${version}. Register it with createEngine({ sagas: [...] }); known: ${[...this.definitions.keys()].join(', ') || 'none'}.`,
+        { details: { saga: name, version } },
+      );
     }
     return definition;
   }
@@ -381,7 +384,10 @@ export class Engine {
     }
     const key = options.idempotencyKey ?? null;
     if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-      throw new IdempotencyKeyInvalidError(`Invalid idempotency key for saga "${name}": use 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${typeof key === 'string' ? `${key.length}` : typeof key}). Nothing was started.`, { details: { saga: name } });
+      throw new IdempotencyKeyInvalidError(
+        `Invalid idempotency key for saga "${name}": use 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${typeof key === 'string' ? `${key.length}` : typeof key}). Nothing was started.`,
+        { details: { saga: name } },
+      );
     }
     const storedInput = JSON.parse(JSON.stringify(parsed.value ?? null)) as unknown;
     const hash = key === null ? undefined : inputHash(storedInput);
@@ -423,7 +429,10 @@ export class Engine {
     const definition = typeof saga === 'string' ? this.latest.get(saga) : this.definitions.get(`${saga?.name}@${saga?.version}`);
     if (!definition) {
       const what = typeof saga === 'string' ? `"${saga}"` : `"${String(name)}" version ${String(saga?.version)}`;
-      throw new UnknownSagaError(`Unknown saga ${what}. Register it with createEngine({ sagas: [...] }); registered: ${[...this.definitions.keys()].join(', ') || 'none'}.`, { details: { saga: name } });
+      throw new UnknownSagaError(
+        `Unknown saga ${what}. Register it with createEngine({ sagas: [...] }); registered: ${[...this.definitions.keys()].join(', ') || 'none'}.`,
+        { details: { saga: name } },
+      );
     }
     return definition;
   }
@@ -431,7 +440,11 @@ export class Engine {
   /** A client's start: only SagaStarted; a worker appends the first intent. */
   private async appendStart(sagaId: string, started: SagaEvent): Promise<boolean> {
     try {
-      await this.store.append(sagaStreamId(sagaId), toNewEvents([started], { sagaId, saga: (started.data as { saga: string }).saga, worker: this.workerId }), 'no_stream');
+      await this.store.append(
+        sagaStreamId(sagaId),
+        toNewEvents([started], { sagaId, saga: (started.data as { saga: string }).saga, worker: this.workerId }),
+        'no_stream',
+      );
       return true;
     } catch (error) {
       if (error instanceof StreamVersionConflictError) return false;
@@ -507,13 +520,19 @@ export class Engine {
       case 'completed':
         return result.outputs;
       case 'compensated':
-        throw new SagaCompensatedError(`Saga ${sagaId} did not complete: it was compensated (${result.compensated.join(', ') || 'nothing to undo'}) after ${result.failure ? `${result.failure.step ?? 'the saga'} failed: ${result.failure.message}` : 'a cancellation'}.`, {
-          details: { sagaId, failure: result.failure, compensated: result.compensated },
-        });
+        throw new SagaCompensatedError(
+          `Saga ${sagaId} did not complete: it was compensated (${result.compensated.join(', ') || 'nothing to undo'}) after ${result.failure ? `${result.failure.step ?? 'the saga'} failed: ${result.failure.message}` : 'a cancellation'}.`,
+          {
+            details: { sagaId, failure: result.failure, compensated: result.compensated },
+          },
+        );
       case 'failed':
-        throw new SagaParkedError(`Saga ${sagaId} is parked and needs attention${result.failure ? `: ${result.failure.message}` : ''}. Fix the cause, then resume it (engine.resume or \`sagaflow resume ${sagaId}\`).`, {
-          details: { sagaId, failure: result.failure },
-        });
+        throw new SagaParkedError(
+          `Saga ${sagaId} is parked and needs attention${result.failure ? `: ${result.failure.message}` : ''}. Fix the cause, then resume it (engine.resume or \`sagaflow resume ${sagaId}\`).`,
+          {
+            details: { sagaId, failure: result.failure },
+          },
+        );
     }
   }
 
@@ -570,7 +589,9 @@ export class Engine {
    */
   async cancel(sagaId: string, reason: string): Promise<boolean> {
     this.assertOpen();
-    return this.appendFact(sagaId, (s) => (s.status === 'running' && s.cancelRequested === null ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() }) : undefined));
+    return this.appendFact(sagaId, (s) =>
+      s.status === 'running' && s.cancelRequested === null ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() }) : undefined,
+    );
   }
 
   /**

@@ -138,7 +138,14 @@ export class SagaExecutor {
         this.deps.published(() => {
           const first = result.nextRevision - events.length + 1;
           const recordedAt = new Date(this.deps.clock.now()).toISOString();
-          return events.map((e, i) => ({ ...e, streamId, revision: first + i, position: i === events.length - 1 ? result.position : -1, metadata: e.metadata ?? {}, recordedAt }));
+          return events.map((e, i) => ({
+            ...e,
+            streamId,
+            revision: first + i,
+            position: i === events.length - 1 ? result.position : -1,
+            metadata: e.metadata ?? {},
+            recordedAt,
+          }));
         });
         return 'appended';
       } catch (error) {
@@ -203,10 +210,13 @@ export class SagaExecutor {
     }
     this.state = this.durable;
     this.pending = [];
-    throw new AppendRefusedError(`The store refuses every append of saga ${this.sagaId}, even the park that records why: ${errorInfo(last).message}. This engine stops driving it; fix the store, then restart.`, {
-      details: { sagaId: this.sagaId, refused: refused.map((e) => e.type) },
-      cause: last,
-    });
+    throw new AppendRefusedError(
+      `The store refuses every append of saga ${this.sagaId}, even the park that records why: ${errorInfo(last).message}. This engine stops driving it; fix the store, then restart.`,
+      {
+        details: { sagaId: this.sagaId, refused: refused.map((e) => e.type) },
+        cause: last,
+      },
+    );
   }
 
   /**
@@ -244,7 +254,12 @@ export class SagaExecutor {
    * transition(), and Fenced instead of an outcome it rejects: after a conflict the reloaded
    * stream shows that another worker owns the attempt now, so our outcome is dropped.
    */
-  private transitionOf(definition: SagaDefinition<unknown, Record<string, unknown>>, state: SagaState, input: TransitionInput, workerAliveUntil?: ReadonlyMap<string, number>): Transition {
+  private transitionOf(
+    definition: SagaDefinition<unknown, Record<string, unknown>>,
+    state: SagaState,
+    input: TransitionInput,
+    workerAliveUntil?: ReadonlyMap<string, number>,
+  ): Transition {
     const ctx = this.context(workerAliveUntil);
     try {
       return transition(definition, state, input, ctx);
@@ -258,14 +273,20 @@ export class SagaExecutor {
   /** The warnings an operator wants: a failed attempt and its recovery, an in-doubt step given up on. */
   private logTransition(input: TransitionInput, events: SagaEvent[], attemptLog: Logger | undefined): void {
     for (const e of events) {
-      if (e.type === 'StepFailed' && e.data.error.code === 'IN_DOUBT') this.log.warn({ step: e.data.step, attempt: e.data.attempt }, 'in-doubt step has no attempts left: compensating it as partially applied');
+      if (e.type === 'StepFailed' && e.data.error.code === 'IN_DOUBT')
+        this.log.warn({ step: e.data.step, attempt: e.data.attempt }, 'in-doubt step has no attempts left: compensating it as partially applied');
     }
     if (input.type !== 'AttemptFailed' || !attemptLog) return;
     const failed = events[0];
     if (failed?.type !== 'StepFailed' && failed?.type !== 'CompensationFailed') return;
     const next = events[1];
     attemptLog.warn(
-      { kind: input.kind, err: input.error, durationMs: input.durationMs, ...(next?.type === 'RetryScheduled' ? { delayMs: next.data.dueAt - input.now } : {}) },
+      {
+        kind: input.kind,
+        err: input.error,
+        durationMs: input.durationMs,
+        ...(next?.type === 'RetryScheduled' ? { delayMs: next.data.dueAt - input.now } : {}),
+      },
       `${input.phase} failed (${input.kind}); ${next ? next.type : 'no recovery'}`,
     );
   }
@@ -317,7 +338,8 @@ export class SagaExecutor {
       const timers = next.effects.flatMap((e) => (e.type === 'SetTimer' ? [e.at] : []));
       if (timers.length === 0) return { state: this.state };
       // Waiting for another worker's attempt: the scheduler watches that worker, to wake the saga when it dies.
-      const waitingFor = this.deps.liveness && next.effects.some((e) => e.type === 'SetTimer' && e.reason === 'lease') ? this.state?.inFlight?.worker : undefined;
+      const waitingFor =
+        this.deps.liveness && next.effects.some((e) => e.type === 'SetTimer' && e.reason === 'lease') ? this.state?.inFlight?.worker : undefined;
       return { state: this.state, wakeAt: Math.min(...timers), ...(waitingFor !== undefined && waitingFor !== this.deps.workerId ? { waitingFor } : {}) };
     }
   }
@@ -375,7 +397,10 @@ export class SagaExecutor {
   }
 
   /** Performs one attempt; its outcome is the next input. */
-  private async perform(definition: SagaDefinition<unknown, Record<string, unknown>>, effect: Extract<Effect, { type: 'PerformAttempt' }>): Promise<{ input: TransitionInput; log: Logger } | 'released'> {
+  private async perform(
+    definition: SagaDefinition<unknown, Record<string, unknown>>,
+    effect: Extract<Effect, { type: 'PerformAttempt' }>,
+  ): Promise<{ input: TransitionInput; log: Logger } | 'released'> {
     const { phase, step: stepName, attempt, idempotencyKey } = effect;
     const state = this.state as SagaState;
     const step = definition.steps.find((s) => s.name === stepName);
@@ -407,7 +432,18 @@ export class SagaExecutor {
     const now = this.deps.clock.now();
     if (outcome.ok) {
       log.debug({ durationMs: outcome.durationMs }, phase === 'step' ? 'step succeeded' : 'compensation succeeded');
-      return { input: { type: 'AttemptSucceeded', phase, step: stepName, attempt, output: phase === 'step' ? outcome.output : null, durationMs: outcome.durationMs, now }, log };
+      return {
+        input: {
+          type: 'AttemptSucceeded',
+          phase,
+          step: stepName,
+          attempt,
+          output: phase === 'step' ? outcome.output : null,
+          durationMs: outcome.durationMs,
+          now,
+        },
+        log,
+      };
     }
     if ('released' in outcome) {
       log.info({}, 'shutting down: attempt released, it will run again');

@@ -28,7 +28,15 @@ export interface SagaEventRecord {
 
 /** The observer's view of a stored saga event. */
 export function toSagaEventRecord(e: RecordedEvent): SagaEventRecord {
-  return { sagaId: sagaIdOf(e.streamId), streamId: e.streamId, revision: e.revision, type: e.type, data: e.data, metadata: e.metadata, recordedAt: e.recordedAt };
+  return {
+    sagaId: sagaIdOf(e.streamId),
+    streamId: e.streamId,
+    revision: e.revision,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    recordedAt: e.recordedAt,
+  };
 }
 
 /** The saga's stored events, then its live ones (from any process), in revision order; completes at a terminal event. */
@@ -48,7 +56,12 @@ export function observeSaga(store: EventStore, sagaId: string): Observable<SagaE
       (stored) => {
         stored.forEach(emit);
         if (subscriber.closed) return;
-        live = store.subscribeToAll({ after: stored.at(-1)?.position ?? 0, streamPrefix: streamId, onEvent: emit, onError: (error) => subscriber.error(error) });
+        live = store.subscribeToAll({
+          after: stored.at(-1)?.position ?? 0,
+          streamPrefix: streamId,
+          onEvent: emit,
+          onError: (error) => subscriber.error(error),
+        });
       },
       (error: unknown) => subscriber.error(error),
     );

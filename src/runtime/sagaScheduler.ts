@@ -41,7 +41,10 @@ export class SagaScheduler {
 
   /** Drives the saga now (or right after its current drive). */
   kick(sagaId: string, fresh?: FreshStart): void {
-    if (this.deps.draining.aborted) return fresh?.onFailed(this.deps.draining.reason);
+    if (this.deps.draining.aborted) {
+      fresh?.onFailed(this.deps.draining.reason);
+      return;
+    }
     this.timers.get(sagaId)?.abort();
     this.timers.delete(sagaId);
     if (this.running.has(sagaId)) {

@@ -18,9 +18,7 @@ export interface StreamView {
 }
 
 /** Either write the batch at `firstRevision`, or return the result of the earlier identical append. */
-export type AppendCheck =
-  | { kind: 'append'; firstRevision: number }
-  | { kind: 'idempotent'; result: AppendResult };
+export type AppendCheck = { kind: 'append'; firstRevision: number } | { kind: 'idempotent'; result: AppendResult };
 
 /**
  * Decides an append the way EventStoreDB does:
@@ -60,11 +58,11 @@ export function conflictError(
   extra: { reason?: string; eventId?: string } = {},
 ): StreamVersionConflictError {
   const actual = current < 0 ? 'no_stream' : current;
-  const why = extra.reason === 'event_id_in_use'
-    ? `event id ${extra.eventId ?? '?'} is already stored by another append`
-    : `expected revision ${String(expected)} but the stream is at ${String(actual)}`;
-  return new StreamVersionConflictError(
-    `Append to ${streamId} conflicts: ${why}. Another writer moved the stream: reload, fold and decide again.`,
-    { details: { streamId, expected, actual, ...extra } },
-  );
+  const why =
+    extra.reason === 'event_id_in_use'
+      ? `event id ${extra.eventId ?? '?'} is already stored by another append`
+      : `expected revision ${String(expected)} but the stream is at ${String(actual)}`;
+  return new StreamVersionConflictError(`Append to ${streamId} conflicts: ${why}. Another writer moved the stream: reload, fold and decide again.`, {
+    details: { streamId, expected, actual, ...extra },
+  });
 }

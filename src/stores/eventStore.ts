@@ -259,7 +259,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * batch already, see encodeEvents). Programming errors are `TypeError`s; the batch is
  * rejected as a whole, so nothing is appended.
  */
-export function assertValidAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, maxBytes?: number, encoded?: readonly EncodedEvent[]): void {
+export function assertValidAppend(
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+  maxBytes?: number,
+  encoded?: readonly EncodedEvent[],
+): void {
   assertValidStreamName(streamId);
   if (!(expected === 'no_stream' || expected === 'any' || (Number.isInteger(expected) && expected >= 0))) {
     throw new TypeError(`Invalid expected revision ${String(expected)}: use 'no_stream', 'any' or a revision >= 0.`);
@@ -296,7 +302,12 @@ export function assertValidAppend(streamId: string, events: readonly NewEvent[],
  */
 export type StoreErrorKind = 'conflict' | 'transient' | 'permanent';
 
-const PERMANENT_STORE_CODES: ReadonlySet<string> = new Set([ErrorCode.PayloadTooLarge, ErrorCode.StreamNameInvalid, ErrorCode.StoreClosed, ErrorCode.AppendRefused]);
+const PERMANENT_STORE_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.PayloadTooLarge,
+  ErrorCode.StreamNameInvalid,
+  ErrorCode.StoreClosed,
+  ErrorCode.AppendRefused,
+]);
 
 /** Classifies an error thrown by any adapter of the port. Pure. */
 export function classifyStoreError(error: unknown): StoreErrorKind {

@@ -66,7 +66,11 @@ const inHandler = new AsyncLocalStorage<object>();
  * each event and await its handler, repeat; when a page comes back short, everything stored
  * was delivered (onCaughtUp, once) and the loop waits for a local append or the poll interval.
  */
-export function startPollingSubscription(source: PollingSource, options: SubscribeToAllOptions, onEnd: (sub: PollingSubscription) => void): PollingSubscription {
+export function startPollingSubscription(
+  source: PollingSource,
+  options: SubscribeToAllOptions,
+  onEnd: (sub: PollingSubscription) => void,
+): PollingSubscription {
   if (typeof options?.onEvent !== 'function') throw new TypeError('subscribeToAll needs an onEvent handler.');
   let stopped = false;
   let stopReason: unknown;
@@ -121,23 +125,25 @@ export function startPollingSubscription(source: PollingSource, options: Subscri
     }
   };
 
-  const loop = run().then(
-    () => stopReason,
-    (error: unknown) => (stopped ? stopReason : error),
-  ).then((reason) => {
-    stopped = true;
-    onEnd(sub);
-    if (reason === undefined) return;
-    if (options.onError) {
-      try {
-        options.onError(reason);
-      } catch {
-        // onError is the last resort: there is no one left to tell.
+  const loop = run()
+    .then(
+      () => stopReason,
+      (error: unknown) => (stopped ? stopReason : error),
+    )
+    .then((reason) => {
+      stopped = true;
+      onEnd(sub);
+      if (reason === undefined) return;
+      if (options.onError) {
+        try {
+          options.onError(reason);
+        } catch {
+          // onError is the last resort: there is no one left to tell.
+        }
+      } else if (!isSagaError(reason) || reason.code !== ErrorCode.StoreClosed) {
+        process.emitWarning(`sagaflow subscription stopped without an onError handler: ${String(reason)}`);
       }
-    } else if (!isSagaError(reason) || reason.code !== ErrorCode.StoreClosed) {
-      process.emitWarning(`sagaflow subscription stopped without an onError handler: ${String(reason)}`);
-    }
-  });
+    });
 
   const stop = async (reason: unknown): Promise<void> => {
     if (!stopped) {

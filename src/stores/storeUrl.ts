@@ -65,11 +65,15 @@ export function parseStoreUrl(url: string): StoreUrl {
     }
     case 'postgres':
       // A multi-host URL (host1:5432,host2:5432) is no WHATWG URL: check it with one of its hosts.
-      if (!URL.canParse(postgresUrlToCheck(url.trim()))) throw new StoreUrlError(`Malformed PostgreSQL URL (${scheme}:…, not shown: it may hold a password): expected ${scheme}://user:password@host:port/database.`);
+      if (!URL.canParse(postgresUrlToCheck(url.trim())))
+        throw new StoreUrlError(
+          `Malformed PostgreSQL URL (${scheme}:…, not shown: it may hold a password): expected ${scheme}://user:password@host:port/database.`,
+        );
       return { kind, connectionString: url.trim() };
     case 'esdb':
       // Not checked with URL(): multi-node connection strings (host1:2113,host2:2113) are not WHATWG URLs.
-      if (!rest.startsWith('//') || rest.length <= 2) throw new StoreUrlError(`Malformed EventStoreDB URL (${scheme}:…, not shown: it may hold a password): expected ${scheme}://host:port.`);
+      if (!rest.startsWith('//') || rest.length <= 2)
+        throw new StoreUrlError(`Malformed EventStoreDB URL (${scheme}:…, not shown: it may hold a password): expected ${scheme}://host:port.`);
       return { kind, connectionString: url.trim() };
   }
 }

@@ -68,6 +68,7 @@ function transitionSpec(model: SagaModel, state: SagaState, input: TransitionInp
   return {
     result,
     state: () => fold(result().events, state) as SagaState,
+    // biome-ignore lint/suspicious/noThenProperty: given/when/then is the specification's vocabulary; a spec is never awaited.
     then(expected) {
       const actual = result();
       deepStrictEqual(actual, { events: expected.events ?? [], effects: expected.effects ?? [] });
@@ -109,10 +110,12 @@ export function given(model: SagaModel, events: SagaEvent[]): SagaSpec {
     },
     whenDeciding(now) {
       const command = decide(model, state, now);
+      // biome-ignore lint/suspicious/noThenProperty: given/when/then, never awaited.
       return { command, then: (expected) => deepStrictEqual(command, expected) };
     },
     whenFailing(failure, ctx) {
       const events = recover(model, state, failure, ctx);
+      // biome-ignore lint/suspicious/noThenProperty: given/when/then, never awaited.
       return { events, state: fold(events, state) as SagaState, then: (expected) => deepStrictEqual(events, expected) };
     },
   };

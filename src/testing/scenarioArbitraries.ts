@@ -74,7 +74,10 @@ const appendRefusalsArb: fc.Arbitrary<AppendRefusal[]> = fc
   })
   .map((items) => {
     let at = -1;
-    return items.map(({ gap, kind }) => ({ at: (at = at < 0 ? 2 + gap : at + 3 + gap), kind }));
+    return items.map(({ gap, kind }) => {
+      at = at < 0 ? 2 + gap : at + 3 + gap;
+      return { at, kind };
+    });
   });
 
 /** A scenario whose store also refuses some appends for good. */

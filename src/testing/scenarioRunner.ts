@@ -92,6 +92,7 @@ export function scenarioDefinition(
 ): SagaDefinition<unknown, Record<string, unknown>> {
   // Built in a loop, so the per-step output types cannot accumulate: `any` is honest here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: built in a loop, the step output types cannot accumulate.
   let definition: any = defineSaga({ name: 'scenario', input: z.object({ id: z.string() }), checkpointEvery: scenario.checkpointEvery });
   const apply = (step: string, key: string): void => {
     ledger.presented.set(key, (ledger.presented.get(key) ?? 0) + 1);

@@ -28,25 +28,34 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 type Opener = () => Promise<{ store: EventStore; dispose(): Promise<void> }>;
 
 const stores: [string, Opener][] = [
-  ['sqlite', async () => {
-    const store = createSqliteEventStore({ path: join(dir, `${Math.random().toString(36).slice(2)}.db`) });
-    return { store, dispose: () => store.close() };
-  }],
-  ['postgres', async () => {
-    const store = await openTestStore();
-    return { store, dispose: () => store.close() };
-  }],
-  ['esdb (protocol server, gRPC)', async () => {
-    const server = await startEsdbProtocolServer();
-    const store = await createEsdbEventStore({ connectionString: server.connectionString });
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await server.close();
-      },
-    };
-  }],
+  [
+    'sqlite',
+    async () => {
+      const store = createSqliteEventStore({ path: join(dir, `${Math.random().toString(36).slice(2)}.db`) });
+      return { store, dispose: () => store.close() };
+    },
+  ],
+  [
+    'postgres',
+    async () => {
+      const store = await openTestStore();
+      return { store, dispose: () => store.close() };
+    },
+  ],
+  [
+    'esdb (protocol server, gRPC)',
+    async () => {
+      const server = await startEsdbProtocolServer();
+      const store = await createEsdbEventStore({ connectionString: server.connectionString });
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          await server.close();
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(stores)('engine recovery properties on %s', (_name, open) => {
@@ -82,7 +91,8 @@ describe.each(stores)('engine recovery properties on %s', (_name, open) => {
 
 describe('the demo on other stores', () => {
   const run = promisify(execFile);
-  const demo = async (url: string) => run(process.execPath, ['--import', 'tsx', 'src/cli/demo.ts'], { env: { ...process.env, SAGAFLOW_STORE: url }, timeout: 60_000 });
+  const demo = async (url: string) =>
+    run(process.execPath, ['--import', 'tsx', 'src/cli/demo.ts'], { env: { ...process.env, SAGAFLOW_STORE: url }, timeout: 60_000 });
 
   it('runs on PostgreSQL', async () => {
     const { stdout } = await demo(inject('postgresUrl'));

@@ -20,7 +20,9 @@ interface HeapReport {
 function measure(sagas: number): Promise<HeapReport> {
   const script = resolve(import.meta.dirname, '../support/heapPerSaga.ts');
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, join(dir, 'heap.db'), String(sagas)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, join(dir, 'heap.db'), String(sagas)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

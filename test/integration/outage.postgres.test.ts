@@ -57,7 +57,9 @@ describe('outage: the PostgreSQL server stops for 5 s in the middle of a run', (
       participantErrors: count('participant database error'),
       subscriptionsStopped: count('worker subscription stopped'),
     };
-    console.log(`[outage-postgres] server down for ${OUTAGE_MS} ms with ${outage.terminalBefore} of 100 sagas terminal (${outage.terminalAfter} when it came back); worker logs: ${JSON.stringify(backoff)}`);
+    console.log(
+      `[outage-postgres] server down for ${OUTAGE_MS} ms with ${outage.terminalBefore} of 100 sagas terminal (${outage.terminalAfter} when it came back); worker logs: ${JSON.stringify(backoff)}`,
+    );
     expect(problems.slice(0, 40), `${problems.length} problem(s); worker logs in ${fleet.logDir}`).toEqual([]);
     expect(outage.terminalBefore, 'sagas terminal when the server stopped: the outage hit mid-run').toBeLessThan(100);
     // The workers said so at once (the store reports its own retries to the engine), and said

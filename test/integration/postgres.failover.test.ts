@@ -120,7 +120,13 @@ describe('PostgreSQL multi-host URLs on a real pair (before the failover below)'
     }
 
     const nobody = await freePort();
-    const opening = await createPostgresEventStore({ connectionString: servers.standby.url, hosts: [{ host: '127.0.0.1', port: servers.standby.port }, { host: '127.0.0.1', port: nobody }] }).then(
+    const opening = await createPostgresEventStore({
+      connectionString: servers.standby.url,
+      hosts: [
+        { host: '127.0.0.1', port: servers.standby.port },
+        { host: '127.0.0.1', port: nobody },
+      ],
+    }).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -139,7 +145,13 @@ describe('PostgreSQL failover: the primary is SIGKILLed mid-run and its synchron
     const probeStore = await createPostgresEventStore({ connectionString: url, retryBudgetMs: 30_000 });
     const probe = new AckedAppends(probeStore, 2);
     const failover = { terminalAtKill: 0, killedAt: 0, promoteMs: 0, onPrimaryBeforeKill: new Map<string, string>() };
-    const lostReply = { streamId: `lost-reply-${uuidv7()}`, events: [{ id: uuidv7(), type: 'LostReply', data: null }, { id: uuidv7(), type: 'LostReply', data: null }] };
+    const lostReply = {
+      streamId: `lost-reply-${uuidv7()}`,
+      events: [
+        { id: uuidv7(), type: 'LostReply', data: null },
+        { id: uuidv7(), type: 'LostReply', data: null },
+      ],
+    };
     let lostReplyResult: unknown;
     let result: Awaited<ReturnType<typeof runChaos>>;
     try {
@@ -194,9 +206,15 @@ describe('PostgreSQL failover: the primary is SIGKILLed mid-run and its synchron
     expect(failover.terminalAtKill, 'sagas terminal when the primary died: the failover hit mid-run').toBeLessThan(SAGAS);
     expect(probe.failures, 'probe appends that failed (a conflict would be a retried append not recognised)').toEqual([]);
     expect(ackedInLastSecond, 'appends acknowledged just before the kill: there was something to lose').toBeGreaterThan(0);
-    expect(lostAcked.map((a) => `${a.streamId}@${a.revision}`), 'acknowledged appends missing on the promoted server').toEqual([]);
+    expect(
+      lostAcked.map((a) => `${a.streamId}@${a.revision}`),
+      'acknowledged appends missing on the promoted server',
+    ).toEqual([]);
     expect(lostFromPrimary.slice(0, 20), 'events on the primary before the kill, missing on the promoted server').toEqual([]);
-    expect(probe.acked.some((a) => a.at > failover.killedAt), 'the probe appended on the promoted server').toBe(true);
+    expect(
+      probe.acked.some((a) => a.at > failover.killedAt),
+      'the probe appended on the promoted server',
+    ).toBe(true);
     expect(count('store unavailable: retrying'), 'workers that noticed the failover').toBeGreaterThan(0);
     rmSync(fleet.logDir, { recursive: true, force: true });
   }, 120_000);

@@ -17,7 +17,9 @@ describe('postgres store: gap-free global order', () => {
     try {
       await a.query(`CREATE TABLE ${table} (position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text)`);
       const poll = async (after: number): Promise<number[]> =>
-        (await b.query<{ position: string }>(`SELECT position FROM ${table} WHERE position > $1 ORDER BY position`, [after])).rows.map((r) => Number(r.position));
+        (await b.query<{ position: string }>(`SELECT position FROM ${table} WHERE position > $1 ORDER BY position`, [after])).rows.map((r) =>
+          Number(r.position),
+        );
       await a.query('BEGIN');
       await a.query(`INSERT INTO ${table} (v) VALUES ('slow')`); // takes position 1, commits late
       await b.query(`INSERT INTO ${table} (v) VALUES ('fast')`); // position 2, committed at once
@@ -72,10 +74,17 @@ describe('postgres store: gap-free global order', () => {
       await early.query('SELECT pg_current_xact_id()'); // this transaction's xid is now below the next append's
       const later = await store.append('inv-1', events(1), 0);
       const batch = events(1);
-      const call = early.query(
-        `SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [['inv-1'], [-2], [1], batch.map((e) => e.id), batch.map((e) => e.type), [1], JSON.stringify([batch[0]!.data]), JSON.stringify([{}]), [null]],
-      );
+      const call = early.query(`SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        ['inv-1'],
+        [-2],
+        [1],
+        batch.map((e) => e.id),
+        batch.map((e) => e.type),
+        [1],
+        JSON.stringify([batch[0]!.data]),
+        JSON.stringify([{}]),
+        [null],
+      ]);
       await expect(call).rejects.toMatchObject({ code: '40001' });
       await early.query('ROLLBACK');
       const stream = await store.readStream('inv-1');
@@ -118,11 +127,17 @@ describe('postgres store: gap-free global order', () => {
             const batch = events(1 + ((w + k) % 3), 'Overlap', k);
             await client.query('BEGIN');
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
-            const { rows } = await client.query<{ o_outcome: string }>(
-              `SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-              [[`w-${w}`], [k === 0 ? -1 : -2], [batch.length], batch.map((e) => e.id), batch.map((e) => e.type), batch.map(() => 1),
-                JSON.stringify(batch.map((e) => e.data)), JSON.stringify(batch.map(() => ({}))), [null]],
-            );
+            const { rows } = await client.query<{ o_outcome: string }>(`SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+              [`w-${w}`],
+              [k === 0 ? -1 : -2],
+              [batch.length],
+              batch.map((e) => e.id),
+              batch.map((e) => e.type),
+              batch.map(() => 1),
+              JSON.stringify(batch.map((e) => e.data)),
+              JSON.stringify(batch.map(() => ({}))),
+              [null],
+            ]);
             expect(rows[0]?.o_outcome).toBe('appended');
             await client.query('SELECT pg_sleep($1)', [Math.random() * 0.01]);
             if ((w + k) % 5 === 4) {

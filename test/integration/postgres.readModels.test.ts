@@ -23,7 +23,17 @@ afterAll(async () => {
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const ev = (event: SagaEvent): NewEvent => ({ id: uuidv7(), type: event.type, data: event.data as NewEvent['data'] });
 const started = (sagaId: string): NewEvent =>
-  ev(sagaEvent('SagaStarted', { sagaId, saga: 'order', version: 1, input: {}, steps: [{ name: 'reserve', optional: false, checkpoint: true, compensable: true }], idempotencyKey: null, at: T0 }));
+  ev(
+    sagaEvent('SagaStarted', {
+      sagaId,
+      saga: 'order',
+      version: 1,
+      input: {},
+      steps: [{ name: 'reserve', optional: false, checkpoint: true, compensable: true }],
+      idempotencyKey: null,
+      at: T0,
+    }),
+  );
 
 /** Starts `n` sagas and returns their ids. */
 async function startSagas(n: number): Promise<string[]> {
@@ -45,18 +55,41 @@ describe('postgres read models', () => {
   it('offers checkpoints and failures as SQL views over the log', async () => {
     const sagaId = uuidv7();
     const error = { name: 'TransientError', code: 'TRANSIENT', message: 'inventory timed out' };
-    await store.append(`saga-${sagaId}`, [started(sagaId), ev(sagaEvent('StepStarted', { step: 'reserve', attempt: 1, worker: 'w1', leaseUntil: T0 + 30_000, at: T0 }))], 'no_stream');
-    await store.append(`saga-${sagaId}`, [ev(sagaEvent('StepFailed', { step: 'reserve', attempt: 1, kind: 'transient', exhausted: false, error, at: T0 + 1_000 }))], 1);
+    await store.append(
+      `saga-${sagaId}`,
+      [started(sagaId), ev(sagaEvent('StepStarted', { step: 'reserve', attempt: 1, worker: 'w1', leaseUntil: T0 + 30_000, at: T0 }))],
+      'no_stream',
+    );
+    await store.append(
+      `saga-${sagaId}`,
+      [ev(sagaEvent('StepFailed', { step: 'reserve', attempt: 1, kind: 'transient', exhausted: false, error, at: T0 + 1_000 }))],
+      1,
+    );
     await store.append(`saga-${sagaId}`, [ev(sagaEvent('CheckpointRecorded', { step: 'reserve', snapshot: { reserved: 3 }, at: T0 + 2_000 }))], 2);
-    await store.append(`saga-${sagaId}`, [ev(sagaEvent('SagaFailed', { reason: 'compensation exhausted', step: 'reserve', needsAttention: true, at: T0 + 3_000 }))], 3);
+    await store.append(
+      `saga-${sagaId}`,
+      [ev(sagaEvent('SagaFailed', { reason: 'compensation exhausted', step: 'reserve', needsAttention: true, at: T0 + 3_000 }))],
+      3,
+    );
 
     const failures = await query<Record<string, unknown>>('SELECT * FROM $schema.orchestration_failures WHERE saga_id = $1 ORDER BY position', [sagaId]);
     expect(failures).toEqual([
-      expect.objectContaining({ phase: 'step', step: 'reserve', attempt: 1, kind: 'transient', exhausted: false, error_code: 'TRANSIENT', message: 'inventory timed out', occurred_at: new Date(T0 + 1_000) }),
+      expect.objectContaining({
+        phase: 'step',
+        step: 'reserve',
+        attempt: 1,
+        kind: 'transient',
+        exhausted: false,
+        error_code: 'TRANSIENT',
+        message: 'inventory timed out',
+        occurred_at: new Date(T0 + 1_000),
+      }),
       expect.objectContaining({ phase: 'saga', step: 'reserve', kind: null, message: 'compensation exhausted', occurred_at: new Date(T0 + 3_000) }),
     ]);
     const checkpoints = await query<Record<string, unknown>>('SELECT * FROM $schema.orchestration_checkpoints WHERE saga_id = $1', [sagaId]);
-    expect(checkpoints).toEqual([expect.objectContaining({ step: 'reserve', snapshot: { reserved: 3 }, revision: '3', checkpointed_at: new Date(T0 + 2_000) })]);
+    expect(checkpoints).toEqual([
+      expect.objectContaining({ step: 'reserve', snapshot: { reserved: 3 }, revision: '3', checkpointed_at: new Date(T0 + 2_000) }),
+    ]);
   });
 
   it('keeps a row per unfinished saga: started → open, parked or finished → gone, resumed → open again', async () => {

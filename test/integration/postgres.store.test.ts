@@ -27,7 +27,13 @@ describe('postgres store: reads and appends', () => {
     expect(second.position).toBeGreaterThan(first.position);
 
     const forwards = await store.readStream(stream);
-    expect(forwards.map((e) => [e.revision, (e.data as { i: number }).i])).toEqual([[0, 0], [1, 1], [2, 2], [3, 3], [4, 4]]);
+    expect(forwards.map((e) => [e.revision, (e.data as { i: number }).i])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+    ]);
     expect(forwards.map((e) => e.position)).toEqual([...forwards.map((e) => e.position)].sort((a, b) => a - b));
     expect(forwards[0]).toMatchObject({ streamId: stream, type: 'TestEvent', metadata: {} });
     expect(new Date(forwards[0]!.recordedAt).toISOString()).toBe(forwards[0]!.recordedAt);
@@ -42,7 +48,14 @@ describe('postgres store: reads and appends', () => {
   it('round-trips JSON data and metadata', async () => {
     const stream = sagaStream();
     const data = { text: 'héllo ✓ 𝄞', n: 1.5, big: 2 ** 52, nested: { list: [1, null, true, 'x'], empty: {} } };
-    await store.append(stream, [{ id: uuidv7(), type: 'A', data, metadata: { correlationId: 'c-1' } }, { id: uuidv7(), type: 'B', data: null }], 'any');
+    await store.append(
+      stream,
+      [
+        { id: uuidv7(), type: 'A', data, metadata: { correlationId: 'c-1' } },
+        { id: uuidv7(), type: 'B', data: null },
+      ],
+      'any',
+    );
     const [a, b] = await store.readStream(stream);
     expect(a).toMatchObject({ data, metadata: { correlationId: 'c-1' } });
     expect(b).toMatchObject({ data: null, metadata: {} });
@@ -110,7 +123,13 @@ describe('postgres store: expected revisions and idempotency', () => {
     const stream = sagaStream();
     const batch = events(2);
     const original = await store.append(stream, batch, 'no_stream');
-    expect(await store.append(stream, batch.map((e) => ({ ...e, id: e.id.toUpperCase() })), 'no_stream')).toEqual(original);
+    expect(
+      await store.append(
+        stream,
+        batch.map((e) => ({ ...e, id: e.id.toUpperCase() })),
+        'no_stream',
+      ),
+    ).toEqual(original);
     expect((await store.readStream(stream)).map((e) => e.id)).toEqual(batch.map((e) => e.id));
   });
 
@@ -159,15 +178,23 @@ describe('postgres store: group commit', () => {
       // Another process has inserted the id, uncommitted: the batch's check cannot see it, its insert waits on it.
       await other.query('BEGIN');
       const xid = (await other.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0]!.xid;
-      await other.query(
-        `SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [['elsewhere-1'], [-1], [1], [raced.id], [raced.type], [1], JSON.stringify([raced.data]), JSON.stringify([{}]), [null]],
-      );
+      await other.query(`SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        ['elsewhere-1'],
+        [-1],
+        [1],
+        [raced.id],
+        [raced.type],
+        [1],
+        JSON.stringify([raced.data]),
+        JSON.stringify([{}]),
+        [null],
+      ]);
       const streams = Array.from({ length: 5 }, () => sagaStream());
       const appends = Promise.allSettled(streams.map((stream, i) => s.append(stream, i === 2 ? [...events(1), raced] : events(2), 'no_stream')));
       // pg_locks, not pg_stat_activity: a backend on its first extended-protocol statement may still report 'idle' and its previous query.
       await pollFor(
-        async () => (await other.query(`SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1`, [xid])).rowCount === 1,
+        async () =>
+          (await other.query(`SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1`, [xid])).rowCount === 1,
         10_000,
         'the batch to wait on the uncommitted id',
       );
@@ -197,7 +224,11 @@ describe('postgres store: group commit', () => {
     ]);
     expect(reused.status).toBe('rejected');
     expect((reused as PromiseRejectedResult).reason).toBeInstanceOf(StreamVersionConflictError);
-    expect(((reused as PromiseRejectedResult).reason as StreamVersionConflictError).details).toMatchObject({ reason: 'event_id_in_use', eventId: used.id, actual: 'no_stream' });
+    expect(((reused as PromiseRejectedResult).reason as StreamVersionConflictError).details).toMatchObject({
+      reason: 'event_id_in_use',
+      eventId: used.id,
+      actual: 'no_stream',
+    });
     expect(fresh).toMatchObject({ status: 'fulfilled', value: { nextRevision: 2 } });
     expect(a1).toMatchObject({ status: 'fulfilled', value: { nextRevision: 1 } });
     expect(a2).toMatchObject({ status: 'fulfilled', value: { nextRevision: 2 } });
@@ -210,10 +241,17 @@ describe('postgres store: group commit', () => {
     const client = await rawClient();
     try {
       const call = (stream: string, batch: ReturnType<typeof events>) =>
-        client.query<{ o_position: string }>(
-          `SELECT o_position FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [[stream], [-1], [batch.length], batch.map((e) => e.id), batch.map((e) => e.type), batch.map(() => 1), JSON.stringify(batch.map((e) => e.data)), JSON.stringify(batch.map(() => ({}))), [null]],
-        );
+        client.query<{ o_position: string }>(`SELECT o_position FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+          [stream],
+          [-1],
+          [batch.length],
+          batch.map((e) => e.id),
+          batch.map((e) => e.type),
+          batch.map(() => 1),
+          JSON.stringify(batch.map((e) => e.data)),
+          JSON.stringify(batch.map(() => ({}))),
+          [null],
+        ]);
       await client.query('BEGIN');
       const first = Number((await call('tx-a', events(3))).rows[0]!.o_position);
       const second = Number((await call('tx-b', events(2))).rows[0]!.o_position);

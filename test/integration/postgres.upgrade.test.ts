@@ -45,7 +45,10 @@ describe('postgres store: upgrades in place', () => {
       );
       await client.query(`INSERT INTO ${s}.streams VALUES ('old-1', 2)`);
       // An unfinished saga of version 1: the index must learn of it from the runtime's scan.
-      await client.query(`INSERT INTO ${s}.events (position, event_id, stream_id, revision, type, data) OVERRIDING SYSTEM VALUE VALUES ((1::bigint << 44) + 3, $1, 'saga-old', 0, 'SagaStarted', '{}')`, [uuidv7()]);
+      await client.query(
+        `INSERT INTO ${s}.events (position, event_id, stream_id, revision, type, data) OVERRIDING SYSTEM VALUE VALUES ((1::bigint << 44) + 3, $1, 'saga-old', 0, 'SagaStarted', '{}')`,
+        [uuidv7()],
+      );
       await client.query(`INSERT INTO ${s}.streams VALUES ('saga-old', 0)`);
 
       await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 1; this version needs 3\. Apply postgresMigrationSql/);
@@ -107,7 +110,14 @@ describe('postgres store: upgrades in place', () => {
         const { rows } = await client.query(`SELECT opened_at FROM ${s}.open_streams`);
         expect(rows.map((r) => Number(r.opened_at))).toEqual([first.position]);
         expect((await client.query(`SELECT to_regclass('${s}.sagas') AS t`)).rows[0].t).toBeNull();
-        expect((await client.query(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_batch'`, [schema])).rows[0].n).toBe(1);
+        expect(
+          (
+            await client.query(
+              `SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_batch'`,
+              [schema],
+            )
+          ).rows[0].n,
+        ).toBe(1);
         await store.append('saga-running', type('SagaCompleted'), 0);
         expect((await store.openStreams.list({ streamPrefix: 'saga-', limit: 10 })).streamIds).toEqual([]);
       } finally {
@@ -126,7 +136,10 @@ describe('postgres store: upgrades in place', () => {
       await store.append('before-1', events(1), 'no_stream');
       // What a pg_dump/restore into a fresh cluster looks like: positions from a far larger xid.
       const restored = events(1)[0]!;
-      await client.query(`INSERT INTO "${schema}".events (position, event_id, stream_id, revision, type, data) VALUES ((1::bigint << 45) + 7, $1, 'restored-1', 0, 'Old', '{}')`, [restored.id]);
+      await client.query(
+        `INSERT INTO "${schema}".events (position, event_id, stream_id, revision, type, data) VALUES ((1::bigint << 45) + 7, $1, 'restored-1', 0, 'Old', '{}')`,
+        [restored.id],
+      );
       await client.query(`INSERT INTO "${schema}".streams VALUES ('restored-1', 0)`);
       await store.close();
       const reopened = await openTestStore({ schema });

@@ -34,7 +34,9 @@ describe('race: two worker processes on one SQLite file', () => {
     // Exactly one StepSucceeded per step of every saga (checkStreams already proved "at most").
     for (const [sagaId, events] of streams) {
       const succeeded = events.filter((e) => e.type === 'StepSucceeded').map((e) => (e.data as { step: string }).step);
-      expect(succeeded, `saga ${sagaId}: steps succeeded`).toEqual(events[0]?.data && (events[0].data as { saga: string }).saga === 'chaos-transfer' ? ['debit', 'credit'] : ['reserve', 'charge', 'ship']);
+      expect(succeeded, `saga ${sagaId}: steps succeeded`).toEqual(
+        events[0]?.data && (events[0].data as { saga: string }).saga === 'chaos-transfer' ? ['debit', 'credit'] : ['reserve', 'charge', 'ship'],
+      );
     }
     // The race happened: losers of an append at the expected revision reloaded (fencing).
     const conflicts = fleet.allLogLines().filter((line) => line.includes('stream moved under us')).length;

@@ -56,9 +56,24 @@ function brokenFor(rule: Rule): string[] {
 describe('model check: every saga of up to 3 steps, every input sequence of two workers, crashes and a cancel', () => {
   beforeAll(() => {
     for (const steps of [1, 2, 3]) summaries.push(check(steps));
-    const total = summaries.reduce((t, s) => ({ ...t, shapes: t.shapes + s.shapes, states: t.states + s.states, transitions: t.transitions + s.transitions, paths: t.paths + s.paths, longestPath: Math.max(t.longestPath, s.longestPath), seconds: t.seconds + s.seconds }), { steps: 0, shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0 });
-    const line = (label: string, s: Summary) => `${label.padEnd(8)} ${String(s.shapes).padStart(4)} shapes ${String(s.states).padStart(8)} states ${String(s.transitions).padStart(9)} transitions ${s.paths.toString().padStart(18)} paths  longest ${String(s.longestPath).padStart(2)} inputs  ${s.seconds.toFixed(1)} s`;
-    console.log(['model check of transition (distinct worlds; paths are input sequences to a terminal state):', ...summaries.map((s) => line(`${s.steps} step${s.steps > 1 ? 's' : ''}`, s)), line('total', total)].join('\n'));
+    const total: Summary = { steps: 0, shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0 };
+    for (const s of summaries) {
+      total.shapes += s.shapes;
+      total.states += s.states;
+      total.transitions += s.transitions;
+      total.paths += s.paths;
+      total.longestPath = Math.max(total.longestPath, s.longestPath);
+      total.seconds += s.seconds;
+    }
+    const line = (label: string, s: Summary) =>
+      `${label.padEnd(8)} ${String(s.shapes).padStart(4)} shapes ${String(s.states).padStart(8)} states ${String(s.transitions).padStart(9)} transitions ${s.paths.toString().padStart(18)} paths  longest ${String(s.longestPath).padStart(2)} inputs  ${s.seconds.toFixed(1)} s`;
+    console.log(
+      [
+        'model check of transition (distinct worlds; paths are input sequences to a terminal state):',
+        ...summaries.map((s) => line(`${s.steps} step${s.steps > 1 ? 's' : ''}`, s)),
+        line('total', total),
+      ].join('\n'),
+    );
   }, 120_000);
 
   it('explores all 8 + 64 + 512 shapes', () => {

@@ -61,7 +61,12 @@ describe('event schemas', () => {
       StepSucceeded: fc.record({ step, attempt, output: json, at }),
       StepFailed: fc.record({ step, attempt, kind: fc.constantFrom('transient', 'permanent', 'partial'), exhausted: fc.boolean(), error, at }),
       RetryScheduled: fc.record({ phase: fc.constantFrom('step', 'compensation'), step, attempt, dueAt: at, at }),
-      CompensationPlanned: fc.record({ cause: fc.constantFrom('permanent', 'partial', 'exhausted', 'cancel'), failedStep: fc.option(step, { nil: null }), plan: fc.array(step), at }),
+      CompensationPlanned: fc.record({
+        cause: fc.constantFrom('permanent', 'partial', 'exhausted', 'cancel'),
+        failedStep: fc.option(step, { nil: null }),
+        plan: fc.array(step),
+        at,
+      }),
     };
     expect(Object.keys(samples).every((t) => SAGA_EVENT_TYPES.includes(t as never))).toBe(true);
     for (const [type, arb] of Object.entries(samples)) {

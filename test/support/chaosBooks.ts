@@ -37,7 +37,11 @@ function expectedNets(sagaId: string, planned: PlannedSaga, status: string): Map
   return nets;
 }
 
-export async function checkBooks(db: ChaosDb, sagas: Map<string, { planned: PlannedSaga; state: SagaState }>, opening: Record<string, number>): Promise<{ problems: string[]; figures: BookFigures }> {
+export async function checkBooks(
+  db: ChaosDb,
+  sagas: Map<string, { planned: PlannedSaga; state: SagaState }>,
+  opening: Record<string, number>,
+): Promise<{ problems: string[]; figures: BookFigures }> {
   const problems: string[] = [];
   const balances = await db.query('SELECT account, balance FROM balances');
   const movements = await db.query('SELECT key, saga_id, account, delta FROM movements ORDER BY seq');
@@ -53,7 +57,8 @@ export async function checkBooks(db: ChaosDb, sagas: Map<string, { planned: Plan
   for (const r of balances) {
     const account = String(r['account']);
     const explained = (opening[account] ?? 0) + (moved.get(account) ?? 0);
-    if (Number(r['balance']) !== explained) problems.push(`ledger: account ${account} holds ${Number(r['balance'])}, its opening balance and movements explain ${explained}`);
+    if (Number(r['balance']) !== explained)
+      problems.push(`ledger: account ${account} holds ${Number(r['balance'])}, its opening balance and movements explain ${explained}`);
   }
 
   // At most once per key: one recorded outcome, and one move (two postings) for an applied key.
@@ -62,11 +67,13 @@ export async function checkBooks(db: ChaosDb, sagas: Map<string, { planned: Plan
   for (const m of movements) postings.set(String(m['key']), (postings.get(String(m['key'])) ?? 0) + 1);
   for (const [key, count] of postings) {
     const outcome = applied.get(key)?.outcome;
-    if (outcome !== 'applied' && outcome !== 'undone') problems.push(`participant: key ${key} moved money (${count} postings) but its recorded outcome is ${outcome ?? 'missing'}`);
+    if (outcome !== 'applied' && outcome !== 'undone')
+      problems.push(`participant: key ${key} moved money (${count} postings) but its recorded outcome is ${outcome ?? 'missing'}`);
     else if (count !== 2) problems.push(`participant: the effect of key ${key} was applied ${count / 2} times (${count} postings)`);
   }
   for (const [key, a] of applied) {
-    if ((a.outcome === 'applied' || a.outcome === 'undone') && !postings.has(key)) problems.push(`participant: key ${key} is recorded as ${a.outcome} but moved nothing`);
+    if ((a.outcome === 'applied' || a.outcome === 'undone') && !postings.has(key))
+      problems.push(`participant: key ${key} is recorded as ${a.outcome} but moved nothing`);
     if (a.outcome === 'pending') problems.push(`participant: key ${key} committed without an outcome`);
   }
   const presented = new Map(presentedRows.map((r) => [String(r['key']), Number(r['n'])]));
@@ -99,7 +106,8 @@ export async function checkBooks(db: ChaosDb, sagas: Map<string, { planned: Plan
     }
     for (const step of state.steps.filter((s) => s.status === 'failed').map((s) => s.name)) {
       const outcome = applied.get(stepIdempotencyKey(sagaId, step))?.outcome;
-      if (outcome === 'applied' && !state.compensation?.plan.includes(step)) problems.push(`${where}: step ${step} failed in the stream, yet its effect stayed applied`);
+      if (outcome === 'applied' && !state.compensation?.plan.includes(step))
+        problems.push(`${where}: step ${step} failed in the stream, yet its effect stayed applied`);
     }
     // Compensations in the participants' log: exactly the plan, in its (reverse) order, each after its step.
     const plan = state.compensation?.plan ?? [];
@@ -114,7 +122,8 @@ export async function checkBooks(db: ChaosDb, sagas: Map<string, { planned: Plan
       const stepRow = applied.get(stepIdempotencyKey(sagaId, c.step));
       if (stepRow && stepRow.seq > c.row.seq) problems.push(`${where}: the compensation of ${c.step} was recorded before the step itself`);
     }
-    for (const account of [transit(sagaId), hold(sagaId)]) if ((actual.get(account) ?? 0) !== 0) problems.push(`${where}: ${account} still holds ${actual.get(account)}`);
+    for (const account of [transit(sagaId), hold(sagaId)])
+      if ((actual.get(account) ?? 0) !== 0) problems.push(`${where}: ${account} still holds ${actual.get(account)}`);
   }
   return { problems, figures };
 }

@@ -38,7 +38,8 @@ function postgresDb(url: string): ChaosDb {
     let n = 0;
     return text.replace(/\?/g, () => `$${++n}`);
   };
-  const rows = async (client: pg.Pool | pg.PoolClient, text: string, params: unknown[] = []): Promise<Row[]> => (await client.query(numbered(text), params)).rows as Row[];
+  const rows = async (client: pg.Pool | pg.PoolClient, text: string, params: unknown[] = []): Promise<Row[]> =>
+    (await client.query(numbered(text), params)).rows as Row[];
   return {
     kind: 'postgres',
     query: (text, params) => rows(pool, text, params),
@@ -119,9 +120,15 @@ export async function createChaosTables(url: string, accounts: Record<string, nu
   try {
     if (db.kind === 'postgres') {
       await db.query('CREATE SCHEMA IF NOT EXISTS chaos');
-      for (const ddl of schema('BIGSERIAL PRIMARY KEY', 'BIGINT').split(';').filter((s) => s.trim())) await db.query(ddl);
+      for (const ddl of schema('BIGSERIAL PRIMARY KEY', 'BIGINT')
+        .split(';')
+        .filter((s) => s.trim()))
+        await db.query(ddl);
     } else {
-      for (const ddl of schema('INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER').split(';').filter((s) => s.trim())) await db.query(ddl);
+      for (const ddl of schema('INTEGER PRIMARY KEY AUTOINCREMENT', 'INTEGER')
+        .split(';')
+        .filter((s) => s.trim()))
+        await db.query(ddl);
     }
     for (const table of TABLES) await db.query(`DELETE FROM ${table}`);
     await db.tx(async (q) => {

@@ -63,7 +63,10 @@ async function move(q: Query, key: string, sagaId: string, { from, to, amount }:
   ];
   deltas.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   for (const [account, delta] of deltas) {
-    await q('INSERT INTO balances (account, balance) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET balance = balances.balance + excluded.balance', [account, delta]);
+    await q('INSERT INTO balances (account, balance) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET balance = balances.balance + excluded.balance', [
+      account,
+      delta,
+    ]);
     await q('INSERT INTO movements (key, saga_id, account, delta) VALUES (?, ?, ?, ?)', [key, sagaId, account, delta]);
   }
 }
@@ -91,15 +94,30 @@ export class ChaosParticipants {
     await this.present(ctx, faults, 'compensation', async (q) => {
       const moved = await q('SELECT account, delta FROM movements WHERE key = ? ORDER BY seq', [stepKey]);
       for (const row of moved) {
-        await q('INSERT INTO balances (account, balance) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET balance = balances.balance + excluded.balance', [row['account'], -Number(row['delta'])]);
-        await q('INSERT INTO movements (key, saga_id, account, delta) VALUES (?, ?, ?, ?)', [ctx.idempotencyKey, ctx.sagaId, row['account'], -Number(row['delta'])]);
+        await q('INSERT INTO balances (account, balance) VALUES (?, ?) ON CONFLICT (account) DO UPDATE SET balance = balances.balance + excluded.balance', [
+          row['account'],
+          -Number(row['delta']),
+        ]);
+        await q('INSERT INTO movements (key, saga_id, account, delta) VALUES (?, ?, ?, ?)', [
+          ctx.idempotencyKey,
+          ctx.sagaId,
+          row['account'],
+          -Number(row['delta']),
+        ]);
       }
-      return moved.length > 0 ? { outcome: 'undone', result: `reversed ${moved.length} postings of ${stepKey}` } : { outcome: 'nothing', result: `${stepKey} moved nothing` };
+      return moved.length > 0
+        ? { outcome: 'undone', result: `reversed ${moved.length} postings of ${stepKey}` }
+        : { outcome: 'nothing', result: `${stepKey} moved nothing` };
     });
   }
 
   /** One call: counted, faults injected, deduplicated by key in the effect's transaction. */
-  private async present(ctx: CallContext, faults: Faults, phase: 'step' | 'compensation', act: (q: Query) => Promise<Outcome>): Promise<Outcome & { seq: number }> {
+  private async present(
+    ctx: CallContext,
+    faults: Faults,
+    phase: 'step' | 'compensation',
+    act: (q: Query) => Promise<Outcome>,
+  ): Promise<Outcome & { seq: number }> {
     const { sagaId, idempotencyKey: key, attempt, signal } = ctx;
     try {
       await this.db.query('INSERT INTO presentations (key, attempt, pid) VALUES (?, ?, ?)', [key, attempt, process.pid]);
@@ -107,7 +125,10 @@ export class ChaosParticipants {
       if (fault === 'before') throw new TransientError(`injected: ${key} attempt ${attempt} found the participant unavailable`);
       if (faults.latencyMs > 0) await sleep(faults.latencyMs, undefined, { signal });
       const done = await this.db.tx(async (q) => {
-        const claimed = await q("INSERT INTO applied (key, saga_id, op, outcome, attempt, pid) VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING RETURNING seq", [key, sagaId, `${phase}:${ctx.step}`, attempt, process.pid]);
+        const claimed = await q(
+          "INSERT INTO applied (key, saga_id, op, outcome, attempt, pid) VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING RETURNING seq",
+          [key, sagaId, `${phase}:${ctx.step}`, attempt, process.pid],
+        );
         if (claimed.length === 0) {
           // A repeat: the first outcome, and nothing applied again.
           const [row] = await q('SELECT seq, outcome, result FROM applied WHERE key = ?', [key]);

@@ -50,7 +50,17 @@ export interface ChaosRunOptions {
 
 export interface ChaosRunResult {
   problems: string[];
-  figures: StreamFigures & BookFigures & { sagas: number; completed: number; compensated: number; kills: number; freezes: number; restarts: number; durationMs: number; meanStartupMs: number };
+  figures: StreamFigures &
+    BookFigures & {
+      sagas: number;
+      completed: number;
+      compensated: number;
+      kills: number;
+      freezes: number;
+      restarts: number;
+      durationMs: number;
+      meanStartupMs: number;
+    };
   fleet: WorkerFleet;
   /** Every saga stream, by saga id. */
   streams: Map<string, RecordedEvent[]>;
@@ -115,7 +125,10 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
           if (next >= planned.length) break;
           const saga = planned[next++] as PlannedSaga;
           const { sagaId } = await client.start(saga.name, saga.input, { idempotencyKey: saga.key }).catch((error: unknown) => {
-            throw new Error(`${options.label}: the client could not start saga ${saga.key} (${fleet.kills} kills so far): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+            throw new Error(
+              `${options.label}: the client could not start saga ${saga.key} (${fleet.kills} kills so far): ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            );
           });
           byId.set(sagaId, saga);
         }
@@ -140,7 +153,10 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunResult
         const stuck = [...byId.keys()].filter((id) => !TERMINAL_EVENT_TYPES.has(tracker.last.get(id) ?? ''));
         throw new Error(
           `${options.label}: timed out after ${Math.round((Date.now() - started) / 1000)} s with ${tracker.terminal()} of ${planned.length} sagas terminal ` +
-            `(${fleet.kills} kills). Unfinished, with their last event: ${stuck.slice(0, 10).map((id) => `${id} ${tracker.last.get(id) ?? '(no stream)'}`).join(', ')}. ` +
+            `(${fleet.kills} kills). Unfinished, with their last event: ${stuck
+              .slice(0, 10)
+              .map((id) => `${id} ${tracker.last.get(id) ?? '(no stream)'}`)
+              .join(', ')}. ` +
             `${fleet.unexpectedExits.length} worker(s) exited on their own${fleet.unexpectedExits[0] ? `, the first: ${fleet.unexpectedExits[0]}` : ''}. ` +
             `${tracker.lastError ? `Last store error seen by the test: ${tracker.lastError}. ` : ''}Worker logs: ${fleet.logDir}`,
         );

@@ -46,7 +46,13 @@ function moving<TInput extends { faults: Faults }>(request: (ctx: Ctx<TInput>) =
 
 export const transferInputSchema = z.object({ from: z.string(), to: z.string(), amount: z.number().int().positive(), faults: faultsSchema });
 export type TransferInput = z.infer<typeof transferInputSchema>;
-export const orderInputSchema = z.object({ sku: z.string(), qty: z.number().int().positive(), customer: z.string(), price: z.number().int().positive(), faults: faultsSchema });
+export const orderInputSchema = z.object({
+  sku: z.string(),
+  qty: z.number().int().positive(),
+  customer: z.string(),
+  price: z.number().int().positive(),
+  faults: faultsSchema,
+});
 export type OrderInput = z.infer<typeof orderInputSchema>;
 
 export const transit = (sagaId: string): string => `transit:${sagaId}`;
@@ -55,12 +61,27 @@ export const paid = (sagaId: string): string => `paid:${sagaId}`;
 export const shipped = (sagaId: string): string => `shipped:${sagaId}`;
 
 export const chaosTransfer = defineSaga({ name: 'chaos-transfer', input: transferInputSchema })
-  .step('debit', moving<TransferInput>(({ sagaId, input }) => ({ from: input.from, to: transit(sagaId), amount: input.amount })))
-  .step('credit', moving<TransferInput>(({ sagaId, input }) => ({ from: transit(sagaId), to: input.to, amount: input.amount, rejectIfClosed: input.to })));
+  .step(
+    'debit',
+    moving<TransferInput>(({ sagaId, input }) => ({ from: input.from, to: transit(sagaId), amount: input.amount })),
+  )
+  .step(
+    'credit',
+    moving<TransferInput>(({ sagaId, input }) => ({ from: transit(sagaId), to: input.to, amount: input.amount, rejectIfClosed: input.to })),
+  );
 
 export const chaosOrder = defineSaga({ name: 'chaos-order', input: orderInputSchema })
-  .step('reserve', moving<OrderInput>(({ sagaId, input }) => ({ from: `stock:${input.sku}`, to: hold(sagaId), amount: input.qty })))
-  .step('charge', moving<OrderInput>(({ sagaId, input }) => ({ from: `wallet:${input.customer}`, to: paid(sagaId), amount: input.price })))
-  .step('ship', moving<OrderInput>(({ sagaId, input }) => ({ from: hold(sagaId), to: shipped(sagaId), amount: input.qty })));
+  .step(
+    'reserve',
+    moving<OrderInput>(({ sagaId, input }) => ({ from: `stock:${input.sku}`, to: hold(sagaId), amount: input.qty })),
+  )
+  .step(
+    'charge',
+    moving<OrderInput>(({ sagaId, input }) => ({ from: `wallet:${input.customer}`, to: paid(sagaId), amount: input.price })),
+  )
+  .step(
+    'ship',
+    moving<OrderInput>(({ sagaId, input }) => ({ from: hold(sagaId), to: shipped(sagaId), amount: input.qty })),
+  );
 
 export const sagas = [chaosTransfer, chaosOrder];

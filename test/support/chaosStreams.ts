@@ -52,13 +52,27 @@ export interface StreamReport {
 }
 
 type Definition = AnySagaDefinition;
-const OUTCOMES: Record<string, 'step' | 'compensation'> = { StepSucceeded: 'step', StepFailed: 'step', CompensationSucceeded: 'compensation', CompensationFailed: 'compensation' };
+const OUTCOMES: Record<string, 'step' | 'compensation'> = {
+  StepSucceeded: 'step',
+  StepFailed: 'step',
+  CompensationSucceeded: 'compensation',
+  CompensationFailed: 'compensation',
+};
 
 /** Checks the streams of `expected` (saga id → the outcome its faults call for). */
 export function checkStreams(streams: Map<string, RecordedEvent[]>, definitions: readonly Definition[], expected: Map<string, string>): StreamReport {
   const problems: string[] = [];
   const states = new Map<string, SagaState>();
-  const figures: StreamFigures = { events: 0, appends: 0, takeovers: 0, inDoubtReruns: 0, leaseExtensions: 0, abandonedInDoubt: 0, intentsByWorker: {}, sharedSagas: 0 };
+  const figures: StreamFigures = {
+    events: 0,
+    appends: 0,
+    takeovers: 0,
+    inDoubtReruns: 0,
+    leaseExtensions: 0,
+    abandonedInDoubt: 0,
+    intentsByWorker: {},
+    sharedSagas: 0,
+  };
   for (const id of streams.keys()) if (!expected.has(id)) problems.push(`saga ${id}: a stream nobody started`);
   for (const [sagaId, outcome] of expected) {
     const events = streams.get(sagaId);
@@ -71,14 +85,22 @@ export function checkStreams(streams: Map<string, RecordedEvent[]>, definitions:
     states.set(sagaId, state);
     const where = `saga ${sagaId} (${state.saga}) at revision ${events.at(-1)?.revision}`;
     if (state.status === 'failed') problems.push(`${where}: parked (failed, needsAttention): ${state.failure?.message}`);
-    else if (state.status !== 'completed' && state.status !== 'compensated') problems.push(`${where}: not terminal (status ${state.status}, last event ${events.at(-1)?.type})`);
+    else if (state.status !== 'completed' && state.status !== 'compensated')
+      problems.push(`${where}: not terminal (status ${state.status}, last event ${events.at(-1)?.type})`);
     else if (state.status === 'compensated' && outcome === 'completed' && state.failure?.code === 'IN_DOUBT') figures.abandonedInDoubt++;
-    else if (state.status !== outcome) problems.push(`${where}: ${state.status}, but its injected faults call for ${outcome} (failure: ${JSON.stringify(state.failure)})`);
+    else if (state.status !== outcome)
+      problems.push(`${where}: ${state.status}, but its injected faults call for ${outcome} (failure: ${JSON.stringify(state.failure)})`);
   }
   return { problems, states, figures };
 }
 
-function checkStream(sagaId: string, events: RecordedEvent[], definitions: readonly Definition[], problems: string[], figures: StreamFigures): SagaState | undefined {
+function checkStream(
+  sagaId: string,
+  events: RecordedEvent[],
+  definitions: readonly Definition[],
+  problems: string[],
+  figures: StreamFigures,
+): SagaState | undefined {
   let state: SagaState | undefined;
   let definition: Definition | undefined;
   const outcomes = new Map<string, string>();
@@ -111,7 +133,8 @@ function checkStream(sagaId: string, events: RecordedEvent[], definitions: reado
     if (!next || next.metadata['append'] !== appendId) {
       figures.appends++;
       // A crash right after this append leaves this state behind: it must be able to go on.
-      if (!canContinue(definition, state, Date.now())) problems.push(`${where}: canContinue is false at the end of append ${String(appendId)} (status ${state.status})`);
+      if (!canContinue(definition, state, Date.now()))
+        problems.push(`${where}: canContinue is false at the end of append ${String(appendId)} (status ${state.status})`);
     }
     if (TERMINAL_EVENT_TYPES.has(recorded.type) && next) problems.push(`${where}: events after the terminal event (${next.type} at revision ${next.revision})`);
     const data = event.data as { step?: string; attempt?: number; worker?: string };

@@ -62,7 +62,10 @@ export class WorkerFleet {
     const deadline = Date.now() + timeoutMs;
     while (!this.slots.every((s) => s.ready)) {
       if (this.unexpectedExits.length > 0) throw new Error(`a worker died while starting: ${this.unexpectedExits[0]}`);
-      if (Date.now() > deadline) throw new Error(`workers not ready after ${timeoutMs} ms (${this.slots.filter((s) => s.ready).length}/${this.slots.length}); logs in ${this.options.logDir}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `workers not ready after ${timeoutMs} ms (${this.slots.filter((s) => s.ready).length}/${this.slots.length}); logs in ${this.options.logDir}`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -70,7 +73,18 @@ export class WorkerFleet {
   private spawn(index: number, generation: number): Slot {
     const o = this.options;
     const log = openSync(this.logFile(index, generation), 'a');
-    const args = ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--store', o.storeUrl, '--sagas', './test/support/chaosSagas.ts', '--worker-id', `w${index}.${generation}`];
+    const args = [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'worker',
+      '--store',
+      o.storeUrl,
+      '--sagas',
+      './test/support/chaosSagas.ts',
+      '--worker-id',
+      `w${index}.${generation}`,
+    ];
     if (o.leaseMs !== undefined) args.push('--lease-ms', String(o.leaseMs));
     if (o.concurrency !== undefined) args.push('--concurrency', String(o.concurrency));
     const child = spawn(process.execPath, args, {
@@ -100,7 +114,9 @@ export class WorkerFleet {
     void slot.exited.then(({ code, signal }) => {
       if (this.stopping) return;
       if (!slot.killedByUs) {
-        this.unexpectedExits.push(`worker w${index}.${generation} exited on its own (code ${code}, signal ${signal}); last log lines:\n${this.tail(index, generation)}`);
+        this.unexpectedExits.push(
+          `worker w${index}.${generation} exited on its own (code ${code}, signal ${signal}); last log lines:\n${this.tail(index, generation)}`,
+        );
       }
       // The dead worker's place is taken at once by a new process.
       this.restarts++;
@@ -208,7 +224,9 @@ export class WorkerFleet {
           await slot.exited;
           problems.push(`${name} did not stop within ${graceMs} ms of SIGTERM; last log lines:\n${this.tail(slot.index, slot.generation)}`);
         } else if (!slot.killedByUs && result.code !== 0) {
-          problems.push(`${name} exited with code ${result.code} (signal ${result.signal}) on SIGTERM; last log lines:\n${this.tail(slot.index, slot.generation)}`);
+          problems.push(
+            `${name} exited with code ${result.code} (signal ${result.signal}) on SIGTERM; last log lines:\n${this.tail(slot.index, slot.generation)}`,
+          );
         }
       }),
     );

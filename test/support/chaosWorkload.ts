@@ -59,7 +59,12 @@ export function planWorkload(options: WorkloadOptions): PlannedSaga[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   return Array.from({ length: options.count }, (_, i): PlannedSaga => {
     const permanent = random() < options.permanentRate;
-    const faults = { seed: options.seed, transientRate: options.transientRate, permanentAt: null as string | null, latencyMs: Math.floor(random() * (options.latencyMs + 1)) };
+    const faults = {
+      seed: options.seed,
+      transientRate: options.transientRate,
+      permanentAt: null as string | null,
+      latencyMs: Math.floor(random() * (options.latencyMs + 1)),
+    };
     const key = `chaos-${options.seed}-${i}`;
     const expect = permanent ? 'compensated' : 'completed';
     if (random() < 0.5) {
@@ -68,6 +73,11 @@ export function planWorkload(options: WorkloadOptions): PlannedSaga[] {
       return { key, name: 'chaos-transfer', input: { from, to, amount: 1 + Math.floor(random() * 5_000), faults }, expect };
     }
     faults.permanentAt = permanent ? pick(['reserve', 'charge', 'ship']) : null;
-    return { key, name: 'chaos-order', input: { sku: pick(SKUS), qty: 1 + Math.floor(random() * 5), customer: pick(CUSTOMERS), price: 100 + Math.floor(random() * 10_000), faults }, expect };
+    return {
+      key,
+      name: 'chaos-order',
+      input: { sku: pick(SKUS), qty: 1 + Math.floor(random() * 5), customer: pick(CUSTOMERS), price: 100 + Math.floor(random() * 10_000), faults },
+      expect,
+    };
   });
 }

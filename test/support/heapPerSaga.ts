@@ -32,11 +32,13 @@ const store = createSqliteEventStore({ path: db });
 const engine = await createEngine({ store, sagas: [saga] });
 async function run(from: number, n: number): Promise<void> {
   for (let done = 0; done < n; done += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, n - done) }, async (_, i) => {
-      const { sagaId } = await engine.start('three-steps', { n: from + done + i });
-      const result = await engine.result(sagaId);
-      if (result.status !== 'completed') throw new Error(`saga ${sagaId} ended ${result.status}`);
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(50, n - done) }, async (_, i) => {
+        const { sagaId } = await engine.start('three-steps', { n: from + done + i });
+        const result = await engine.result(sagaId);
+        if (result.status !== 'completed') throw new Error(`saga ${sagaId} ended ${result.status}`);
+      }),
+    );
   }
 }
 
@@ -48,4 +50,6 @@ const after = heapAfterGc();
 await engine.close();
 const closed = heapAfterGc();
 await store.close();
-process.stdout.write(`${JSON.stringify({ sagas: total, before, after, closed, keptPerSaga: (after - before) / total, keptAfterClose: (closed - before) / total })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ sagas: total, before, after, closed, keptPerSaga: (after - before) / total, keptAfterClose: (closed - before) / total })}\n`,
+);

@@ -119,7 +119,13 @@ export async function startReplicaPair(options: ReplicaPairOptions = {}): Promis
     await resumePostgresServer(primary);
     await resumePostgresServer(standby);
     await until(
-      async () => (await query<{ sync_state: string }>(primary.url, "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby' AND state = 'streaming'"))[0]?.sync_state === 'sync',
+      async () =>
+        (
+          await query<{ sync_state: string }>(
+            primary.url,
+            "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby' AND state = 'streaming'",
+          )
+        )[0]?.sync_state === 'sync',
       30_000,
       'the standby to stream as a synchronous standby',
     );
@@ -129,7 +135,8 @@ export async function startReplicaPair(options: ReplicaPairOptions = {}): Promis
     throw error;
   }
   const pair = standby;
-  const hostsOf = (database: string): string => `postgres://postgres:${encodeURIComponent(TEST_PASSWORD)}@127.0.0.1:${primary.port},127.0.0.1:${pair.port}/${database}`;
+  const hostsOf = (database: string): string =>
+    `postgres://postgres:${encodeURIComponent(TEST_PASSWORD)}@127.0.0.1:${primary.port},127.0.0.1:${pair.port}/${database}`;
   return {
     primary,
     standby: pair,

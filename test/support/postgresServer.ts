@@ -112,8 +112,17 @@ export async function startPostgresServer(options: PostgresServerOptions = {}): 
     binaries,
   };
   await runTool(info, initdb, [
-    '-D', dataDir, '-U', 'postgres', '--pwfile', pwFile, '--auth-local=trust', '--auth-host=scram-sha-256',
-    '--encoding=UTF8', '--no-instructions', '--no-sync',
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--pwfile',
+    pwFile,
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--encoding=UTF8',
+    '--no-instructions',
+    '--no-sync',
   ]);
   // Test-only settings unless `durable`: durability is irrelevant for a throw-away cluster, speed is not.
   const fast = options.durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off'];
@@ -151,9 +160,7 @@ export async function resumePostgresServer(info: PostgresServerInfo): Promise<vo
 
 /** `pg_ctl restart -m fast`: every connection is dropped, the data survives. */
 export async function restartPostgresServer(info: PostgresServerInfo): Promise<void> {
-  await runTool(info, info.pgCtl, [
-    '-D', info.dataDir, '-l', join(info.baseDir, 'server.log'), '-m', 'fast', '-w', '-t', '60', 'restart',
-  ]);
+  await runTool(info, info.pgCtl, ['-D', info.dataDir, '-l', join(info.baseDir, 'server.log'), '-m', 'fast', '-w', '-t', '60', 'restart']);
 }
 
 /** Stops the server (if running) and deletes its directory. */

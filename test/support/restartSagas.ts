@@ -15,12 +15,19 @@ export interface Call {
 }
 
 export function readCalls(file: string): Call[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : [];
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Call)
+    : [];
 }
 
 /** `hangFile`: while it exists, step `b` touches `<hangFile>.running` and never returns (the process is to be killed). */
 export function restartSagas(callsFile: string, hangFile: string) {
-  const record = (step: string, attempt: number, key: string) => appendFileSync(callsFile, `${JSON.stringify({ step, attempt, key, pid: process.pid, at: Date.now() })}\n`);
+  const record = (step: string, attempt: number, key: string) =>
+    appendFileSync(callsFile, `${JSON.stringify({ step, attempt, key, pid: process.pid, at: Date.now() })}\n`);
   const hanging = defineSaga({ name: 'hanging', input: z.object({}) })
     .step('a', {
       run: ({ attempt, idempotencyKey }) => {

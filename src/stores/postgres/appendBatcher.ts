@@ -81,8 +81,10 @@ export class AppendBatcher {
     const blocked = new Set<string>();
     const ids = new Set<string>();
     let events = 0;
+    // An index loop: taken requests are spliced out as we go.
     for (let i = 0; i < this.queue.length; i++) {
-      const p = this.queue[i]!;
+      const p = this.queue[i];
+      if (!p) break;
       const waits = blocked.has(p.streamId) || this.inFlight.has(p.streamId) || p.events.some((e) => ids.has(e.id.toLowerCase()));
       if (waits || (batch.length > 0 && events + p.events.length > MAX_EVENTS_PER_TRANSACTION)) {
         blocked.add(p.streamId); // everything later for this stream waits too: order preserved
@@ -130,10 +132,11 @@ export class AppendBatcher {
       }
     }
     if (outcomes.some((o) => o.ok && o.appended)) this.runner.committed();
-    outcomes.forEach((outcome, i) => {
-      const p = batch[i]!;
+    for (const [i, outcome] of outcomes.entries()) {
+      const p = batch[i];
+      if (!p) continue;
       if (outcome.ok) p.resolve(outcome.result);
       else p.reject(outcome.error);
-    });
+    }
   }
 }

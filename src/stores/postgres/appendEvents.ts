@@ -92,7 +92,9 @@ export async function appendBatch(
   });
   const outcomes: AppendOutcome[] = new Array(batch.length);
   for (const row of rows) {
-    const request = batch[row.o_k]!;
+    const request = batch[row.o_k];
+    // The function answers once per request it was given, by index: anything else is a bug.
+    if (!request) throw new Error(`append_batch answered for request ${row.o_k} of ${batch.length}`);
     const current = Number(row.o_actual);
     switch (row.o_outcome) {
       case 'appended':
@@ -109,7 +111,10 @@ export async function appendBatch(
       case 'event_id_in_use':
         outcomes[row.o_k] = {
           ok: false,
-          error: conflictError(request.streamId, request.expected, current, { reason: 'event_id_in_use', ...(row.o_event_id ? { eventId: row.o_event_id } : {}) }),
+          error: conflictError(request.streamId, request.expected, current, {
+            reason: 'event_id_in_use',
+            ...(row.o_event_id ? { eventId: row.o_event_id } : {}),
+          }),
         };
         break;
     }
@@ -129,7 +134,9 @@ export function appendFailure(request: AppendRequest, error: unknown): Error | u
   const pgError = error as { code?: string; constraint?: string; detail?: string };
   if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key') {
     const eventId = /\(event_id\)=\(([^)]+)\)/.exec(pgError.detail ?? '')?.[1];
-    return Object.assign(conflictError(request.streamId, request.expected, -1, { reason: 'event_id_in_use', ...(eventId ? { eventId } : {}) }), { cause: error });
+    return Object.assign(conflictError(request.streamId, request.expected, -1, { reason: 'event_id_in_use', ...(eventId ? { eventId } : {}) }), {
+      cause: error,
+    });
   }
   return undefined;
 }

@@ -35,7 +35,9 @@ export function redactConnectionString(connectionString: string): string {
     return url.toString();
   } catch {
     // A multi-host URL (not a WHATWG URL), or the key=value form (libpq style).
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(connectionString) ? redactUrl(connectionString) : connectionString.replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(connectionString)
+      ? redactUrl(connectionString)
+      : connectionString.replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
   }
 }
 

@@ -58,12 +58,18 @@ async function assertPrimary(client: pg.ClientBase, timeoutMs: number): Promise<
     inRecovery = rows[0]?.in_recovery;
   } catch (error) {
     if (isRetryable(error)) throw error;
-    throw Object.assign(new NotPrimaryError(where, `did not say whether it is in recovery (${error instanceof Error ? error.message : String(error)})`), { cause: error });
+    throw Object.assign(new NotPrimaryError(where, `did not say whether it is in recovery (${error instanceof Error ? error.message : String(error)})`), {
+      cause: error,
+    });
   }
   if (inRecovery) throw new NotPrimaryError(where);
 }
 
-export function connectionTarget(connectionString: string, hosts: readonly { host: string; port?: number }[] | undefined, poolOptions: Omit<pg.PoolConfig, 'connectionString'>): ConnectionTarget {
+export function connectionTarget(
+  connectionString: string,
+  hosts: readonly { host: string; port?: number }[] | undefined,
+  poolOptions: Omit<pg.PoolConfig, 'connectionString'>,
+): ConnectionTarget {
   const base: pg.PoolConfig = { max: 10, connectionTimeoutMillis: 5_000, ...poolOptions };
   const hostList = hosts ? withHosts(connectionString, hosts) : parseHostList(connectionString);
   if (!hostList || hostList.hosts.length === 1) {
@@ -71,13 +77,14 @@ export function connectionTarget(connectionString: string, hosts: readonly { hos
     const { max: _max, ...client } = { ...base, connectionString: single };
     return { pool: { ...base, connectionString: single }, listenConfig: async () => client };
   }
+  const multi = hostList;
   const { max: _max, onConnect: userOnConnect, ...clientBase } = base;
   const forHost = (host: PostgresHost): pg.ClientConfig => ({ ...clientBase, connectionString: hostList.urlFor(host) });
   const timeoutMs = base.connectionTimeoutMillis || 5_000;
   const locator = new PrimaryLocator(hostList.hosts, probeWith(forHost, timeoutMs));
   class PrimaryClient extends pg.Client {
     constructor(config?: pg.ClientConfig) {
-      super({ ...config, connectionString: hostList!.urlFor(locator.host) });
+      super({ ...config, connectionString: multi.urlFor(locator.host) });
     }
   }
   return {

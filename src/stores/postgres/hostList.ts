@@ -66,7 +66,7 @@ function parseHost(text: string, place: number, count: number): PostgresHost {
   const plain = /^([^:[\]]+)(?::(\d*))?$/.exec(text);
   const match = bracketed ?? plain;
   const where = `host ${place} of the ${count} in the PostgreSQL URL (not shown: it may hold a password)`;
-  if (!match || !match[1]) throw new StoreUrlError(`Malformed ${where}: expected host:port, e.g. postgres://user:password@db1:5432,db2:5432/database.`);
+  if (!match?.[1]) throw new StoreUrlError(`Malformed ${where}: expected host:port, e.g. postgres://user:password@db1:5432,db2:5432/database.`);
   const port = match[2] ? Number(match[2]) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new StoreUrlError(`Invalid port in ${where}: expected 1-65535.`);
   // Kept as written (percent-encoding included): it goes back into a URL as is.
@@ -90,7 +90,9 @@ function dropTargetSessionAttrs(tail: string, shown: string): string {
       continue;
     }
     if (value !== 'read-write' && value !== 'primary') {
-      throw new StoreUrlError(`target_session_attrs=${value} is not supported in the PostgreSQL URL for ${shown}: the event store always writes, so it connects to the primary (read-write).`);
+      throw new StoreUrlError(
+        `target_session_attrs=${value} is not supported in the PostgreSQL URL for ${shown}: the event store always writes, so it connects to the primary (read-write).`,
+      );
     }
   }
   return `${tail.slice(0, queryStart)}${kept.length > 0 ? `?${kept.join('&')}` : ''}${fragment ? `#${fragment}` : ''}`;
@@ -102,7 +104,7 @@ function dropTargetSessionAttrs(tail: string, shown: string): string {
  */
 export function parseHostList(connectionString: string): HostList | undefined {
   const parts = splitUrl(connectionString);
-  if (!parts || !parts.hostPart.includes(',')) return undefined;
+  if (!parts?.hostPart.includes(',')) return undefined;
   const texts = parts.hostPart.split(',');
   const hosts = texts.map((text, i) => parseHost(text, i + 1, texts.length));
   const tail = dropTargetSessionAttrs(parts.tail, describeHosts(hosts));
@@ -115,7 +117,8 @@ export function parseHostList(connectionString: string): HostList | undefined {
  */
 export function withHosts(connectionString: string, hosts: readonly { host: string; port?: number }[]): HostList {
   const parts = splitUrl(connectionString);
-  if (!parts) throw new StoreUrlError('The hosts option needs connectionString in the URL form postgres://user:password@host/database (its host part is replaced).');
+  if (!parts)
+    throw new StoreUrlError('The hosts option needs connectionString in the URL form postgres://user:password@host/database (its host part is replaced).');
   if (hosts.length === 0) throw new StoreUrlError('The hosts option lists no host.');
   const list = hosts.map(({ host, port = DEFAULT_PORT }) => {
     if (!host || /[\s,/?#@[\]]/.test(host)) throw new StoreUrlError(`Invalid host ${JSON.stringify(host)} in the hosts option.`);

@@ -234,7 +234,8 @@ class PgEventStore implements PostgresEventStore {
       for (let attempt = 1; ; attempt++) {
         try {
           const [outcome] = await this.withClient((client) => appendBatch(client, this.target, [request], this.planner));
-          return outcome!;
+          if (!outcome) throw new Error(`append_batch returned no outcome for ${request.streamId}`);
+          return outcome;
         } catch (error) {
           const failure = appendFailure(request, error);
           if (!failure) throw error;
@@ -274,7 +275,9 @@ class PgEventStore implements PostgresEventStore {
     assertValidAppend(streamId, events, expected, this.options.maxEventBytes);
     if (events.length > MAX_EVENTS_PER_TRANSACTION) {
       // Positions keep 12 bits for the event's ordinal in its transaction.
-      throw new RangeError(`Append to ${streamId} has ${events.length} events; the PostgreSQL store takes at most ${MAX_EVENTS_PER_TRANSACTION} in one append. Split it into several appends.`);
+      throw new RangeError(
+        `Append to ${streamId} has ${events.length} events; the PostgreSQL store takes at most ${MAX_EVENTS_PER_TRANSACTION} in one append. Split it into several appends.`,
+      );
     }
     return this.batcher.append({ streamId, events, expected });
   }
@@ -284,12 +287,14 @@ class PgEventStore implements PostgresEventStore {
     assertValidStreamName(streamId);
     const backwards = options.direction === 'backwards';
     const { rows } = await this.retrying(`reading ${streamId}`, () =>
-      this.onPrimary(() => this.pool.query<EventRow>(
-        `SELECT ${COLUMNS} FROM ${this.target.schema}.events
+      this.onPrimary(() =>
+        this.pool.query<EventRow>(
+          `SELECT ${COLUMNS} FROM ${this.target.schema}.events
           WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision ${backwards ? '<=' : '>='} $2)
           ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
-        [streamId, options.fromRevision ?? null, options.maxCount ?? null],
-      )),
+          [streamId, options.fromRevision ?? null, options.maxCount ?? null],
+        ),
+      ),
     );
     return rows.map(toRecorded);
   }
@@ -326,16 +331,18 @@ class PgEventStore implements PostgresEventStore {
    */
   private async readPage(after: number, streamPrefix: string | undefined, limit: number | undefined): Promise<LogPage> {
     const s = this.target.schema;
-    const { rows } = await this.onPrimary(() => this.pool.query<EventRow & { below: string; held: boolean }>(
-      `WITH w AS MATERIALIZED (
+    const { rows } = await this.onPrimary(() =>
+      this.pool.query<EventRow & { below: string; held: boolean }>(
+        `WITH w AS MATERIALIZED (
          SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset) << 12 AS below FROM ${s}.log_epoch LIMIT 1),
        h AS MATERIALIZED (SELECT w.below, coalesce((SELECT max(x.position) FROM ${s}.events x), -1) >= w.below AS held FROM w)
        SELECT e.*, h.below, h.held FROM h LEFT JOIN LATERAL (
          SELECT ${COLUMNS} FROM ${s}.events
           WHERE position > $1 AND position < h.below AND ($2::text IS NULL OR starts_with(stream_id, $2))
           ORDER BY position LIMIT $3) e ON true`,
-      [after, streamPrefix ?? null, limit ?? null],
-    ));
+        [after, streamPrefix ?? null, limit ?? null],
+      ),
+    );
     const events = rows.filter((row) => row.event_id !== null).map(toRecorded);
     const full = limit !== undefined && events.length >= limit;
     const below = Number(rows[0]?.below ?? 0);

@@ -29,7 +29,9 @@ export type HostProbe = (host: PostgresHost) => Promise<HostAnswer>;
 export class NoPrimaryError extends Error {
   readonly code = '08001';
   constructor(readonly answers: readonly { host: PostgresHost; answer: HostAnswer }[]) {
-    super(`no primary among ${describeHosts(answers.map((a) => a.host))}: ${answers.map(({ host, answer }) => `${formatHost(host)} ${describeAnswer(answer)}`).join('; ')}`);
+    super(
+      `no primary among ${describeHosts(answers.map((a) => a.host))}: ${answers.map(({ host, answer }) => `${formatHost(host)} ${describeAnswer(answer)}`).join('; ')}`,
+    );
     this.name = 'NoPrimaryError';
   }
 }

@@ -94,7 +94,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
     open: db.prepare('INSERT OR IGNORE INTO open_streams (stream_id, opened_at) VALUES (?, ?)'),
     close: db.prepare('DELETE FROM open_streams WHERE stream_id = ?'),
-    openPage: db.prepare('SELECT stream_id AS streamId, opened_at AS openedAt FROM open_streams WHERE opened_at > ? AND substr(stream_id, 1, ?) = ? ORDER BY opened_at LIMIT ?'),
+    openPage: db.prepare(
+      'SELECT stream_id AS streamId, opened_at AS openedAt FROM open_streams WHERE opened_at > ? AND substr(stream_id, 1, ?) = ? ORDER BY opened_at LIMIT ?',
+    ),
     complete: db.prepare(`SELECT value FROM meta WHERE key = 'open_streams_complete'`).pluck(),
     markComplete: db.prepare(`UPDATE meta SET value = '1' WHERE key = 'open_streams_complete'`),
     lastPosition: db.prepare('SELECT position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').pluck(),

@@ -114,7 +114,10 @@ function applied(world: World, worker: string, result: Transition, running: Runn
     const f = state.inFlight;
     const recorded = f !== null && f.worker === worker && f.phase === e.phase && f.step === e.step && f.attempt === e.attempt && f.leaseUntil === e.leaseUntil;
     if (!recorded || !result.events.some((ev) => ev.type === (e.phase === 'step' ? 'StepStarted' : 'CompensationStarted'))) {
-      throw new ModelCheckFailure('intentFirst', `${worker} would perform ${e.phase} ${e.step}#${e.attempt} without its intent (worker, lease) in the same append`);
+      throw new ModelCheckFailure(
+        'intentFirst',
+        `${worker} would perform ${e.phase} ${e.step}#${e.attempt} without its intent (worker, lease) in the same append`,
+      );
     }
   }
   return { state, now: world.now, running: [...running, ...started], outcomes };
@@ -174,14 +177,24 @@ function nextTimer(world: World): number | undefined {
 function successors(model: SagaModel, world: World): Move[] {
   const moves: Move[] = [];
   const { now } = world;
-  world.running.forEach((r, i) => moves.push(...outcomeMoves(model, world, r, world.running.filter((_, j) => j !== i))));
+  for (const [i, r] of world.running.entries()) {
+    moves.push(
+      ...outcomeMoves(
+        model,
+        world,
+        r,
+        world.running.filter((_, j) => j !== i),
+      ),
+    );
+  }
   // A worker still performing an attempt that is no longer in flight counts as idle (keyOf):
   // so that every world of its class offers the same inputs, it may also act as if it had
   // crashed first (a crash appends nothing) — from `settled`, the world without such attempts.
   const settled: World = { ...world, running: world.running.filter((r) => isLive(world, r)) };
   const ticks = new Map<string, { result: Transition; next: World }>();
   for (const worker of WORKERS) {
-    if (world.running.some((r) => r.worker === worker)) moves.push({ label: `${worker} crashes`, next: { ...world, running: world.running.filter((r) => r.worker !== worker) } });
+    if (world.running.some((r) => r.worker === worker))
+      moves.push({ label: `${worker} crashes`, next: { ...world, running: world.running.filter((r) => r.worker !== worker) } });
     if (settled.running.some((r) => r.worker === worker)) continue;
     const result = transition(model, world.state, { type: 'Tick', now }, ctxOf(worker));
     const next = applied(settled, worker, result);
@@ -190,17 +203,28 @@ function successors(model: SagaModel, world: World): Move[] {
     const holder = world.state.inFlight?.worker;
     if (holder !== undefined && holder !== worker) {
       const dead: TransitionContext = { ...ctxOf(worker), workerAliveUntil: new Map([[holder, 0]]) };
-      moves.push({ label: `${worker} ticks, seeing ${holder} dead`, next: applied(settled, worker, transition(model, world.state, { type: 'Tick', now }, dead)) });
+      moves.push({
+        label: `${worker} ticks, seeing ${holder} dead`,
+        next: applied(settled, worker, transition(model, world.state, { type: 'Tick', now }, dead)),
+      });
     }
-    moves.push({ label: `${worker} cancels`, next: applied(settled, worker, transition(model, world.state, { type: 'CancelRequested', reason: 'cancel', now }, ctxOf(worker))) });
+    moves.push({
+      label: `${worker} cancels`,
+      next: applied(settled, worker, transition(model, world.state, { type: 'CancelRequested', reason: 'cancel', now }, ctxOf(worker))),
+    });
   }
   // Both idle workers tick from the same state: the first append wins; the loser's conflicts,
   // so nothing of it is in the stream and its attempts never ran; it is fed Fenced on the reload.
-  for (const [winner, loser] of [['w1', 'w2'], ['w2', 'w1']] as const) {
+  for (const [winner, loser] of [
+    ['w1', 'w2'],
+    ['w2', 'w1'],
+  ] as const) {
     const won = ticks.get(winner);
     const lost = ticks.get(loser);
     if (!won || !lost || lost.result.events.length === 0) continue;
-    const attempts = lost.result.effects.flatMap((e) => (e.type === 'PerformAttempt' ? [{ worker: loser, phase: e.phase, step: e.step, attempt: e.attempt }] : []));
+    const attempts = lost.result.effects.flatMap((e) =>
+      e.type === 'PerformAttempt' ? [{ worker: loser, phase: e.phase, step: e.step, attempt: e.attempt }] : [],
+    );
     const next = attempts.reduce((w, r) => applied(w, loser, fenced(model, w, r)), won.next);
     moves.push({ label: `${winner} wins a race with ${loser}`, next });
   }
@@ -343,14 +367,20 @@ function exploreFrom(model: SagaModel, bound: number): ExploreReport {
       }
       (successorsOf[id] as number[]).push(next);
     }
-    if ((successorsOf[id] as number[]).length === 0 && !isFinal(world)) failAt(id, 'terminates', `stuck: nothing can happen, yet the saga is ${world.state.status}`);
+    if ((successorsOf[id] as number[]).length === 0 && !isFinal(world))
+      failAt(id, 'terminates', `stuck: nothing can happen, yet the saga is ${world.state.status}`);
     if (isFinal(world) && (successorsOf[id] as number[]).length > 0) failAt(id, 'terminates', `a terminal saga moved on (${world.state.status})`);
   }
   return { states: worlds.length, transitions, ...pathsAndLengths(worlds, successorsOf, failAt, bound), terminal: terminalCounts(worlds) };
 }
 
 /** Counts paths and the longest one over the graph, which must be acyclic (Kahn's algorithm). */
-function pathsAndLengths(worlds: World[], successorsOf: number[][], failAt: (id: number, rule: Rule, why: string) => never, bound: number): { paths: bigint; longestPath: number } {
+function pathsAndLengths(
+  worlds: World[],
+  successorsOf: number[][],
+  failAt: (id: number, rule: Rule, why: string) => never,
+  bound: number,
+): { paths: bigint; longestPath: number } {
   const indegree = new Array<number>(worlds.length).fill(0);
   for (const out of successorsOf) for (const to of out) indegree[to] = (indegree[to] as number) + 1;
   const order: number[] = [];

@@ -17,11 +17,22 @@ export interface StepVariant {
 export const RETRY_DELAY_MS = 10;
 
 function budget(maxAttempts: number): RetryPolicy {
-  return { ...DEFAULT_RETRY_POLICY, immediateAttempts: 0, maxAttempts, maxElapsedMs: Number.MAX_SAFE_INTEGER, initialDelayMs: RETRY_DELAY_MS, backoff: 1, maxDelayMs: RETRY_DELAY_MS, jitter: 'none' };
+  return {
+    ...DEFAULT_RETRY_POLICY,
+    immediateAttempts: 0,
+    maxAttempts,
+    maxElapsedMs: Number.MAX_SAFE_INTEGER,
+    initialDelayMs: RETRY_DELAY_MS,
+    backoff: 1,
+    maxDelayMs: RETRY_DELAY_MS,
+    jitter: 'none',
+  };
 }
 
 /** The 8 variants of one step. */
-export const STEP_VARIANTS: readonly StepVariant[] = [true, false].flatMap((compensable) => [false, true].flatMap((optional) => ([1, 2] as const).map((maxAttempts) => ({ compensable, optional, maxAttempts }))));
+export const STEP_VARIANTS: readonly StepVariant[] = [true, false].flatMap((compensable) =>
+  [false, true].flatMap((optional) => ([1, 2] as const).map((maxAttempts) => ({ compensable, optional, maxAttempts }))),
+);
 
 export function variantName(v: StepVariant): string {
   return `${v.compensable ? 'C' : '-'}${v.optional ? 'O' : '-'}${v.maxAttempts}`;

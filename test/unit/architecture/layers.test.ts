@@ -18,7 +18,9 @@ function files(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] as string);
+  return [...text.matchAll(/^(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => m[1] as string,
+  );
 }
 
 function projectTarget(file: string, specifier: string): string | undefined {
@@ -40,7 +42,9 @@ function violations(layer: string, allowed: (target: string) => boolean, allowed
 describe('layers (style guide dependency rule)', () => {
   it('core imports only core and zod: no I/O, no clock, no ids, no rxjs', () => {
     expect(violations('core', (t) => t.startsWith('core/'), ['zod'])).toEqual([]);
-    const text = files(join(SRC, 'core')).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const text = files(join(SRC, 'core'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     expect(text).not.toMatch(/Date\.now\(|new Date\(|Math\.random\(/);
   });
 
@@ -50,7 +54,15 @@ describe('layers (style guide dependency rule)', () => {
 
   it('runtime imports only core, definition, the store and logger ports, and rxjs/uuid', () => {
     const ports = ['stores/eventStore.ts', 'observability/logger.ts'];
-    expect(violations('runtime', (t) => t.startsWith('core/') || t.startsWith('definition/') || t.startsWith('runtime/') || ports.includes(t), ['rxjs', 'uuid', 'node:os', 'node:events', 'node:crypto'])).toEqual([]);
+    expect(
+      violations('runtime', (t) => t.startsWith('core/') || t.startsWith('definition/') || t.startsWith('runtime/') || ports.includes(t), [
+        'rxjs',
+        'uuid',
+        'node:os',
+        'node:events',
+        'node:crypto',
+      ]),
+    ).toEqual([]);
   });
 
   it('store adapters know nothing of sagas: nothing under stores/ imports the saga event types', () => {
@@ -74,7 +86,9 @@ describe('layers (style guide dependency rule)', () => {
     const offenders = files(SRC).flatMap((file) =>
       imports(file)
         .filter((spec) => Object.keys(clients).some((c) => spec === c || spec.startsWith(`${c}/`)))
-        .filter((spec) => !relative(SRC, file).startsWith(clients[Object.keys(clients).find((c) => spec === c || spec.startsWith(`${c}/`)) as string] as string))
+        .filter(
+          (spec) => !relative(SRC, file).startsWith(clients[Object.keys(clients).find((c) => spec === c || spec.startsWith(`${c}/`)) as string] as string),
+        )
         .map((spec) => `${relative(SRC, file)} imports ${spec}`),
     );
     expect(offenders.filter((o) => !o.startsWith('testing/esdb'))).toEqual([]);

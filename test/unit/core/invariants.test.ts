@@ -33,7 +33,11 @@ describe('valid(state) and canContinue(model, state)', () => {
   });
 
   it('a state stuck with a failed step and no recovery planned cannot continue', () => {
-    const s = fold([started(), stepStarted('reserve'), sagaEvent('StepFailed', { step: 'reserve', attempt: 1, kind: 'permanent', exhausted: false, error: { name: 'E', code: 'E', message: 'x' }, at: T0 })]) as SagaState;
+    const s = fold([
+      started(),
+      stepStarted('reserve'),
+      sagaEvent('StepFailed', { step: 'reserve', attempt: 1, kind: 'permanent', exhausted: false, error: { name: 'E', code: 'E', message: 'x' }, at: T0 }),
+    ]) as SagaState;
     expect(canContinue(model, s, T0)).toBe(false);
   });
 

@@ -33,7 +33,11 @@ describe('bad streams and observability', () => {
     const { sagaId } = await first.start('two', {});
     killEngine(first);
     const events = await store.readStream(`saga-${sagaId}`);
-    await store.append(`saga-${sagaId}`, [{ id: '0190f0f0-0000-7000-8000-0000000000aa', type: 'StepTeleported', data: { to: 'mars' } }], events.at(-1)!.revision);
+    await store.append(
+      `saga-${sagaId}`,
+      [{ id: '0190f0f0-0000-7000-8000-0000000000aa', type: 'StepTeleported', data: { to: 'mars' } }],
+      events.at(-1)!.revision,
+    );
 
     engine = await createEngine({ store, sagas: [saga], leaseMs: 10 });
     const other = await engine.start('two', {});

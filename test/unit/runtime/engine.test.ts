@@ -1,7 +1,16 @@
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createEngine, defineSaga, InputValidationError, PayloadTooLargeError, PermanentError, TransientError, UnknownSagaError, sagaStreamId } from '../../../src/index.js';
+import {
+  createEngine,
+  defineSaga,
+  InputValidationError,
+  PayloadTooLargeError,
+  PermanentError,
+  TransientError,
+  UnknownSagaError,
+  sagaStreamId,
+} from '../../../src/index.js';
 import type { Engine, EventStore } from '../../../src/index.js';
 import { createInMemoryEventStore } from '../../../src/stores/inMemory/index.js';
 
@@ -23,7 +32,14 @@ function order(log: string[], opts: { failShip?: 'permanent' | 'transient'; char
       retry: { initialDelayMs: 1, maxDelayMs: 5 },
       run: async ({ signal, attempt }) => {
         log.push(`charge#${attempt}`);
-        if (opts.slowCharge && attempt === 1) await new Promise((resolve, reject) => { const t = setTimeout(resolve, opts.slowCharge); signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }); });
+        if (opts.slowCharge && attempt === 1)
+          await new Promise((resolve, reject) => {
+            const t = setTimeout(resolve, opts.slowCharge);
+            signal.addEventListener('abort', () => {
+              clearTimeout(t);
+              reject(signal.reason);
+            });
+          });
         return { paid: true };
       },
       compensate: () => void log.push('refund'),
@@ -89,7 +105,11 @@ describe('engine', () => {
     const e = await run(createInMemoryEventStore(), order(log, { failShip: 'permanent' }));
     const { sagaId } = await e.start('order', { qty: 1 });
     const result = await e.result(sagaId);
-    expect(result).toMatchObject({ status: 'compensated', compensated: ['charge', 'reserve'], failure: { step: 'ship', kind: 'permanent', message: 'address rejected' } });
+    expect(result).toMatchObject({
+      status: 'compensated',
+      compensated: ['charge', 'reserve'],
+      failure: { step: 'ship', kind: 'permanent', message: 'address rejected' },
+    });
     expect(log.slice(-2)).toEqual(['refund', 'undo reserve']);
   });
 
@@ -137,7 +157,11 @@ describe('engine', () => {
           if (broken) throw new TransientError('refund API down');
         },
       })
-      .step('b', { run: () => { throw new PermanentError('no'); } });
+      .step('b', {
+        run: () => {
+          throw new PermanentError('no');
+        },
+      });
     engine = await createEngine({ store: createInMemoryEventStore(), sagas: [saga] });
     const { sagaId } = await engine.start('park', { qty: 1 });
     expect(await engine.result(sagaId)).toMatchObject({ status: 'failed', needsAttention: true, failure: { kind: 'parked', step: 'a' } });
@@ -153,12 +177,14 @@ describe('engine', () => {
   it('a saga of n successful steps costs n + 1 appends', async () => {
     const store = createInMemoryEventStore();
     let appends = 0;
-    const counting = Object.create(store, { append: {
+    const counting = Object.create(store, {
+      append: {
         value: (...a: Parameters<EventStore['append']>) => {
           appends++;
           return store.append(...a);
         },
-      }, }) as EventStore;
+      },
+    }) as EventStore;
     const e = await run(counting, order([]));
     const { sagaId } = await e.start('order', { qty: 1 });
     await e.result(sagaId);

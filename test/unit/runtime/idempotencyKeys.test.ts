@@ -9,7 +9,9 @@ import { createEngine, defineSaga, ErrorCode, IdempotencyKeyInvalidError, Idempo
 import type { Engine } from '../../../src/index.js';
 import { createInMemoryEventStore } from '../../../src/stores/inMemory/index.js';
 
-const order = defineSaga({ name: 'order', input: z.object({ sku: z.string(), qty: z.number(), note: z.string().optional() }) }).step('reserve', { run: () => 'ok' });
+const order = defineSaga({ name: 'order', input: z.object({ sku: z.string(), qty: z.number(), note: z.string().optional() }) }).step('reserve', {
+  run: () => 'ok',
+});
 let engine: Engine | undefined;
 afterEach(async () => engine?.close({ graceMs: 0 }));
 

@@ -57,7 +57,10 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 function refusing(store: EventStore, type: string | ((t: string) => boolean), error: () => Error): EventStore {
   const matches = typeof type === 'string' ? (t: string) => t === type : type;
   return Object.create(store, {
-    append: { value: (streamId: string, events: { type: string }[], expected: unknown) => (events.some((e) => matches(e.type)) ? Promise.reject(error()) : store.append(streamId, events as never, expected as never)) },
+    append: {
+      value: (streamId: string, events: { type: string }[], expected: unknown) =>
+        events.some((e) => matches(e.type)) ? Promise.reject(error()) : store.append(streamId, events as never, expected as never),
+    },
   }) as EventStore;
 }
 
@@ -103,7 +106,11 @@ describe.each(stores)('refused appends (%s store)', (_name, makeStore) => {
     const again = await boot(store, saga);
     await again.idle();
     await new Promise((r) => setTimeout(r, 400));
-    expect([...calls.entries()]).toEqual([['s0', 1], ['s1', 1], ['s2', 1]]);
+    expect([...calls.entries()]).toEqual([
+      ['s0', 1],
+      ['s1', 1],
+      ['s2', 1],
+    ]);
     await inner.close();
   });
 
@@ -127,7 +134,11 @@ describe.each(stores)('refused appends (%s store)', (_name, makeStore) => {
   it('when the store refuses even the park, result() rejects with AppendRefusedError instead of hanging', async () => {
     const calls = new Map<string, number>();
     const inner = makeStore();
-    const store = refusing(inner, (t) => t !== 'SagaStarted' && t !== 'StepStarted', () => new TypeError('the store refuses everything'));
+    const store = refusing(
+      inner,
+      (t) => t !== 'SagaStarted' && t !== 'StepStarted',
+      () => new TypeError('the store refuses everything'),
+    );
     const saga = wideSaga(2, 10, calls);
     const engine = await boot(store, saga);
     const { sagaId } = await engine.start('wide', {});

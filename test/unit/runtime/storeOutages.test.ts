@@ -23,7 +23,9 @@ const saga = defineSaga({ name: 'two', input: z.object({}) })
 /** A store whose appends fail as unavailable until `until()` says otherwise. */
 function flakyAppends(store: EventStore, down: () => boolean): EventStore {
   return Object.create(store, {
-    append: { value: (...args: Parameters<EventStore['append']>) => (down() ? Promise.reject(new StoreUnavailableError('connection refused')) : store.append(...args)) },
+    append: {
+      value: (...args: Parameters<EventStore['append']>) => (down() ? Promise.reject(new StoreUnavailableError('connection refused')) : store.append(...args)),
+    },
   }) as EventStore;
 }
 
@@ -118,7 +120,15 @@ describe('store outages', () => {
   it('past the policy bound the engine is unhealthy and the worker ends with "unhealthy" (the CLI then exits 3)', async () => {
     const { lines, logger } = captureLogs();
     const store = droppingSubscriptions(createInMemoryEventStore(), 'fail');
-    const exit = await runWorker(store, { sagas: [saga], logger, concurrency: 4, leaseMs: 500, graceMs: 0, stop: new AbortController().signal, infrastructure: { initialDelayMs: 10, maxDelayMs: 20, unhealthyAfterMs: 200 } });
+    const exit = await runWorker(store, {
+      sagas: [saga],
+      logger,
+      concurrency: 4,
+      leaseMs: 500,
+      graceMs: 0,
+      stop: new AbortController().signal,
+      infrastructure: { initialDelayMs: 10, maxDelayMs: 20, unhealthyAfterMs: 200 },
+    });
     expect(exit).toBe('unhealthy');
     expect(lines.some((l) => l['msg'] === 'store unavailable past the bound: engine unhealthy' && l['level'] === 50)).toBe(true);
     expect(store.subscribed).toBeGreaterThan(2);

@@ -42,7 +42,9 @@ describe('workers sharing one store', () => {
     expect(results.every((r) => r.status === 'completed')).toBe(true);
     for (const id of ids) {
       const events = await eventsOf(store, id);
-      const outcomes = events.filter((e) => e.type === 'StepSucceeded' || e.type === 'StepFailed').map((e) => `${(e.data as { step: string }).step}#${(e.data as { attempt: number }).attempt}`);
+      const outcomes = events
+        .filter((e) => e.type === 'StepSucceeded' || e.type === 'StepFailed')
+        .map((e) => `${(e.data as { step: string }).step}#${(e.data as { attempt: number }).attempt}`);
       expect(new Set(outcomes).size).toBe(outcomes.length);
       expect(outcomes.filter((o) => o.startsWith('three'))).toHaveLength(1);
       expect(fold(events)?.status).toBe('completed');

@@ -58,7 +58,12 @@ function runWithout(hidden: readonly string[], db: string): Promise<Report> {
 
 const driverMissing = (packageName: string) => ({
   ok: false,
-  error: expect.objectContaining({ name: 'DriverNotInstalledError', code: 'DRIVER_NOT_INSTALLED', package: packageName, message: expect.stringContaining(`npm install ${packageName}`) }),
+  error: expect.objectContaining({
+    name: 'DriverNotInstalledError',
+    code: 'DRIVER_NOT_INSTALLED',
+    package: packageName,
+    message: expect.stringContaining(`npm install ${packageName}`),
+  }),
 });
 
 describe('optional drivers', () => {
@@ -71,7 +76,10 @@ describe('optional drivers', () => {
     expect(report.esdb).toEqual(driverMissing('@eventstore/db-client'));
     expect(report.kurrentdb).toEqual(driverMissing('@kurrent/kurrentdb-client'));
     // The EventStoreDB protocol server is a subpath of its own precisely because it needs gRPC.
-    expect(report.testingEsdb).toEqual({ ok: false, error: expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND', message: expect.stringContaining("'@grpc/grpc-js'") }) });
+    expect(report.testingEsdb).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND', message: expect.stringContaining("'@grpc/grpc-js'") }),
+    });
   });
 
   it('with a client but without @grpc/grpc-js under it: the EventStoreDB store names @grpc/grpc-js, and the process survives', async () => {
@@ -83,8 +91,10 @@ describe('optional drivers', () => {
 });
 
 describe('isMissingPackage / loadOptionalDriver', () => {
-  const esm = (missing: string, importer: string) => Object.assign(new Error(`Cannot find package '${missing}' imported from ${importer}`), { code: 'ERR_MODULE_NOT_FOUND' });
-  const cjs = (missing: string, importer: string) => Object.assign(new Error(`Cannot find module '${missing}'\nRequire stack:\n- ${importer}`), { code: 'MODULE_NOT_FOUND' });
+  const esm = (missing: string, importer: string) =>
+    Object.assign(new Error(`Cannot find package '${missing}' imported from ${importer}`), { code: 'ERR_MODULE_NOT_FOUND' });
+  const cjs = (missing: string, importer: string) =>
+    Object.assign(new Error(`Cannot find module '${missing}'\nRequire stack:\n- ${importer}`), { code: 'MODULE_NOT_FOUND' });
 
   it('matches the missing package, not the package that imports it', () => {
     const grpcUnderClient = cjs('@grpc/grpc-js', '/app/node_modules/@eventstore/db-client/generated/streams_grpc_pb.js');

@@ -189,7 +189,9 @@ const burstScript = resolve(import.meta.dirname, '../../support/sqliteBurstAppen
 /** Runs the burst child; resolves with what it appended, in the order it started the appends. */
 function runBurstChild(path: string, prefix: string, rounds: number, width: number, delayMs: number): Promise<{ id: string; position: number }[]> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', burstScript, path, prefix, String(rounds), String(width), String(delayMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', burstScript, path, prefix, String(rounds), String(width), String(delayMs)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -26,9 +26,7 @@ function fakeRunner(options: { failBatches?: boolean; delayMs?: number } = {}) {
     async runOne(request) {
       singles.push(request.streamId);
       await new Promise((resolve) => setTimeout(resolve, 1));
-      return request.streamId.startsWith('bad')
-        ? { ok: false, error: new Error(`conflict ${request.streamId}`) }
-        : ok(request, 0);
+      return request.streamId.startsWith('bad') ? { ok: false, error: new Error(`conflict ${request.streamId}`) } : ok(request, 0);
     },
     committed: () => void commits++,
   };

@@ -57,12 +57,22 @@ describe('parseHostList', () => {
     const list = parseHostList('postgres://u@h1,h2/db?target_session_attrs=read-write&sslmode=disable');
     expect(list?.urlFor({ host: 'h1', port: 5432 })).toBe('postgres://u@h1:5432/db?sslmode=disable');
     expect(parseHostList('postgres://u@h1,h2/db?target_session_attrs=primary')?.urlFor({ host: 'h2', port: 5432 })).toBe('postgres://u@h2:5432/db');
-    expect(thrown(() => parseHostList('postgres://u@h1,h2/db?target_session_attrs=read-only')).message).toMatch(/target_session_attrs=read-only is not supported/);
+    expect(thrown(() => parseHostList('postgres://u@h1,h2/db?target_session_attrs=read-only')).message).toMatch(
+      /target_session_attrs=read-only is not supported/,
+    );
   });
 
   it('refuses a malformed host list without showing the password, even one with an unescaped ? that hides the user info', () => {
-    expect(thrown(() => parseHostList('postgres://u@h1,h2:99999/db')).message).toBe('Invalid port in host 2 of the 2 in the PostgreSQL URL (not shown: it may hold a password): expected 1-65535.');
-    for (const url of [`postgres://u:${SECRET}@h1:5432,:5433/db`, `postgres://u:${SECRET}@h1:5432,h2:0/db`, `postgres://u:${SECRET}@h1,h2:99999/db`, `postgres://u:${SECRET}@h1,,h2/db`, `postgres://u:x,${SECRET}?y@h1,h2/db`]) {
+    expect(thrown(() => parseHostList('postgres://u@h1,h2:99999/db')).message).toBe(
+      'Invalid port in host 2 of the 2 in the PostgreSQL URL (not shown: it may hold a password): expected 1-65535.',
+    );
+    for (const url of [
+      `postgres://u:${SECRET}@h1:5432,:5433/db`,
+      `postgres://u:${SECRET}@h1:5432,h2:0/db`,
+      `postgres://u:${SECRET}@h1,h2:99999/db`,
+      `postgres://u:${SECRET}@h1,,h2/db`,
+      `postgres://u:x,${SECRET}?y@h1,h2/db`,
+    ]) {
       const error = thrown(() => parseHostList(url));
       expect(error.code).toBe('STORE_URL_INVALID');
       expect(error.message).not.toContain(SECRET);
@@ -89,7 +99,10 @@ describe('the hosts option', () => {
 
 describe('multi-host URLs elsewhere', () => {
   it('are valid store URLs (sagaflow worker --store postgres://…@h1,h2/db)', () => {
-    expect(parseStoreUrl(`postgres://app:${SECRET}@db1:5432,db2:5432/orders`)).toEqual({ kind: 'postgres', connectionString: `postgres://app:${SECRET}@db1:5432,db2:5432/orders` });
+    expect(parseStoreUrl(`postgres://app:${SECRET}@db1:5432,db2:5432/orders`)).toEqual({
+      kind: 'postgres',
+      connectionString: `postgres://app:${SECRET}@db1:5432,db2:5432/orders`,
+    });
     expect(thrown(() => parseStoreUrl(`postgres://app:${SECRET}@db1:5432,db2:x/orders`)).message).not.toContain(SECRET);
   });
 

@@ -105,7 +105,8 @@ describe('PrimaryLocator', () => {
 describe('suggestsFailover', () => {
   it('is true for connection failures, shutdowns and a read-only server; false for statement errors and serialization failures', () => {
     const e = (code: string, message = 'x'): Error => Object.assign(new Error(message), { code });
-    for (const error of [e('ECONNREFUSED'), e('ECONNRESET'), e('57P01'), e('57P03'), e('08006'), e('25006'), new Error('Connection terminated unexpectedly')]) expect(suggestsFailover(error), String((error as { code?: string }).code)).toBe(true);
+    for (const error of [e('ECONNREFUSED'), e('ECONNRESET'), e('57P01'), e('57P03'), e('08006'), e('25006'), new Error('Connection terminated unexpectedly')])
+      expect(suggestsFailover(error), String((error as { code?: string }).code)).toBe(true);
     for (const error of [e('23505'), e('40001'), e('40P01'), e('42P01'), new Error('boom'), null, 'string']) expect(suggestsFailover(error)).toBe(false);
   });
 });
