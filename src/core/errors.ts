@@ -46,6 +46,8 @@ export const ErrorCode = {
   SagaParked: 'SAGA_PARKED',
   /** {@link SagaCompensatedError}: `outputs()` of a compensated saga. */
   SagaCompensated: 'SAGA_COMPENSATED',
+  /** {@link SagaCancelledError}: the saga was cancelled while this step ran; its signal fired with this reason. */
+  SagaCancelled: 'SAGA_CANCELLED',
   /** {@link EngineClosedError}: a call on a closed engine. */
   EngineClosed: 'ENGINE_CLOSED',
   /** {@link AppendRefusedError}: the store refuses every append of a saga. */
@@ -225,6 +227,18 @@ export class SagaParkedError extends SagaError {
 export class SagaCompensatedError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.SagaCompensated, message, options);
+  }
+}
+
+/**
+ * The reason a running step's `ctx.signal` fires with when its saga is cancelled
+ * (`engine.cancel`, from any process). A step that stops on it leaves its effect in doubt, so
+ * the attempt is recorded as a partial failure and the step is compensated with the others.
+ * `details`: sagaId, reason.
+ */
+export class SagaCancelledError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SagaCancelled, message, options);
   }
 }
 

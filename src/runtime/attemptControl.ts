@@ -11,6 +11,7 @@
 
 export class AttemptControl {
   private abortedWith: { reason: unknown } | undefined;
+  private cancelledWith: { reason: unknown } | undefined;
   private controller: AbortController | undefined;
   private readonly listeners: ((reason: unknown) => void)[] = [];
 
@@ -18,11 +19,17 @@ export class AttemptControl {
     return this.abortedWith !== undefined;
   }
 
+  /** The saga was cancelled during the attempt: its signal fired, but the attempt runs on to its outcome. */
+  get cancelled(): boolean {
+    return this.cancelledWith !== undefined;
+  }
+
   /** The signal for user code, created on first use. */
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (this.abortedWith) this.controller.abort(this.abortedWith.reason);
+      const fired = this.abortedWith ?? this.cancelledWith;
+      if (fired) this.controller.abort(fired.reason);
     }
     return this.controller.signal;
   }
@@ -31,6 +38,16 @@ export class AttemptControl {
   onAbort(listener: (reason: unknown) => void): void {
     if (this.abortedWith) listener(this.abortedWith.reason);
     else this.listeners.push(listener);
+  }
+
+  /**
+   * Fires the step's signal without giving the attempt up: unlike `abort` (shutdown, kill,
+   * fencing), the attempt's outcome — however the step ends — is still recorded.
+   */
+  cancel(reason: unknown): void {
+    if (this.abortedWith || this.cancelledWith) return;
+    this.cancelledWith = { reason };
+    this.controller?.abort(reason);
   }
 
   abort(reason: unknown): void {
@@ -44,13 +61,31 @@ export class AttemptControl {
 /** The attempts an engine has in flight, so that shutdown and kill reach them all. */
 export class AttemptRegistry {
   private readonly inFlight = new Set<AttemptControl>();
+  /** Step attempts (not compensations) by saga, for cancellation. */
+  private readonly stepsBySaga = new Map<string, Set<AttemptControl>>();
   private stoppedWith: { reason: unknown } | undefined;
 
-  /** Registers an attempt; returns the function that removes it when it ends. */
-  add(control: AttemptControl): () => void {
+  /** Registers an attempt (a step's, when `stepOf` names its saga); returns the function that removes it when it ends. */
+  add(control: AttemptControl, stepOf?: string): () => void {
     if (this.stoppedWith) control.abort(this.stoppedWith.reason);
     this.inFlight.add(control);
-    return () => void this.inFlight.delete(control);
+    if (stepOf === undefined) return () => void this.inFlight.delete(control);
+    let steps = this.stepsBySaga.get(stepOf);
+    if (!steps) {
+      steps = new Set();
+      this.stepsBySaga.set(stepOf, steps);
+    }
+    steps.add(control);
+    return () => {
+      this.inFlight.delete(control);
+      steps.delete(control);
+      if (steps.size === 0 && this.stepsBySaga.get(stepOf) === steps) this.stepsBySaga.delete(stepOf);
+    };
+  }
+
+  /** Fires the signal of the saga's step attempts in flight (a compensation is never cancelled). */
+  cancelSaga(sagaId: string, reason: unknown): void {
+    for (const control of this.stepsBySaga.get(sagaId) ?? []) control.cancel(reason);
   }
 
   /** Aborts every attempt in flight, and every one registered later. */

@@ -116,7 +116,8 @@ export async function runEffect(request: EffectRequest): Promise<EffectOutcome> 
   } catch (error) {
     const durationMs = request.now() - started;
     if (control.aborted && !timedOut) return { ok: false, released: true, durationMs };
-    const kind = classify(error, step.classify, definition.classify);
+    // Stopped by a cancel of its saga: what it did is in doubt, so it is compensated (partial).
+    const kind = control.cancelled && phase === 'step' ? 'partial' : classify(error, step.classify, definition.classify);
     return { ok: false, failure: { phase, step: step.name, attempt, kind, error: errorInfo(error), durationMs }, durationMs };
   } finally {
     clearTimeout(timer);

@@ -12,6 +12,7 @@ import {
   IdempotencyKeyInvalidError,
   IdempotencyKeyReusedError,
   InputValidationError,
+  SagaCancelledError,
   SagaCompensatedError,
   SagaNotFoundError,
   SagaParkedError,
@@ -331,6 +332,9 @@ export class Engine {
           delivered = true;
           this.storeHealth.succeeded();
         }
+        // A cancel appended elsewhere stops the step this worker runs for that saga, at once.
+        if (event.type === 'SagaCancelRequested')
+          this.attempts.cancelSaga(sagaIdOf(event.streamId), cancelledBecause(sagaIdOf(event.streamId), cancelReason(event.data)));
         // Our own appends need no wake-up; a terminal event needs no driver.
         if (event.metadata['worker'] === this.workerId || TERMINAL_EVENT_TYPES.has(event.type)) return;
         this.scheduler.kick(sagaIdOf(event.streamId));
@@ -589,9 +593,12 @@ export class Engine {
    */
   async cancel(sagaId: string, reason: string): Promise<boolean> {
     this.assertOpen();
-    return this.appendFact(sagaId, (s) =>
+    const requested = await this.appendFact(sagaId, (s) =>
       s.status === 'running' && s.cancelRequested === null ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() }) : undefined,
     );
+    // A step this engine is running stops now (its signal fires); other workers see the event.
+    if (requested) this.attempts.cancelSaga(sagaId, cancelledBecause(sagaId, reason));
+    return requested;
   }
 
   /**
@@ -703,4 +710,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const engine = new Engine(options);
   if (options.resumeUnfinished !== false && options.runSagas !== false) await engine.resumeUnfinished();
   return engine;
+}
+
+/** The reason a cancelled saga's running step sees on its signal. */
+function cancelledBecause(sagaId: string, reason: string): SagaCancelledError {
+  return new SagaCancelledError(`Saga ${sagaId} was cancelled: ${reason}`, { details: { sagaId, reason } });
+}
+
+function cancelReason(data: unknown): string {
+  const reason = typeof data === 'object' && data !== null ? (data as { reason?: unknown }).reason : undefined;
+  return typeof reason === 'string' ? reason : 'cancelled';
 }

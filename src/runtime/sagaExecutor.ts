@@ -412,7 +412,7 @@ export class SagaExecutor {
     // The engine aborts `control` when its grace period ends or it is killed; the heartbeat
     // aborts it when another worker took the attempt over (fenced).
     const control = new AttemptControl();
-    const unregister = this.deps.attempts.add(control);
+    const unregister = this.deps.attempts.add(control, phase === 'step' ? state.sagaId : undefined);
     let fenced = false;
     const onFenced = (): void => {
       fenced = true;
