@@ -92,6 +92,8 @@ export const eventDataSchemas = {
     idempotencyKey: z.string().nullable(),
     /** SHA-256 of the input's canonical JSON, when started with an idempotency key (absent before 0.2). */
     inputHash: z.string().optional(),
+    /** When the saga must have ended, ms since the epoch: past it a running saga is cancelled (compensates). Absent: no deadline. */
+    deadlineAt: z.number().finite().optional(),
     at,
   }),
   /** An attempt of a step's action began (its intent, appended before it runs). */

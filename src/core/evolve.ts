@@ -68,6 +68,7 @@ function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): Draft {
     retry: null,
     compensation: null,
     cancelRequested: null,
+    ...(d.deadlineAt === undefined ? {} : { deadlineAt: d.deadlineAt }),
     needsAttention: false,
     failure: null,
     lastCheckpoint: null,

@@ -126,6 +126,11 @@ export interface SagaState {
   compensation: CompensationProgress | null;
   /** The reason given to `cancel` while the saga was running, null when not cancelled. */
   cancelRequested: string | null;
+  /**
+   * When the saga must have ended (ms since the epoch), from `SagaStarted`; past it a running
+   * saga is cancelled. Absent (or undefined, in snapshots from before deadlines): none.
+   */
+  deadlineAt?: number;
   /** Parked: an operator must look, then resume it. */
   needsAttention: boolean;
   /** Why the saga did not complete, null while nothing failed for good. */

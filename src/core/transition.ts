@@ -164,6 +164,8 @@ function recordFailure(model: SagaModel, out: Builder, failure: Failure, now: nu
 export function transition(model: SagaModel, state: SagaState, input: TransitionInput, ctx: TransitionContext): Transition {
   const out = new Builder(state);
   const now = input.now;
+  // First, so the audit trail says the deadline is why the saga stopped, whatever the input.
+  cancelPastDeadline(out, now);
   switch (input.type) {
     case 'Tick':
       break;
@@ -209,13 +211,32 @@ export function transition(model: SagaModel, state: SagaState, input: Transition
       break;
     case 'CancelRequested':
       // Only a running saga can be cancelled (evolve ignores later requests): record nothing else.
-      if (state.status !== SagaStatus.Running || state.cancelRequested !== null) return { events: [], effects: [] };
+      if (out.state.status !== SagaStatus.Running || out.state.cancelRequested !== null) {
+        if (out.events.length === 0) return { events: [], effects: [] };
+        break; // the deadline's cancel came first
+      }
       out.add([sagaEvent('SagaCancelRequested', { reason: input.reason, at: now })]);
       break;
     case 'Signal':
       // No step waits for a signal yet (the next issue adds waiting steps): nothing to record.
-      return { events: [], effects: [] };
+      if (out.events.length === 0) return { events: [], effects: [] };
+      break;
   }
   settle(model, out, now, ctx);
+  wakeAtDeadline(out);
   return { events: out.events, effects: out.effects };
+}
+
+/** A running saga past its deadline is cancelled: the runtime stops its running step, and it compensates. */
+function cancelPastDeadline(out: Builder, now: number): void {
+  const s = out.state;
+  if (s.status !== SagaStatus.Running || s.cancelRequested !== null || s.deadlineAt === undefined || now < s.deadlineAt) return;
+  out.add([sagaEvent('SagaCancelRequested', { reason: `deadline passed: the saga had to end by ${s.deadlineAt} (ms since the epoch)`, at: now })]);
+}
+
+/** A running saga with a deadline to come asks to be woken at it, whatever else it waits for. */
+function wakeAtDeadline(out: Builder): void {
+  const s = out.state;
+  if (s.status !== SagaStatus.Running || s.cancelRequested !== null || s.deadlineAt === undefined) return;
+  out.effects.push({ type: 'SetTimer', at: s.deadlineAt, reason: 'deadline' });
 }

@@ -121,8 +121,8 @@ export interface SetTimerEffect {
   type: 'SetTimer';
   /** When, in ms since the epoch. */
   at: number;
-  /** What is due then. */
-  reason: 'retry' | 'lease';
+  /** What is due then: a retry, the end of another worker's lease, or the saga's deadline. */
+  reason: 'retry' | 'lease' | 'deadline';
 }
 
 /** What the runtime must do after appending a transition's events. */

@@ -80,6 +80,12 @@ export interface SagaConfig<TSchema extends StandardSchemaV1 = StandardSchemaV1>
   classify?: Classifier;
   /** Record a checkpoint (snapshot) after this many events without one; an integer >= 2. @default 50 */
   checkpointEvery?: number;
+  /**
+   * How long a saga may run, in ms from its start: past it, a running saga is cancelled (its
+   * running step's signal fires, and it compensates). `engine.start(…, { deadlineMs })`
+   * overrides it per saga. @default none
+   */
+  deadlineMs?: number;
 }
 
 /** `timeoutMs` of a step that sets none: 30_000 ms. */
@@ -102,6 +108,8 @@ export interface SagaDefinition<TInput = unknown, TOutputs extends Record<string
   readonly input: StandardSchemaV1<TStartInput, TInput>;
   /** The saga-wide classifier, consulted after a step's own. */
   readonly classify: Classifier | undefined;
+  /** The saga's default deadline, in ms from its start; undefined: none. */
+  readonly deadlineMs: number | undefined;
   /** The steps, in order. */
   readonly steps: readonly StepDefinition[];
   /** Adds a step; later steps see its output (typed) in `ctx.outputs`. */
@@ -186,6 +194,7 @@ interface BuildConfig {
   input: StandardSchemaV1;
   classify: Classifier | undefined;
   checkpointEvery: number;
+  deadlineMs: number | undefined;
 }
 
 function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): SagaDefinition<TInput, never> {
@@ -195,6 +204,7 @@ function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): S
     input: config.input,
     classify: config.classify,
     checkpointEvery: config.checkpointEvery,
+    deadlineMs: config.deadlineMs,
     steps,
     step(name: string, stepConfig: StepConfig<TInput, never, unknown>) {
       return build(config, [...steps, buildStep(config.name, steps, name, stepConfig as StepConfig<unknown, never, unknown>)]);
@@ -224,7 +234,8 @@ export function defineSaga<TSchema extends StandardSchemaV1>(
   const checkpointEvery = config.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 2)
     throw new DefinitionError(`${where}: checkpointEvery must be an integer >= 2, got ${String(checkpointEvery)}`, { details: { field: 'checkpointEvery' } });
-  return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery }, []) as unknown as SagaDefinition<
+  const deadlineMs = config.deadlineMs === undefined ? undefined : positiveNumber(where, 'deadlineMs', config.deadlineMs);
+  return build({ name: config.name, version, input: config.input, classify: config.classify, checkpointEvery, deadlineMs }, []) as unknown as SagaDefinition<
     StandardSchemaV1.InferOutput<TSchema>,
     NoOutputs,
     StandardSchemaV1.InferInput<TSchema>

@@ -106,6 +106,11 @@ export interface StartOptions {
    * Without a key, every call starts a new saga.
    */
   idempotencyKey?: string;
+  /**
+   * How long this saga may run, in ms from now: past it, it is cancelled (its running step's
+   * signal fires, and it compensates). @default the definition's `deadlineMs`, else none
+   */
+  deadlineMs?: number;
 }
 
 declare const outputsOf: unique symbol;
@@ -393,6 +398,12 @@ export class Engine {
         { details: { saga: name } },
       );
     }
+    const deadlineMs = options.deadlineMs ?? definition.deadlineMs;
+    if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
+      throw new InputValidationError(`Invalid deadlineMs for saga "${name}": a positive number of ms (got ${String(deadlineMs)}). Nothing was started.`, {
+        details: { saga: name, field: 'deadlineMs' },
+      });
+    }
     const storedInput = JSON.parse(JSON.stringify(parsed.value ?? null)) as unknown;
     const hash = key === null ? undefined : inputHash(storedInput);
     const sagaId = key === null ? newId() : uuidv5(`${name}:${key}`, IDEMPOTENCY_NAMESPACE);
@@ -404,6 +415,7 @@ export class Engine {
       steps: stepShapes(definition),
       idempotencyKey: key,
       ...(hash === undefined ? {} : { inputHash: hash }),
+      ...(deadlineMs === undefined ? {} : { deadlineAt: this.clock.now() + deadlineMs }),
       at: this.clock.now(),
     });
     const state = evolve(undefined, started) as SagaState;

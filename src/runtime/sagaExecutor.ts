@@ -5,7 +5,7 @@
  * outcome with the next intent, so a saga of n successful steps costs n + 1 appends.
  */
 import { errorInfo } from '../core/classify.js';
-import { AppendRefusedError, ErrorCode, isSagaError } from '../core/errors.js';
+import { AppendRefusedError, ErrorCode, isSagaError, SagaCancelledError } from '../core/errors.js';
 import type { Phase, SagaEvent } from '../core/events.js';
 import { infrastructureDelay, type InfrastructurePolicy } from '../core/infrastructurePolicy.js';
 import { sagaEvent } from '../core/events.js';
@@ -413,6 +413,18 @@ export class SagaExecutor {
     // aborts it when another worker took the attempt over (fenced).
     const control = new AttemptControl();
     const unregister = this.deps.attempts.add(control, phase === 'step' ? state.sagaId : undefined);
+    // A step still running at the saga's deadline is stopped as a cancel would stop it.
+    const deadline = phase === 'step' && state.deadlineAt !== undefined ? state.deadlineAt : undefined;
+    const stopDeadline =
+      deadline === undefined
+        ? undefined
+        : scheduleOn(this.deps.clock, Math.max(0, deadline - this.deps.clock.now()), () =>
+            control.cancel(
+              new SagaCancelledError(`Saga ${state.sagaId} passed its deadline (${new Date(deadline).toISOString()})`, {
+                details: { sagaId: state.sagaId, deadlineAt: deadline },
+              }),
+            ),
+          );
     let fenced = false;
     const onFenced = (): void => {
       fenced = true;
@@ -425,6 +437,7 @@ export class SagaExecutor {
     try {
       outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, control, now: () => this.deps.clock.now() });
     } finally {
+      stopDeadline?.();
       await stopHeartbeat();
       unregister();
     }

@@ -318,3 +318,41 @@ describe('transition: leases, workers lost, fencing, cancellation', () => {
       .then({ events: [sagaEvent('StepSucceeded', { step: 'reserve', attempt: 1, output: { ok: 'reserve' }, durationMs: 5, at: T0 })] });
   });
 });
+
+describe('transition(model, state, input): a saga-level deadline', () => {
+  const withDeadline = (deadlineAt: number): SagaEvent => {
+    const event = started();
+    return { ...event, data: { ...(event.data as object), deadlineAt } } as SagaEvent;
+  };
+
+  it('before the deadline, whatever the saga waits for, it also asks to be woken at the deadline', () => {
+    given(model, [withDeadline(T0 + 5_000)])
+      .when({ type: 'Tick', now: T0 })
+      .then({
+        events: [sagaEvent('StepStarted', { step: 'reserve', attempt: 1, worker: 'w1', leaseUntil: lease(T0), at: T0 })],
+        effects: [run('reserve'), { type: 'SetTimer', at: T0 + 5_000, reason: 'deadline' }],
+      });
+  });
+
+  it('past the deadline, any input first records the cancel (the reason names the deadline), then the saga compensates', () => {
+    const { events } = given(model, [withDeadline(T0 + 5_000), stepStarted('reserve'), stepSucceeded('reserve')])
+      .when({ type: 'Tick', now: T0 + 6_000 })
+      .result();
+    expect(events[0]).toEqual(
+      sagaEvent('SagaCancelRequested', { reason: `deadline passed: the saga had to end by ${T0 + 5_000} (ms since the epoch)`, at: T0 + 6_000 }),
+    );
+    expect(events.map((e) => e.type)).toEqual(['SagaCancelRequested', 'CompensationPlanned', 'CompensationStarted']);
+  });
+
+  it('an outcome that arrives after the deadline is recorded after the cancel, and an explicit cancel then adds nothing', () => {
+    const history = [withDeadline(T0 + 5_000), stepStarted('reserve')];
+    const { events } = given(model, history)
+      .when(succeeded('reserve', 1, T0 + 6_000))
+      .result();
+    expect(events.slice(0, 2).map((e) => e.type)).toEqual(['SagaCancelRequested', 'StepSucceeded']);
+    const cancelled = given(model, history)
+      .when({ type: 'CancelRequested', reason: 'too late anyway', now: T0 + 6_000 })
+      .result();
+    expect(cancelled.events.filter((e) => e.type === 'SagaCancelRequested')).toHaveLength(1);
+  });
+});
