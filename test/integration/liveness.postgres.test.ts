@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { z } from 'zod';
-import { createEngine, defineSaga, parseSagaEvent } from '../../src/index.js';
 import { createPostgresEventStore, type PostgresEventStore } from '../../src/stores/postgres/index.js';
-import { killDuringStep } from '../support/livenessRun.js';
+import { killDuringStep, longStepOnTwoWorkers } from '../support/livenessRun.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgresDatabase.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sagaflow-liveness-pg-'));
@@ -30,25 +28,12 @@ afterAll(async () => {
 describe('worker liveness on PostgreSQL', () => {
   it('a step far longer than the lease writes no heartbeat events into its saga’s stream, and no other worker takes it over', async () => {
     const other = await createPostgresEventStore({ connectionString: (db as TestDatabase).url });
-    let runs = 0;
-    const saga = defineSaga({ name: 'long', input: z.object({}) }).step('slow', {
-      run: async () => {
-        runs++;
-        await new Promise((r) => setTimeout(r, 1_000));
-        return 'done';
-      },
-    });
-    const a = await createEngine({ store, sagas: [saga], leaseMs: 120 });
-    const b = await createEngine({ store: other, sagas: [saga], leaseMs: 120 });
     try {
-      await Promise.all([a.startWorker(), b.startWorker()]);
-      const { sagaId } = await a.start('long', {});
-      expect(await a.result(sagaId, { pollMs: 20 })).toMatchObject({ status: 'completed' });
+      const { result, runs, types } = await longStepOnTwoWorkers(store, other);
+      expect(result).toMatchObject({ status: 'completed' });
       expect(runs).toBe(1);
-      const types = (await store.readStream(`saga-${sagaId}`)).map((e) => parseSagaEvent(e, e).type);
       expect(types).toEqual(['SagaStarted', 'StepStarted', 'StepSucceeded', 'SagaCompleted']);
     } finally {
-      await Promise.all([a.close({ graceMs: 200 }), b.close({ graceMs: 200 })]);
       await other.close();
     }
   });

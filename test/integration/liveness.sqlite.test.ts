@@ -7,10 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { createEngine, defineSaga, parseSagaEvent } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/stores/sqlite/index.js';
-import { killDuringStep } from '../support/livenessRun.js';
+import { killDuringStep, longStepOnTwoWorkers } from '../support/livenessRun.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sagaflow-liveness-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,26 +17,13 @@ describe('worker liveness on SQLite', () => {
   it('a step far longer than the lease writes no heartbeat events into its saga’s stream, and no other worker takes it over', async () => {
     const path = join(dir, 'long.db');
     const [storeA, storeB] = [createSqliteEventStore({ path }), createSqliteEventStore({ path })];
-    let runs = 0;
-    const saga = defineSaga({ name: 'long', input: z.object({}) }).step('slow', {
-      run: async () => {
-        runs++;
-        await new Promise((r) => setTimeout(r, 1_000));
-        return 'done';
-      },
-    });
-    const a = await createEngine({ store: storeA, sagas: [saga], leaseMs: 120 });
-    const b = await createEngine({ store: storeB, sagas: [saga], leaseMs: 120 });
     try {
-      await Promise.all([a.startWorker(), b.startWorker()]);
-      const { sagaId } = await a.start('long', {});
-      expect(await a.result(sagaId, { pollMs: 20 })).toMatchObject({ status: 'completed' });
+      const { result, runs, types } = await longStepOnTwoWorkers(storeA, storeB);
+      expect(result).toMatchObject({ status: 'completed' });
       expect(runs).toBe(1);
-      const types = (await storeA.readStream(`saga-${sagaId}`)).map((e) => parseSagaEvent(e, e).type);
       // Eight lease periods long, yet only the facts of the saga.
       expect(types).toEqual(['SagaStarted', 'StepStarted', 'StepSucceeded', 'SagaCompleted']);
     } finally {
-      await Promise.all([a.close({ graceMs: 200 }), b.close({ graceMs: 200 })]);
       await Promise.all([storeA.close(), storeB.close()]);
     }
   });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import type { RecordedEvent } from '../../src/stores/eventStore.js';
-import { events, openTestStore, pollFor, rawClient } from '../support/postgresTestStore.js';
+import { appendBatchArgs, events, openTestStore, pollFor, rawClient } from '../support/postgresTestStore.js';
 
 describe('postgres store: gap-free global order', () => {
   it('control: a plain sequence loses an event that commits after a higher position (the hazard we guard against)', async () => {
@@ -74,17 +74,7 @@ describe('postgres store: gap-free global order', () => {
       await early.query('SELECT pg_current_xact_id()'); // this transaction's xid is now below the next append's
       const later = await store.append('inv-1', events(1), 0);
       const batch = events(1);
-      const call = early.query(`SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-        ['inv-1'],
-        [-2],
-        [1],
-        batch.map((e) => e.id),
-        batch.map((e) => e.type),
-        [1],
-        JSON.stringify([batch[0]!.data]),
-        JSON.stringify([{}]),
-        [null],
-      ]);
+      const call = early.query(`SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, appendBatchArgs('inv-1', -2, batch));
       await expect(call).rejects.toMatchObject({ code: '40001' });
       await early.query('ROLLBACK');
       const stream = await store.readStream('inv-1');
@@ -127,17 +117,10 @@ describe('postgres store: gap-free global order', () => {
             const batch = events(1 + ((w + k) % 3), 'Overlap', k);
             await client.query('BEGIN');
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
-            const { rows } = await client.query<{ o_outcome: string }>(`SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-              [`w-${w}`],
-              [k === 0 ? -1 : -2],
-              [batch.length],
-              batch.map((e) => e.id),
-              batch.map((e) => e.type),
-              batch.map(() => 1),
-              JSON.stringify(batch.map((e) => e.data)),
-              JSON.stringify(batch.map(() => ({}))),
-              [null],
-            ]);
+            const { rows } = await client.query<{ o_outcome: string }>(
+              `SELECT o_outcome FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+              appendBatchArgs(`w-${w}`, k === 0 ? -1 : -2, batch),
+            );
             expect(rows[0]?.o_outcome).toBe('appended');
             await client.query('SELECT pg_sleep($1)', [Math.random() * 0.01]);
             if ((w + k) % 5 === 4) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { PayloadTooLargeError, StoreClosedError, StoreUnavailableError, StreamNameError, StreamVersionConflictError } from '../../src/core/errors.js';
 import { createPostgresEventStore, postgresMigrationSql, type PostgresEventStore } from '../../src/stores/postgres/index.js';
-import { events, freshSchema, openTestStore, pollFor, rawClient, sagaStream } from '../support/postgresTestStore.js';
+import { appendBatchArgs, events, freshSchema, openTestStore, pollFor, rawClient, sagaStream } from '../support/postgresTestStore.js';
 import { TEST_PASSWORD } from '../support/postgresServer.js';
 
 let store: PostgresEventStore;
@@ -178,17 +178,7 @@ describe('postgres store: group commit', () => {
       // Another process has inserted the id, uncommitted: the batch's check cannot see it, its insert waits on it.
       await other.query('BEGIN');
       const xid = (await other.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0]!.xid;
-      await other.query(`SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-        ['elsewhere-1'],
-        [-1],
-        [1],
-        [raced.id],
-        [raced.type],
-        [1],
-        JSON.stringify([raced.data]),
-        JSON.stringify([{}]),
-        [null],
-      ]);
+      await other.query(`SELECT o_outcome FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, appendBatchArgs('elsewhere-1', -1, [raced]));
       const streams = Array.from({ length: 5 }, () => sagaStream());
       const appends = Promise.allSettled(streams.map((stream, i) => s.append(stream, i === 2 ? [...events(1), raced] : events(2), 'no_stream')));
       // pg_locks, not pg_stat_activity: a backend on its first extended-protocol statement may still report 'idle' and its previous query.
@@ -241,17 +231,10 @@ describe('postgres store: group commit', () => {
     const client = await rawClient();
     try {
       const call = (stream: string, batch: ReturnType<typeof events>) =>
-        client.query<{ o_position: string }>(`SELECT o_position FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-          [stream],
-          [-1],
-          [batch.length],
-          batch.map((e) => e.id),
-          batch.map((e) => e.type),
-          batch.map(() => 1),
-          JSON.stringify(batch.map((e) => e.data)),
-          JSON.stringify(batch.map(() => ({}))),
-          [null],
-        ]);
+        client.query<{ o_position: string }>(
+          `SELECT o_position FROM "${s.schema}".append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          appendBatchArgs(stream, -1, batch),
+        );
       await client.query('BEGIN');
       const first = Number((await call('tx-a', events(3))).rows[0]!.o_position);
       const second = Number((await call('tx-b', events(2))).rows[0]!.o_position);

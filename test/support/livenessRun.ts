@@ -5,8 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { createEngine, parseSagaEvent } from '../../src/index.js';
-import type { EventStore, SagaEvent } from '../../src/index.js';
+import { z } from 'zod';
+import { createEngine, defineSaga, parseSagaEvent } from '../../src/index.js';
+import type { EventStore, SagaEvent, SagaResult } from '../../src/index.js';
 import { livenessSagas } from './livenessSagas.js';
 
 export async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
@@ -71,5 +72,31 @@ export async function killDuringStep(options: {
     child.kill('SIGKILL');
     await exited;
     await survivor.close({ graceMs: 200 });
+  }
+}
+
+/**
+ * One saga whose only step runs 1 s — eight 120 ms leases — on two workers over two store
+ * objects of the same store. Returns its result, how often the step ran and the saga's event types.
+ */
+export async function longStepOnTwoWorkers(storeA: EventStore, storeB: EventStore): Promise<{ result: SagaResult; runs: number; types: string[] }> {
+  let runs = 0;
+  const saga = defineSaga({ name: 'long', input: z.object({}) }).step('slow', {
+    run: async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 1_000));
+      return 'done';
+    },
+  });
+  const a = await createEngine({ store: storeA, sagas: [saga], leaseMs: 120 });
+  const b = await createEngine({ store: storeB, sagas: [saga], leaseMs: 120 });
+  try {
+    await Promise.all([a.startWorker(), b.startWorker()]);
+    const { sagaId } = await a.start('long', {});
+    const result = await a.result(sagaId, { pollMs: 20 });
+    const types = (await storeA.readStream(`saga-${sagaId}`)).map((e) => parseSagaEvent(e, e).type);
+    return { result, runs, types };
+  } finally {
+    await Promise.all([a.close({ graceMs: 200 }), b.close({ graceMs: 200 })]);
   }
 }

@@ -54,3 +54,22 @@ export async function pollFor<T>(probe: () => Promise<T | undefined | null | fal
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * The arguments of a raw `append_batch($1 … $9)` call appending `batch` (v3 layout: streams,
+ * expected revisions, counts, ids, types, one schema version per event, data, metadata, the
+ * open-stream verdicts), for tests that call the function directly.
+ */
+export function appendBatchArgs(stream: string, expected: number, batch: readonly { id: string; type: string; data: unknown }[]): unknown[] {
+  return [
+    [stream],
+    [expected],
+    [batch.length],
+    batch.map((e) => e.id),
+    batch.map((e) => e.type),
+    batch.map(() => 1),
+    JSON.stringify(batch.map((e) => e.data)),
+    JSON.stringify(batch.map(() => ({}))),
+    [null],
+  ];
+}
