@@ -338,8 +338,10 @@ export class Engine {
           this.storeHealth.succeeded();
         }
         // A cancel appended elsewhere stops the step this worker runs for that saga, at once.
-        if (event.type === 'SagaCancelRequested')
-          this.attempts.cancelSaga(sagaIdOf(event.streamId), cancelledBecause(sagaIdOf(event.streamId), cancelReason(event.data)));
+        if (event.type === 'SagaCancelRequested') {
+          const sagaId = sagaIdOf(event.streamId);
+          this.attempts.cancelSaga(sagaId, cancelledBecause(sagaId, cancelReason(event.data)));
+        }
         // Our own appends need no wake-up; a terminal event needs no driver.
         if (event.metadata['worker'] === this.workerId || TERMINAL_EVENT_TYPES.has(event.type)) return;
         this.scheduler.kick(sagaIdOf(event.streamId));
