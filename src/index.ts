@@ -20,6 +20,7 @@ export type {
   Subscription,
   StoreRetry,
   Json,
+  ClaimOpenStreamsOptions,
   OpenStreamChange,
   OpenStreamIndex,
   OpenStreamPlanner,

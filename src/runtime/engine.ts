@@ -46,6 +46,7 @@ import { AttemptRegistry } from './attemptControl.js';
 import { killEngineNow } from './killSwitch.js';
 import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
+import { type ClaimingIndex, ClaimingRecovery, claimingIndex } from './claimingRecovery.js';
 import { findUnfinishedSagas, sagaOpenStreamPlanner } from './unfinishedSagas.js';
 import { PeerWatch } from './peerWatch.js';
 import { WorkerHeartbeat } from './workerHeartbeat.js';
@@ -194,6 +195,9 @@ export class Engine {
   private resubscribe: (() => void) | undefined;
   private readonly runSagas: boolean;
   private scannedTo: number | undefined;
+  /** Claims of unfinished sagas, on stores that can claim (claimingRecovery.ts). */
+  private claiming: ClaimingRecovery | undefined;
+  private readonly leaseMs: number;
 
   /**
    * Registers the definitions; resumes nothing (prefer {@link createEngine}).
@@ -221,6 +225,7 @@ export class Engine {
     this.shutdown.signal.addEventListener('abort', () => this.attempts.abortAll(this.shutdown.signal.reason), { once: true });
     this.killed.signal.addEventListener('abort', () => this.attempts.abortAll(this.killed.signal.reason), { once: true });
     const leaseMs = options.leaseMs ?? 750;
+    this.leaseMs = leaseMs;
     // Only a worker has attempts for its record to cover; a client writes none.
     const liveness = this.runSagas ? this.store.workerLiveness : undefined;
     this.heartbeat = liveness ? new WorkerHeartbeat(liveness, this.workerId, leaseMs, this.clock, this.log) : undefined;
@@ -283,14 +288,47 @@ export class Engine {
     if (this.draining.signal.aborted) throw new EngineClosedError('The engine is closed; create a new one with createEngine().');
   }
 
-  /** Resumes every unfinished saga in the store (oldest first, bounded concurrency). Returns how many. */
+  /**
+   * Resumes every unfinished saga in the store (oldest first, bounded concurrency). Returns how
+   * many it took at once. On a store that can claim open sagas (PostgreSQL, memory), workers
+   * that start together split them: each claims a batch (twice its concurrency), and the next
+   * one when it has room, so the count grows as batches are claimed (see claimingRecovery.ts).
+   */
   async resumeUnfinished(): Promise<number> {
+    const index = claimingIndex(this.store.openStreams);
+    if (index && this.runSagas && !this.claiming && (await index.list({ streamPrefix: SAGA_STREAM_PREFIX, limit: 1 })).complete) {
+      return this.claimUnfinished(index);
+    }
     const { sagaIds: ids, lastPosition } = await findUnfinishedSagas(this.store);
     this.scannedTo = Math.max(this.scannedTo ?? 0, lastPosition);
     for (const id of ids) this.scheduler.kick(id);
     this.recovered += ids.length;
     if (ids.length > 0) this.log.info({ count: ids.length }, 'resuming unfinished sagas');
     return ids.length;
+  }
+
+  private async claimUnfinished(index: ClaimingIndex): Promise<number> {
+    const concurrency = this.scheduler.concurrency;
+    this.claiming = new ClaimingRecovery({
+      index,
+      owner: this.workerId,
+      batch: concurrency * 2,
+      // Long enough to drive a batch; short enough that a worker dying with claims strands them briefly.
+      claimLeaseMs: Math.max(10 * this.leaseMs, 1_000),
+      clock: this.clock,
+      stopped: this.draining.signal,
+      isActive: (sagaId) => this.scheduler.isActive(sagaId),
+      kick: (sagaId) => this.scheduler.kick(sagaId),
+      room: (n) => this.scheduler.room(n),
+      claimed: (count) => {
+        this.recovered += count;
+        this.log.info({ count }, 'resuming unfinished sagas (claimed)');
+      },
+      failed: (error) => this.log.warn({ err: errorInfo(error) }, 'could not claim unfinished sagas; the next sweep tries again'),
+    });
+    const { claimed, position } = await this.claiming.start();
+    this.scannedTo = Math.max(this.scannedTo ?? 0, position);
+    return claimed;
   }
 
   /**
@@ -337,14 +375,20 @@ export class Engine {
           delivered = true;
           this.storeHealth.succeeded();
         }
+        const sagaId = sagaIdOf(event.streamId);
         // A cancel appended elsewhere stops the step this worker runs for that saga, at once.
-        if (event.type === 'SagaCancelRequested') {
-          const sagaId = sagaIdOf(event.streamId);
-          this.attempts.cancelSaga(sagaId, cancelledBecause(sagaId, cancelReason(event.data)));
+        if (event.type === 'SagaCancelRequested') this.attempts.cancelSaga(sagaId, cancelledBecause(sagaId, cancelReason(event.data)));
+        const worker = event.metadata['worker'];
+        // A terminal event needs no driver, and no worker watched for it.
+        if (TERMINAL_EVENT_TYPES.has(event.type)) return this.peerWatch?.note(sagaId, undefined);
+        // Our own appends need no wake-up.
+        if (worker === this.workerId) return;
+        // Another live worker drives this saga on (`holds`): loading it would only find that out.
+        // Watching that worker is enough: its death wakes the saga here (no herd of followers).
+        if (this.peerWatch && event.metadata['holds'] === true && typeof worker === 'string' && !this.scheduler.isActive(sagaId)) {
+          return this.peerWatch.note(sagaId, worker);
         }
-        // Our own appends need no wake-up; a terminal event needs no driver.
-        if (event.metadata['worker'] === this.workerId || TERMINAL_EVENT_TYPES.has(event.type)) return;
-        this.scheduler.kick(sagaIdOf(event.streamId));
+        this.scheduler.kick(sagaId);
       },
       onCaughtUp: () => {
         caught = true;
@@ -667,8 +711,10 @@ export class Engine {
   }
 
   /** Resolves when no saga is being driven right now (timers may still be pending). */
-  idle(): Promise<void> {
-    return this.scheduler.idle();
+  async idle(): Promise<void> {
+    // A claim under way kicks drives when it returns: wait for it first.
+    await this.claiming?.idle();
+    await this.scheduler.idle();
   }
 
   /**
@@ -682,6 +728,7 @@ export class Engine {
     if (this.draining.signal.aborted) return;
     this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));
     this.scheduler.stopTimers();
+    this.claiming?.stop();
     this.resubscribe?.();
     await this.worker?.unsubscribe().catch(() => {});
     const grace = setTimeout(() => this.shutdown.abort(new EngineClosedError('engine closed during the attempt')), options.graceMs ?? 10_000);
@@ -708,6 +755,7 @@ export class Engine {
     this.draining.abort(new EngineClosedError('The engine is closed; create a new one with createEngine().'));
     this.shutdown.abort(new EngineClosedError('engine killed'));
     this.scheduler.stopTimers();
+    this.claiming?.stop();
     this.heartbeat?.stop();
     this.peerWatch?.stop();
     this.subject.complete();

@@ -35,7 +35,15 @@ export class PeerWatch {
     let peer = this.peers.get(worker);
     if (!peer) {
       const sagas = new Set<string>();
-      peer = { sagas, stop: this.liveness.watch(worker, () => this.died(worker)) };
+      // Records are written by the engines' clocks: judge their expiry by ours, not the system's.
+      peer = {
+        sagas,
+        stop: this.liveness.watch(
+          worker,
+          () => this.died(worker),
+          () => this.clock.now(),
+        ),
+      };
       this.peers.set(worker, peer);
     }
     peer.linger?.();

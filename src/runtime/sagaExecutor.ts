@@ -124,7 +124,10 @@ export class SagaExecutor {
   /** One append of `pending` at the expected revision, retrying transient store errors. */
   private async appendPending(fresh?: FreshStart): Promise<FlushResult> {
     const streamId = sagaStreamId(this.sagaId);
-    const events = toNewEvents(this.pending, { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId });
+    const metadata = { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId };
+    // `holds`: the appending worker drives the saga on and has a liveness record, so a worker that
+    // follows the store need not load the saga; it only watches that worker (engine.ts, follow).
+    const events = toNewEvents(this.pending, this.deps.liveness ? { ...metadata, holds: true } : metadata);
     const expected = this.revision < 0 ? 'no_stream' : this.revision;
     for (let attempt = 1; ; attempt++) {
       if (this.deps.killed.aborted) throw this.deps.killed.reason;

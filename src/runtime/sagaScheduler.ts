@@ -29,11 +29,14 @@ export class SagaScheduler {
   private readonly failures = new Map<string, number>();
   private readonly semaphore: Semaphore;
   private readonly log: Logger;
+  /** Callers of `room`, each waiting until fewer than `n` drives run. */
+  private roomWaiters: { n: number; resolve: () => void }[] = [];
 
   constructor(
     private readonly deps: ExecutorDeps,
     private readonly hooks: SchedulerHooks,
-    concurrency: number,
+    /** At most this many drives at once. */
+    readonly concurrency: number,
   ) {
     this.semaphore = new Semaphore(concurrency);
     this.log = deps.logger;
@@ -55,6 +58,7 @@ export class SagaScheduler {
     }
     const run = this.run(sagaId, fresh).finally(() => {
       this.running.delete(sagaId);
+      if (this.roomWaiters.length > 0) this.wakeRoomWaiters();
       // A kick that arrived after the drive loop's last check (while its timer was being set)
       // must not be lost: drive again now.
       if (this.again.delete(sagaId)) this.kick(sagaId);
@@ -113,6 +117,19 @@ export class SagaScheduler {
     );
   }
 
+  /** Resolves once fewer than `n` drives run (or are queued for the concurrency limit). */
+  room(n: number): Promise<void> {
+    if (this.running.size < n || this.deps.draining.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ n, resolve }));
+  }
+
+  private wakeRoomWaiters(): void {
+    const size = this.running.size;
+    const waiting = this.roomWaiters;
+    this.roomWaiters = waiting.filter((w) => size >= w.n);
+    for (const w of waiting) if (size < w.n) w.resolve();
+  }
+
   /** True while this engine drives the saga or holds a timer for it. */
   isActive(sagaId: string): boolean {
     return this.running.has(sagaId) || this.timers.has(sagaId);
@@ -128,8 +145,10 @@ export class SagaScheduler {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 
-  /** Cancels every timer. */
+  /** Cancels every timer, and lets every caller of `room` go (nothing more will be driven). */
   stopTimers(): void {
+    for (const w of this.roomWaiters) w.resolve();
+    this.roomWaiters = [];
     for (const controller of this.timers.values()) controller.abort();
     this.timers.clear();
   }

@@ -17,7 +17,7 @@ import { ErrorCode, isSagaError, PayloadTooLargeError, StreamNameError } from '.
 import type { OpenStreamIndex } from './openStreamIndex.js';
 import type { WorkerLiveness } from './workerLiveness.js';
 
-export type { OpenStreamChange, OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from './openStreamIndex.js';
+export type { ClaimOpenStreamsOptions, OpenStreamChange, OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from './openStreamIndex.js';
 export type { WorkerLiveness } from './workerLiveness.js';
 
 /** JSON values: what event data and metadata may hold. */

@@ -30,6 +30,32 @@ export interface OpenStreamsPage {
    * delivered by `subscribeToAll({ after: position })`, every stream open at it is listed.
    */
   position: number;
+  /** From `claim` only: some open streams after the cursor were left out because another owner's claim holds them. */
+  heldByOthers?: boolean;
+}
+
+/** What {@link OpenStreamIndex.claim} takes. */
+export interface ClaimOpenStreamsOptions {
+  /** Only streams whose id starts with this. */
+  streamPrefix: string;
+  /** At most this many entries. */
+  limit: number;
+  /** Who claims (a worker id). */
+  owner: string;
+  /** How long the claim holds, in ms, before the entries are claimable by others again. */
+  leaseMs: number;
+  /** The cursor: only entries opened after it (a page's `next`). @default 0 */
+  after?: number;
+  /**
+   * Only entries claimed before whose claim ran out, and `owner`'s own: never-claimed entries
+   * are left alone (a sweep for the work of dead claimers, not a grab of everything). @default false
+   */
+  expiredOnly?: boolean;
+  /**
+   * The caller's time, ms since the epoch: claims run out by the claimers' clock (one clock
+   * for all of them, so workers on hosts with skewed clocks only misjudge advice).
+   */
+  now: number;
 }
 
 /** The capability, on stores that have it (`store.openStreams`). */
@@ -44,4 +70,13 @@ export interface OpenStreamIndex {
    * `scannedTo` (those appends kept its entry themselves); then the index is complete.
    */
   adopt(open: readonly { streamId: string; openedAt: number }[], scannedTo: number): Promise<void>;
+  /**
+   * Optional. `list`, where each entry listed is also claimed by `owner` for `leaseMs`: entries
+   * another owner claimed and whose claim has not run out are left out, so workers that start
+   * at once get disjoint pages and split the open streams instead of all taking all of them.
+   * `owner`'s own claims are listed again and renewed. A claim is advice, not a lock: it
+   * changes no stream, and appends still open and close claimed entries (fencing stays the
+   * streams' expected revision). A claim that runs out (its owner died) is claimable again.
+   */
+  claim?(options: ClaimOpenStreamsOptions): Promise<OpenStreamsPage>;
 }

@@ -25,9 +25,10 @@ export interface WorkerLiveness {
   aliveUntil(workerId: string): Promise<number | undefined>;
   /**
    * Calls `onDead` once, as soon as the store sees that `workerId`'s process is gone or its
-   * record expired (by the system clock). Returns the function that stops watching.
+   * record expired by `now` (the clock the records are written with: the engine's; default
+   * the system clock). Returns the function that stops watching.
    */
-  watch(workerId: string, onDead: () => void): () => void;
+  watch(workerId: string, onDead: () => void, now?: () => number): () => void;
   /** This process's worker stops (a graceful close): its record says dead from now on. */
   release(workerId: string): Promise<void>;
 }

@@ -17,6 +17,7 @@ import { concurrencyCases } from './storeContract/concurrencyCases.js';
 import type { ContractContext, EventStoreContractOptions } from './storeContract/contractContext.js';
 import { largeCase } from './storeContract/largeCase.js';
 import { openStreamCases } from './storeContract/openStreamCases.js';
+import { openStreamClaimCases } from './storeContract/openStreamClaimCases.js';
 import { readCases } from './storeContract/readCases.js';
 import { subscriptionCases } from './storeContract/subscriptionCases.js';
 import { validationCases } from './storeContract/validationCases.js';
@@ -42,6 +43,7 @@ export function describeEventStoreContract(name: string, makeStore: () => Promis
     maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
     openStreams: options.openStreams ?? false,
+    openStreamClaims: options.openStreamClaims ?? false,
   };
   let shared: EventStore | undefined;
   const ctx: ContractContext = {
@@ -70,6 +72,10 @@ export function describeEventStoreContract(name: string, makeStore: () => Promis
       expect(ctx.store.openStreams !== undefined).toBe(resolved.openStreams);
     });
     if (resolved.openStreams) openStreamCases(ctx);
+    it(`${resolved.openStreamClaims ? 'claims' : 'does not claim'} open streams, as declared (openStreamClaims: ${resolved.openStreamClaims})`, () => {
+      expect(ctx.store.openStreams?.claim !== undefined).toBe(resolved.openStreamClaims);
+    });
+    if (resolved.openStreamClaims) openStreamClaimCases(ctx);
     if (resolved.large) largeCase(ctx);
   });
 }

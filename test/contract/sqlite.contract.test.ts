@@ -9,6 +9,6 @@ import { describeEventStoreContract } from '../../src/testing/eventStoreContract
 const dir = mkdtempSync(join(tmpdir(), 'sagaflow-sqlite-contract-'));
 const path = join(dir, 'nested', 'events.db');
 
-describeEventStoreContract('sqlite', () => createSqliteEventStore({ path }), { large: true, openStreams: true });
+describeEventStoreContract('sqlite', () => createSqliteEventStore({ path }), { large: true, openStreams: true, openStreamClaims: true });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

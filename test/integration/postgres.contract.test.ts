@@ -9,4 +9,8 @@ import { freshSchema } from '../support/postgresTestStore.js';
 
 const schema = freshSchema('contract');
 
-describeEventStoreContract('postgres', () => createPostgresEventStore({ connectionString: inject('postgresUrl'), schema }), { large: true, openStreams: true });
+describeEventStoreContract('postgres', () => createPostgresEventStore({ connectionString: inject('postgresUrl'), schema }), {
+  large: true,
+  openStreams: true,
+  openStreamClaims: true,
+});

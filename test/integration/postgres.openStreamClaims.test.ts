@@ -31,14 +31,16 @@ async function openStreams(n: number): Promise<{ prefix: string; ids: string[] }
 describe('postgres open-stream index: claims', () => {
   it('gives workers that claim at once disjoint pages that together cover every open stream; an owner renews its own', async () => {
     const { prefix, ids } = await openStreams(12);
-    const pages = await Promise.all(['a', 'b', 'c'].map((owner) => store.openStreams.claim({ streamPrefix: prefix, limit: 5, owner, leaseMs: 60_000 })));
+    const pages = await Promise.all(
+      ['a', 'b', 'c'].map((owner) => store.openStreams.claim({ streamPrefix: prefix, limit: 5, owner, leaseMs: 60_000, now: Date.now() })),
+    );
     const claimed = pages.flatMap((p) => p.streamIds);
     expect(new Set(claimed).size).toBe(claimed.length);
     expect([...claimed].sort()).toEqual(ids);
     expect(pages.every((p) => p.complete)).toBe(true);
     const mine = pages[0]!.streamIds;
-    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 20, owner: 'a', leaseMs: 60_000 })).streamIds).toEqual(mine);
-    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 20, owner: 'd', leaseMs: 60_000 })).streamIds).toEqual([]);
+    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 20, owner: 'a', leaseMs: 60_000, now: Date.now() })).streamIds).toEqual(mine);
+    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 20, owner: 'd', leaseMs: 60_000, now: Date.now() })).streamIds).toEqual([]);
     // list ignores claims; appends still close a claimed entry.
     expect((await store.openStreams.list({ streamPrefix: prefix, limit: 20 })).streamIds).toEqual(ids);
     await store.append(ids[0]!, [event('Close')], 0);
@@ -47,10 +49,10 @@ describe('postgres open-stream index: claims', () => {
 
   it('makes an entry claimable again once its claim runs out (its worker died)', async () => {
     const { prefix, ids } = await openStreams(3);
-    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'dies', leaseMs: 150 })).streamIds).toEqual(ids);
-    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'next', leaseMs: 60_000 })).streamIds).toEqual([]);
+    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'dies', leaseMs: 150, now: Date.now() })).streamIds).toEqual(ids);
+    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'next', leaseMs: 60_000, now: Date.now() })).streamIds).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 250));
-    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'next', leaseMs: 60_000 })).streamIds).toEqual(ids);
+    expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'next', leaseMs: 60_000, now: Date.now() })).streamIds).toEqual(ids);
   });
 
   it('skips rows another claimer holds locked instead of waiting (SKIP LOCKED), and pages with the cursor', async () => {
@@ -60,13 +62,15 @@ describe('postgres open-stream index: claims', () => {
       await holder.query('BEGIN');
       await holder.query(`SELECT 1 FROM "${store.schema}".open_streams WHERE stream_id = ANY($1) FOR UPDATE`, [ids.slice(0, 2)]);
       const began = Date.now();
-      const first = await store.openStreams.claim({ streamPrefix: prefix, limit: 2, owner: 'w', leaseMs: 60_000 });
+      const first = await store.openStreams.claim({ streamPrefix: prefix, limit: 2, owner: 'w', leaseMs: 60_000, now: Date.now() });
       expect(Date.now() - began).toBeLessThan(2_000);
       expect(first.streamIds).toEqual(ids.slice(2, 4));
-      const second = await store.openStreams.claim({ streamPrefix: prefix, limit: 2, owner: 'w', leaseMs: 60_000, after: first.next! });
+      const second = await store.openStreams.claim({ streamPrefix: prefix, limit: 2, owner: 'w', leaseMs: 60_000, after: first.next!, now: Date.now() });
       expect(second.streamIds).toEqual(ids.slice(4, 6));
       await holder.query('ROLLBACK');
-      expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'v', leaseMs: 60_000 })).streamIds).toEqual(ids.slice(0, 2));
+      expect((await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'v', leaseMs: 60_000, now: Date.now() })).streamIds).toEqual(
+        ids.slice(0, 2),
+      );
     } finally {
       await holder.end();
     }
@@ -74,7 +78,7 @@ describe('postgres open-stream index: claims', () => {
 
   it('gives the same position as list: a subscription from it delivers every later append', async () => {
     const { prefix } = await openStreams(1);
-    const page = await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'p', leaseMs: 60_000 });
+    const page = await store.openStreams.claim({ streamPrefix: prefix, limit: 10, owner: 'p', leaseMs: 60_000, now: Date.now() });
     const later = await store.append(`${prefix}later`, [event('Open')], 'no_stream');
     expect(page.position).toBeLessThan(later.position);
     expect((await store.readAll({ after: page.position, streamPrefix: prefix })).map((e) => e.streamId)).toContain(`${prefix}later`);

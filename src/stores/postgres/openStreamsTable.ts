@@ -60,11 +60,12 @@ function toPage(rows: readonly PageRow[], limit: number): OpenStreamsPage {
 }
 
 /**
- * Like {@link listOpenStreams}, but each listed entry is claimed by `owner` for `leaseMs` (the
- * database's clock): entries another owner claimed and whose claim has not run out are left
+ * Like {@link listOpenStreams}, but each listed entry is claimed by `owner` for `leaseMs` (from
+ * the claimer's `now`, ms since the epoch): entries another owner claimed and whose claim has not run out are left
  * out, and rows another claimer is claiming at this very moment are skipped, not waited for
  * (`FOR UPDATE SKIP LOCKED`, as the seed's auto-recovery job). Workers that start at once thus
  * get disjoint pages. `owner`'s own claims are renewed; the cursor `after` pages through them.
+ * `expiredOnly` leaves never-claimed entries out (a sweep for the claims of dead workers).
  * The position is the same watermark as list's: the claim changes no stream, and the page shows
  * what the snapshot saw (a stream a page leaves out is one another owner holds, or one that
  * moved after W - 1, which the subscription delivers).
@@ -72,27 +73,31 @@ function toPage(rows: readonly PageRow[], limit: number): OpenStreamsPage {
 export async function claimOpenStreams(
   run: RunQuery,
   s: string,
-  options: { after: number; prefix: string; limit: number; owner: string; leaseMs: number },
+  options: { after: number; prefix: string; limit: number; owner: string; leaseMs: number; expiredOnly: boolean; now: number },
 ): Promise<OpenStreamsPage> {
   const { rows } = await run<PageRow>(
     `WITH w AS MATERIALIZED (
        SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + l.xid_offset) << 12 AS below,
               (SELECT m.value = '1' FROM ${s}.meta m WHERE m.key = 'open_streams_complete') AS complete
          FROM ${s}.log_epoch l LIMIT 1),
+     n AS MATERIALIZED (SELECT to_timestamp($7::double precision / 1000) AS now),
      free AS (
        SELECT t.stream_id FROM ${s}.open_streams t
         WHERE (SELECT complete FROM w) AND t.opened_at > $1 AND starts_with(t.stream_id, $2)
-          AND (t.claimed_until IS NULL OR t.claimed_until <= now() OR t.claimed_by = $4)
+          AND ((t.claimed_until IS NULL AND NOT $6::boolean) OR t.claimed_until <= (SELECT now FROM n) OR t.claimed_by = $4)
         ORDER BY t.opened_at LIMIT $3
         FOR UPDATE SKIP LOCKED),
      claimed AS (
-       UPDATE ${s}.open_streams t SET claimed_by = $4, claimed_until = now() + make_interval(secs => $5::double precision / 1000)
+       UPDATE ${s}.open_streams t SET claimed_by = $4, claimed_until = (SELECT now FROM n) + make_interval(secs => $5::double precision / 1000)
          FROM free WHERE t.stream_id = free.stream_id
        RETURNING t.stream_id, t.opened_at)
-     SELECT w.below, w.complete, c.stream_id, c.opened_at FROM w LEFT JOIN claimed c ON true ORDER BY c.opened_at`,
-    [options.after, options.prefix, options.limit, options.owner, options.leaseMs],
+     SELECT w.below, w.complete, c.stream_id, c.opened_at,
+            EXISTS (SELECT 1 FROM ${s}.open_streams o
+                     WHERE o.opened_at > $1 AND starts_with(o.stream_id, $2) AND o.claimed_by <> $4 AND o.claimed_until > (SELECT now FROM n)) AS held
+       FROM w LEFT JOIN claimed c ON true ORDER BY c.opened_at`,
+    [options.after, options.prefix, options.limit, options.owner, options.leaseMs, options.expiredOnly, options.now],
   );
-  return toPage(rows, options.limit);
+  return { ...toPage(rows, options.limit), heldByOthers: (rows[0] as { held?: boolean } | undefined)?.held === true };
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   type StoreRetry,
   type Subscription,
 } from '../eventStore.js';
-import type { OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from '../openStreamIndex.js';
+import type { ClaimOpenStreamsOptions, OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from '../openStreamIndex.js';
 import { AppendBatcher } from './appendBatcher.js';
 import { appendBatch, appendFailure, type AppendOutcome, type AppendRequest, type AppendTarget } from './appendEvents.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './appendFunctionSql.js';
@@ -77,14 +77,9 @@ export interface PostgresEventStoreOptions {
   migrate?: boolean;
 }
 
-/** The open-stream index of the PostgreSQL store, with claims (not part of the port yet). */
+/** The open-stream index of the PostgreSQL store: with claims (FOR UPDATE SKIP LOCKED, a claim lease). */
 export interface PostgresOpenStreamIndex extends OpenStreamIndex {
-  /**
-   * `list`, where each entry listed is claimed by `owner` for `leaseMs`: entries another owner
-   * holds are left out, so workers that start at once get disjoint pages (FOR UPDATE SKIP
-   * LOCKED). A claim that runs out (its worker died) makes the entry claimable again.
-   */
-  claim(options: { streamPrefix: string; limit: number; owner: string; leaseMs: number; after?: number }): Promise<OpenStreamsPage>;
+  claim(options: ClaimOpenStreamsOptions): Promise<OpenStreamsPage>;
 }
 
 /** The PostgreSQL store: the port, with its open-stream index. */
@@ -175,9 +170,9 @@ class PgEventStore implements PostgresEventStore {
         this.ensureOpen();
         return this.retrying('listing open streams', () => listOpenStreams(run, s, after, streamPrefix, Math.max(1, Math.floor(limit))));
       },
-      claim: ({ streamPrefix, limit, owner, leaseMs, after = 0 }) => {
+      claim: ({ streamPrefix, limit, owner, leaseMs, after = 0, expiredOnly = false, now }) => {
         this.ensureOpen();
-        const options = { after, prefix: streamPrefix, limit: Math.max(1, Math.floor(limit)), owner, leaseMs };
+        const options = { after, prefix: streamPrefix, limit: Math.max(1, Math.floor(limit)), owner, leaseMs, expiredOnly, now };
         return this.retrying('claiming open streams', () => claimOpenStreams(run, s, options));
       },
       adopt: (open, scannedTo) => {

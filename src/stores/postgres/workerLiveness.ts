@@ -23,6 +23,10 @@ import type { WorkerLiveness } from '../workerLiveness.js';
 const LOCK_CLASS = 0x53616761;
 /** How long a watch waits before looking again at a worker that does not hold its lock (yet), in ms. */
 const UNLOCKED_RETRY_MS = 500;
+/** How long after a record's `alive_until` a watch reads it again, in ms (the renewal's own round trip). */
+const EXPIRY_SLACK_MS = 5;
+/** The longest a watch waits between two reads of a record, in ms. */
+const EXPIRY_RECHECK_MAX_MS = 1_000;
 /** How long a lost lock session waits before connecting again, in ms. */
 const RELOCK_DELAY_MS = 200;
 
@@ -125,9 +129,40 @@ class LockWatch {
     private readonly deps: PostgresLivenessDeps,
     private readonly workerId: string,
     private readonly holdsLock: () => Promise<boolean>,
+    private readonly aliveUntil: () => Promise<number | undefined>,
     private readonly done: () => void,
+    private readonly now: () => number,
   ) {
     void this.run();
+    void this.expiry();
+  }
+
+  /** The worker is gone (its session ended, its record expired or was released): tell every watcher, once. */
+  private dead(): void {
+    if (this.stopped) return;
+    void this.stop();
+    this.done();
+    for (const onDead of this.callbacks) onDead();
+  }
+
+  /**
+   * A worker that hangs keeps its session and its lock: only its record's expiry says it is
+   * gone. Looks at the record when it is due to run out (the worker renews it before then, so
+   * about one read per lease), and at once for a record released (0).
+   */
+  private async expiry(): Promise<void> {
+    while (!this.stopped) {
+      let until: number | undefined;
+      try {
+        until = await this.aliveUntil();
+      } catch {
+        until = undefined; // the server went away: look again later
+      }
+      if (this.stopped) return;
+      if (until !== undefined && until <= this.now()) return this.dead();
+      // Capped: `now` may be a virtual clock that jumps (tests), so look again at least every second.
+      await delay(until === undefined ? UNLOCKED_RETRY_MS : Math.min(Math.max(until - this.now() + EXPIRY_SLACK_MS, EXPIRY_SLACK_MS), EXPIRY_RECHECK_MAX_MS));
+    }
   }
 
   private async run(): Promise<void> {
@@ -142,18 +177,15 @@ class LockWatch {
         await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, this.workerId]);
         await this.endClient();
         // A free lock is a death only for a worker that says it holds it (not one still starting).
-        if (!this.stopped && (await this.holdsLock())) {
-          this.stopped = true;
-          this.done();
-          for (const onDead of this.callbacks) onDead();
-          return;
-        }
+        if (!this.stopped && (await this.holdsLock())) return this.dead();
       } catch {
         // The server went away, or we were stopped: the lease still bounds the wait.
         await this.endClient();
       }
       if (!this.stopped) await delay(UNLOCKED_RETRY_MS);
     }
+    // Stopped while connecting (the loop left with a client nobody ended): end it, or it leaks.
+    await this.endClient();
   }
 
   private async endClient(): Promise<void> {
@@ -199,7 +231,7 @@ export function createPostgresWorkerLiveness(deps: PostgresLivenessDeps): Postgr
     return rows[0]?.holds_lock === true;
   };
 
-  return {
+  const liveness: PostgresWorkerLiveness = {
     async renew(workerId, aliveUntil) {
       await ensureTable();
       let session = sessions.get(workerId);
@@ -231,14 +263,17 @@ export function createPostgresWorkerLiveness(deps: PostgresLivenessDeps): Postgr
       return row.dead === true ? 0 : Number(row.alive_until);
     },
 
-    watch(workerId, onDead) {
+    watch(workerId, onDead, now = Date.now) {
       let watch = watches.get(workerId);
       if (!watch) {
+        // One watch per worker: the first watcher's clock judges (one engine per store object, as a rule).
         watch = new LockWatch(
           deps,
           workerId,
           () => holdsLock(workerId),
+          () => liveness.aliveUntil(workerId),
           () => watches.delete(workerId),
+          now,
         );
         watches.set(workerId, watch);
       }
@@ -270,4 +305,5 @@ export function createPostgresWorkerLiveness(deps: PostgresLivenessDeps): Postgr
       await Promise.all(mine.map((s) => s.end()));
     },
   };
+  return liveness;
 }

@@ -28,6 +28,7 @@ import {
 import { ChangeSignal, startPollingSubscription, type EventPage, type PollingSubscription } from '../pollingSubscription.js';
 import { createGroupCommit, type AppendOutcome, type AppendRequest } from './sqliteGroupCommit.js';
 import { openSqliteDatabase } from './sqliteSchema.js';
+import { createSqliteOpenStreamClaims } from './sqliteOpenStreamClaims.js';
 import { createSqliteWorkerLiveness } from './sqliteWorkerLiveness.js';
 
 /**
@@ -205,11 +206,18 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     }
     sql.markComplete.run();
   });
+  const claimOpen = createSqliteOpenStreamClaims(
+    db,
+    () => sql.head.get() as number,
+    () => sql.complete.get() === '1',
+  );
   const openStreams: OpenStreamIndex = {
     usePlanner(next) {
       planner = next;
     },
     list: ({ streamPrefix, limit, after = 0 }) => guard(() => listOpen(after, streamPrefix, Math.max(1, Math.floor(limit)))),
+    claim: ({ streamPrefix, limit, owner, leaseMs, after = 0, expiredOnly = false, now }) =>
+      guard(() => claimOpen({ after, prefix: streamPrefix, limit: Math.max(1, Math.floor(limit)), owner, leaseMs, expiredOnly, now })),
     adopt: (entries, scannedTo) => guard(() => adopt.immediate(entries, scannedTo)),
   };
 

@@ -85,11 +85,12 @@ export function createSqliteWorkerLiveness(db: Database.Database, guard: <T>(fn:
     return row.alive_until;
   };
 
-  const watchers = new Map<string, Set<() => void>>();
+  /** Watches by worker: each with its clock (the one records are written with). */
+  const watchers = new Map<string, Set<{ onDead: () => void; now: () => number }>>();
   let timer: NodeJS.Timeout | undefined;
   const poll = (): void => {
     if (!db.open) return;
-    for (const [workerId, callbacks] of watchers) {
+    for (const [workerId, watches] of watchers) {
       let until: number | undefined;
       try {
         until = aliveUntilOf(workerId);
@@ -98,9 +99,13 @@ export function createSqliteWorkerLiveness(db: Database.Database, guard: <T>(fn:
         continue;
       }
       // No record yet (the worker has not renewed once): keep watching.
-      if (until === undefined || until > Date.now()) continue;
-      watchers.delete(workerId);
-      for (const onDead of callbacks) onDead();
+      if (until === undefined) continue;
+      for (const watch of watches) {
+        if (until > watch.now()) continue;
+        watches.delete(watch);
+        watch.onDead();
+      }
+      if (watches.size === 0) watchers.delete(workerId);
     }
     if (watchers.size === 0 && timer) {
       clearInterval(timer);
@@ -112,15 +117,15 @@ export function createSqliteWorkerLiveness(db: Database.Database, guard: <T>(fn:
     renew: (workerId, aliveUntil) => guard(() => void sql().upsert.run(workerId, process.pid, host, Math.floor(aliveUntil))),
     aliveUntil: (workerId) => guard(() => aliveUntilOf(workerId)),
     release: (workerId) => guard(() => void sql().release.run(workerId, process.pid, host)),
-    watch(workerId, onDead) {
-      let callbacks = watchers.get(workerId);
-      if (!callbacks) {
-        callbacks = new Set();
-        watchers.set(workerId, callbacks);
+    watch(workerId, onDead, now = Date.now) {
+      let watches = watchers.get(workerId);
+      if (!watches) {
+        watches = new Set();
+        watchers.set(workerId, watches);
       }
-      // A fresh function per watch, so that one stop removes only its own.
-      const callback = (): void => onDead();
-      callbacks.add(callback);
+      // An object per watch, so that one stop removes only its own.
+      const watch = { onDead: (): void => onDead(), now };
+      watches.add(watch);
       if (!timer) {
         timer = setInterval(poll, WATCH_INTERVAL_MS);
         // Watching alone does not keep a process alive.
@@ -128,7 +133,7 @@ export function createSqliteWorkerLiveness(db: Database.Database, guard: <T>(fn:
       }
       return () => {
         const set = watchers.get(workerId);
-        set?.delete(callback);
+        set?.delete(watch);
         if (set?.size === 0) watchers.delete(workerId);
       };
     },

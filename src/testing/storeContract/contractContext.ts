@@ -26,6 +26,11 @@ export interface EventStoreContractOptions {
    * checks the store has one exactly when this says so. @default false
    */
   openStreams?: boolean;
+  /**
+   * Its open-stream index can claim (`openStreams.claim`): run the claim cases. Checked like
+   * `openStreams`. @default false
+   */
+  openStreamClaims?: boolean;
 }
 
 /** Handed to every group of cases. */
