@@ -2,10 +2,10 @@
  * Opening a SQLite event-store file: pragmas and schema. Several processes may open the same
  * file at once (workers), so everything here is safe to run concurrently.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreUnavailableError } from '../../core/errors.js';
+import { StoreNotFoundError, StoreUnavailableError } from '../../core/errors.js';
 
 /**
  * The schema version this code writes, kept in `PRAGMA user_version`.
@@ -84,6 +84,49 @@ export function openSqliteDatabase(path: string): Database.Database {
       details: { path: file },
     });
   }
+}
+
+/**
+ * Opens an existing store file for reading only (an auditor's copy, a read-only mount): never
+ * creates the file or its directories, never migrates, never switches the journal mode.
+ *
+ * @throws {@link StoreNotFoundError} (`STORE_NOT_FOUND`) when the file does not exist or holds no sagaflow store.
+ * @throws {@link StoreUnavailableError} (`STORE_UNAVAILABLE`) when it cannot be read, or has a schema this version cannot read.
+ */
+export function openSqliteDatabaseReadOnly(path: string): Database.Database {
+  const file = resolve(path);
+  if (!existsSync(file)) {
+    throw new StoreNotFoundError(`No SQLite event store at ${file}: the file does not exist (nothing was created). Check the path.`, {
+      details: { path: file },
+    });
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new StoreUnavailableError(`Cannot open the SQLite event store at ${file} for reading: ${(error as Error).message}.`, {
+      cause: error,
+      details: { path: file },
+    });
+  }
+  let version: number;
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    version = db.pragma('user_version', { simple: true }) as number;
+  } catch (error) {
+    db.close();
+    throw new StoreNotFoundError(`${file} is not a SQLite event store: ${(error as Error).message}.`, { cause: error, details: { path: file } });
+  }
+  if (version !== SCHEMA_VERSION) {
+    db.close();
+    if (version === 0)
+      throw new StoreNotFoundError(`${file} holds no sagaflow event store (an empty or foreign SQLite file). Check the path.`, { details: { path: file } });
+    throw new StoreUnavailableError(
+      `${file} has schema version ${version}; reading it needs version ${SCHEMA_VERSION}. ${version < SCHEMA_VERSION ? 'Open it once with a writer (sagaflow worker) to migrate it, or upgrade a copy.' : 'Upgrade sagaflow.'}`,
+      { details: { path: file, version } },
+    );
+  }
+  return db;
 }
 
 function migrate(db: Database.Database): void {
