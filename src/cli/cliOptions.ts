@@ -6,10 +6,20 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { errorInfo } from '../core/classify.js';
 import { ErrorCode } from '../core/errors.js';
-import { createStore, redactUrl, SUPPORTED_STORE_URLS } from '../stores/createStore.js';
 import type { EventStore } from '../stores/eventStore.js';
+import { redactUrl, SUPPORTED_STORE_URLS } from '../stores/storeUrl.js';
 import type { CliIo } from './cliIo.js';
 import { ExitCode } from './cliIo.js';
+
+/** The statuses `list --status` accepts: a saga's status, `parked` for a failed one, `unreadable`. */
+export const LIST_STATUSES = ['running', 'compensating', 'completed', 'compensated', 'failed', 'parked', 'unreadable'] as const;
+/** One of {@link LIST_STATUSES}. */
+export type ListStatus = (typeof LIST_STATUSES)[number];
+
+/** The formats of `show`. */
+export const SHOW_FORMATS = ['text', 'json', 'mermaid', 'html'] as const;
+/** One of {@link SHOW_FORMATS}. */
+export type ShowFormat = (typeof SHOW_FORMATS)[number];
 
 /** `--store <url>` (or SAGAFLOW_STORE), required. */
 export function storeOption(): Option {
@@ -79,6 +89,8 @@ export function exitCodeOf(error: unknown): ExitCode {
 export async function withStore(url: string, options: WithStoreOptions, io: CliIo, command: (store: EventStore) => Promise<ExitCode>): Promise<void> {
   let store: EventStore | undefined;
   try {
+    // Loaded here, not up front: usage errors and --help need no store code.
+    const { createStore } = await import('../stores/createStore.js');
     store = await createStore(url, options.readOnly ? { readOnly: true } : {});
     process.exitCode = await command(store);
   } catch (error) {

@@ -12,10 +12,9 @@ import { ExitCode, table } from './cliIo.js';
 import type { SagaStream } from './sagaStreams.js';
 import { readSagaStream } from './sagaStreams.js';
 
-/** The statuses `--status` accepts: a saga's status, `parked` for a failed one. */
-export const LIST_STATUSES = ['running', 'compensating', 'completed', 'compensated', 'failed', 'parked', 'unreadable'] as const;
-/** One of {@link LIST_STATUSES}. */
-export type ListStatus = (typeof LIST_STATUSES)[number];
+import type { ListStatus } from './cliOptions.js';
+
+export { LIST_STATUSES, type ListStatus } from './cliOptions.js';
 
 /** Options of {@link listSagas}. */
 export interface ListOptions {

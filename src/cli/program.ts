@@ -12,21 +12,27 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, type CommanderError, Option } from 'commander';
 import type { AnySagaDefinition } from '../definition/defineSaga.js';
-import { createPinoLogger } from '../observability/pinoLogger.js';
-import { cancelCommand } from './cancelCommand.js';
+import type { Logger } from '../observability/logger.js';
 import type { CliIo } from './cliIo.js';
 import { ExitCode } from './cliIo.js';
-import { integerAtLeast, jsonOption, oneOf, parseJson, parseSince, storeOption, withStore } from './cliOptions.js';
+import {
+  integerAtLeast,
+  jsonOption,
+  LIST_STATUSES,
+  type ListStatus,
+  oneOf,
+  parseJson,
+  parseSince,
+  SHOW_FORMATS,
+  type ShowFormat,
+  storeOption,
+  withStore,
+} from './cliOptions.js';
 import { colorEnabled } from './colors.js';
-import { sagaDiagram } from './diagram.js';
-import { verifyCommand } from './inspectCommands.js';
-import { LIST_STATUSES, type ListStatus, listCommand } from './listCommand.js';
 import { loadSagaDefinitions } from './loadSagas.js';
-import { replayCommand } from './replayCommand.js';
-import { resumeCommand } from './resumeCommand.js';
-import { SHOW_FORMATS, type ShowFormat, showCommand } from './showCommand.js';
-import { startCommand } from './startCommand.js';
-import { runWorker } from './workerCommand.js';
+
+// Each command's module is imported when the command runs: a usage error, `--help` or
+// `--version` loads none of them, and `list` does not load the engine.
 
 /** This package's version, from the package.json above this module (in src/ or dist/src/). */
 export function packageVersion(): string {
@@ -57,7 +63,8 @@ export function createProgram(): Command {
   );
 }
 
-function logger(level: string) {
+async function logger(level: string): Promise<Logger> {
+  const { createPinoLogger } = await import('../observability/pinoLogger.js');
   return createPinoLogger({ level: process.env['SAGAFLOW_LOG_LEVEL'] ?? level }, process.stderr);
 }
 
@@ -79,8 +86,8 @@ export function registerInspectCommands(program: Command, io: CliIo): void {
     .option('--limit <n>', 'most sagas on a page', integerAtLeast(1), 100)
     .option('--cursor <cursor>', 'continue after the previous page (the cursor it printed)', integerAtLeast(0))
     .action((o: { store: string; json?: boolean; status?: ListStatus[]; saga?: string; since?: number; limit: number; cursor?: number }) =>
-      withStore(o.store, { readOnly: true }, io, (store) =>
-        listCommand(store, io, {
+      withStore(o.store, { readOnly: true }, io, async (store) =>
+        (await import('./listCommand.js')).listCommand(store, io, {
           limit: o.limit,
           ...(o.json ? { json: true } : {}),
           ...(o.status ? { status: o.status } : {}),
@@ -101,8 +108,11 @@ export function registerInspectCommands(program: Command, io: CliIo): void {
     .addOption(new Option('--format <format>', 'output format').choices(SHOW_FORMATS).default('text'))
     .option('--no-color', 'no colour even on a terminal (NO_COLOR=1 does the same)')
     .action((sagaId: string, o: { store: string; json?: boolean; format: ShowFormat; color: boolean }) =>
-      withStore(o.store, { readOnly: true }, io, (store) =>
-        showCommand(store, sagaId, io, { format: o.json ? 'json' : o.format, color: o.color && colorEnabled(process.stdout.isTTY) }),
+      withStore(o.store, { readOnly: true }, io, async (store) =>
+        (await import('./showCommand.js')).showCommand(store, sagaId, io, {
+          format: o.json ? 'json' : o.format,
+          color: o.color && colorEnabled(process.stdout.isTTY),
+        }),
       ),
     );
 
@@ -116,7 +126,7 @@ export function registerInspectCommands(program: Command, io: CliIo): void {
     .option('--sagas <module>', 'module exporting the definitions, to check attempts against their retry policies too')
     .action((sagaId: string, o: { store: string; json?: boolean; to?: number; sagas?: string }) =>
       withStore(o.store, { readOnly: true }, io, async (store) =>
-        replayCommand(store, sagaId, io, {
+        (await import('./replayCommand.js')).replayCommand(store, sagaId, io, {
           ...(o.to !== undefined ? { toRevision: o.to } : {}),
           ...(o.sagas ? { sagas: await loadSagaDefinitions(o.sagas) } : {}),
           ...(o.json ? { json: true } : {}),
@@ -133,7 +143,13 @@ export function registerInspectCommands(program: Command, io: CliIo): void {
     .option('--sagas <module>', 'module exporting the definitions, to check attempts against their retry policies too')
     .action((sagaId: string | undefined, o: { store: string; json?: boolean; sagas?: string }) =>
       withStore(o.store, { readOnly: true }, io, async (store) =>
-        verifyCommand(store, sagaId, io, o.sagas ? await loadSagaDefinitions(o.sagas) : [], o.json ? { json: true } : {}),
+        (await import('./inspectCommands.js')).verifyCommand(
+          store,
+          sagaId,
+          io,
+          o.sagas ? await loadSagaDefinitions(o.sagas) : [],
+          o.json ? { json: true } : {},
+        ),
       ),
     );
 
@@ -163,7 +179,7 @@ export function registerInspectCommands(program: Command, io: CliIo): void {
         process.exitCode = ExitCode.Error;
         return;
       }
-      const mermaid = sagaDiagram(definition);
+      const mermaid = (await import('./diagram.js')).sagaDiagram(definition);
       io.out(o.json ? JSON.stringify({ saga: definition.name, version: definition.version, mermaid }, null, 2) : mermaid);
     });
 }
@@ -188,10 +204,10 @@ export function registerOperateCommands(program: Command, io: CliIo): void {
         process.once('SIGINT', onSignal);
         const tty = process.stdout.isTTY === true;
         return withStore(o.store, { readOnly: false }, io, async (store) =>
-          startCommand(store, saga, io, {
+          (await import('./startCommand.js')).startCommand(store, saga, io, {
             sagas: await loadSagaDefinitions(o.sagas),
             input: o.input,
-            logger: logger('error'),
+            logger: await logger('error'),
             stop: stop.signal,
             ...(o.idempotencyKey !== undefined ? { idempotencyKey: o.idempotencyKey } : {}),
             ...(o.detach ? { detach: true } : {}),
@@ -217,10 +233,10 @@ export function registerOperateCommands(program: Command, io: CliIo): void {
     .option('--timeout <ms>', 'with --sagas, how long to wait for the end', integerAtLeast(1), 60_000)
     .action((sagaId: string, o: { store: string; json?: boolean; reason: string; sagas?: string; timeout: number }) =>
       withStore(o.store, { readOnly: false }, io, async (store) =>
-        cancelCommand(store, sagaId, io, {
+        (await import('./cancelCommand.js')).cancelCommand(store, sagaId, io, {
           reason: o.reason,
           timeoutMs: o.timeout,
-          logger: logger('error'),
+          logger: await logger('error'),
           ...(o.sagas ? { sagas: await loadSagaDefinitions(o.sagas) } : {}),
           ...(o.json ? { json: true } : {}),
         }),
@@ -237,10 +253,10 @@ export function registerOperateCommands(program: Command, io: CliIo): void {
     .option('--timeout <ms>', 'how long to wait for the saga to end', integerAtLeast(1), 60_000)
     .action((sagaId: string, o: { store: string; json?: boolean; sagas: string; timeout: number }) =>
       withStore(o.store, { readOnly: false }, io, async (store) =>
-        resumeCommand(
+        (await import('./resumeCommand.js')).resumeCommand(
           store,
           sagaId,
-          { sagas: await loadSagaDefinitions(o.sagas), logger: logger('error'), timeoutMs: o.timeout, ...(o.json ? { json: true } : {}) },
+          { sagas: await loadSagaDefinitions(o.sagas), logger: await logger('error'), timeoutMs: o.timeout, ...(o.json ? { json: true } : {}) },
           io,
         ),
       ),
@@ -267,9 +283,10 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
       process.once('SIGINT', onSignal);
       return withStore(o.store, { readOnly: false }, io, async (store) => {
         const sagas = await loadSagaDefinitions(o.sagas);
+        const { runWorker } = await import('./workerCommand.js');
         const exit = await runWorker(store, {
           sagas,
-          logger: logger('info'),
+          logger: await logger('info'),
           concurrency: o.concurrency,
           leaseMs: o.leaseMs,
           graceMs: o.graceMs,

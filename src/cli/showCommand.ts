@@ -11,10 +11,9 @@ import { readSagaStream } from './sagaStreams.js';
 import { formatTimeline } from './timeline.js';
 import { outcomeOf, timelineHtml, timelineJson, timelineMermaid } from './timelineFormats.js';
 
-/** The formats of `show`. */
-export const SHOW_FORMATS = ['text', 'json', 'mermaid', 'html'] as const;
-/** One of {@link SHOW_FORMATS}. */
-export type ShowFormat = (typeof SHOW_FORMATS)[number];
+import type { ShowFormat } from './cliOptions.js';
+
+export { SHOW_FORMATS, type ShowFormat } from './cliOptions.js';
 
 /** Options of {@link showCommand}. */
 export interface ShowOptions {

@@ -2,8 +2,9 @@
  * Opening a SQLite event-store file: pragmas and schema. Several processes may open the same
  * file at once (workers), so everything here is safe to run concurrently.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreNotFoundError, StoreUnavailableError } from '../../core/errors.js';
 
@@ -101,21 +102,19 @@ export function openSqliteDatabaseReadOnly(path: string): Database.Database {
     });
   }
   let db: Database.Database;
-  try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-  } catch (error) {
-    throw new StoreUnavailableError(`Cannot open the SQLite event store at ${file} for reading: ${(error as Error).message}.`, {
-      cause: error,
-      details: { path: file },
-    });
-  }
   let version: number;
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    version = db.pragma('user_version', { simple: true }) as number;
+    [db, version] = openReadOnly(file, file);
   } catch (error) {
-    db.close();
-    throw new StoreNotFoundError(`${file} is not a SQLite event store: ${(error as Error).message}.`, { cause: error, details: { path: file } });
+    // A WAL file in a directory we cannot write (a read-only mount, a chmod -w backup): SQLite
+    // cannot create the shared-memory file it reads through. Read a private copy instead.
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN' && code !== 'SQLITE_READONLY_CANTINIT') throw unreadable(file, error);
+    try {
+      [db, version] = openPrivateCopy(file);
+    } catch (again) {
+      throw unreadable(file, again);
+    }
   }
   if (version !== SCHEMA_VERSION) {
     db.close();
@@ -127,6 +126,55 @@ export function openSqliteDatabaseReadOnly(path: string): Database.Database {
     );
   }
   return db;
+}
+
+function unreadable(file: string, error: unknown): unknown {
+  if (error instanceof StoreNotFoundError || error instanceof StoreUnavailableError) return error;
+  return new StoreUnavailableError(`Cannot read the SQLite event store at ${file}: ${(error as Error).message}.`, { cause: error, details: { path: file } });
+}
+
+/** Opens `path` read-only and reads its schema version (the first read, which needs the WAL index). */
+function openReadOnly(path: string, shown: string): [Database.Database, number] {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new StoreUnavailableError(`Cannot open the SQLite event store at ${shown} for reading: ${(error as Error).message}.`, {
+      cause: error,
+      details: { path: shown },
+    });
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return [db, db.pragma('user_version', { simple: true }) as number];
+  } catch (error) {
+    db.close();
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw error;
+    throw new StoreNotFoundError(`${shown} is not a SQLite event store: ${(error as Error).message}.`, { cause: error, details: { path: shown } });
+  }
+}
+
+/** A copy of the file (and its WAL) in a private temporary directory, removed when the database closes. */
+function openPrivateCopy(file: string): [Database.Database, number] {
+  const dir = mkdtempSync(join(tmpdir(), 'sagaflow-readonly-'));
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    const copy = join(dir, basename(file));
+    copyFileSync(file, copy);
+    if (existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0) copyFileSync(`${file}-wal`, `${copy}-wal`);
+    const [db, version] = openReadOnly(copy, file);
+    const close = db.close.bind(db);
+    db.close = () => {
+      close();
+      remove();
+      return db;
+    };
+    return [db, version];
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }
 
 function migrate(db: Database.Database): void {
