@@ -4,7 +4,6 @@
  * second file with hand-made broken streams. Text and --json, exit codes, read-only copies,
  * missing stores.
  */
-import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { sagaStreamId, toNewEvents } from '../../../src/runtime/sagaStream.js';
 import { createSqliteEventStore } from '../../../src/stores/sqlite/index.js';
 import { createOrderFulfilmentParticipants, createOrderFulfilmentSaga } from '../../../sagas/index.js';
 import type { OrderInput } from '../../../sagas/index.js';
+import { runCli } from '../../support/runCli.js';
 import { FAST } from '../sagas/sagaHarness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sagaflow-cli-'));
@@ -28,29 +28,7 @@ const order: OrderInput = { orderId: 'o-1', customerId: 'c-1', lines: [{ sku: 'w
 const ids = { completed: '', compensated: '', parked: '', impossible: v7(), corrupted: v7(), badJson: v7() };
 const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI (`tsx src/cli/main.ts`, through node: what `npx tsx` runs, without npx's own
- * start-up); never rejects, so tests can assert on failing exit codes. Colour variables are
- * cleared unless given.
- */
-function cli(args: string[], options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  for (const name of ['NO_COLOR', 'FORCE_COLOR'] as const) if (options.env?.[name] === undefined) delete env[name];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: process.cwd(), timeout: 120_000, env, ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid }) },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = runCli;
 
 const steps = [
   { name: 'a', optional: false, checkpoint: false, compensable: false },
