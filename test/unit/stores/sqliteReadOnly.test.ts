@@ -18,7 +18,9 @@ const event = () => ({ id: v7(), type: 'Noted', data: { n: 1 } });
 describe('SQLite store opened read-only', () => {
   it('refuses a missing file, naming it, and creates neither the file nor its directory', async () => {
     const path = join(dir, 'typo', 'demo.db');
-    expect(() => createSqliteEventStore({ path, readOnly: true })).toThrow(expect.objectContaining({ code: 'STORE_NOT_FOUND', message: expect.stringContaining(path) }));
+    expect(() => createSqliteEventStore({ path, readOnly: true })).toThrow(
+      expect.objectContaining({ code: 'STORE_NOT_FOUND', message: expect.stringContaining(path) }),
+    );
     await expect(createStore(`sqlite:${path}`, { readOnly: true })).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' });
     expect(existsSync(join(dir, 'typo'))).toBe(false);
   });
