@@ -47,7 +47,12 @@ export interface SagaSummary {
   /** Steps in the definition. */
   steps: number;
   /** Steps compensated so far, of those planned; null when the saga never compensated. */
-  compensated: { done: number; planned: number } | null;
+  compensated: {
+    /** Compensations that succeeded. */
+    done: number;
+    /** Compensations in the plan. */
+    planned: number;
+  } | null;
   /** Events in its stream. */
   events: number;
   /** When it started, ISO-8601; null when unknown. */
