@@ -108,6 +108,10 @@ function corruptPosition(error: unknown): { position: number; streamId: string; 
   return typeof position === 'number' && typeof streamId === 'string' && typeof revision === 'number' ? { position, streamId, revision } : undefined;
 }
 
+/** What an ended stream keeps instead of its own (empty) collections; `reopen` replaces them. */
+const NOTHING_SEEN: Map<string, number> = new Map();
+const NO_PROBLEMS: StreamProblem[] = [];
+
 /** Folds streams as their events come, and gives each its verdict. */
 class StreamChecker {
   private readonly trackers = new Map<string, Tracker>();
@@ -140,7 +144,11 @@ class StreamChecker {
   /** An event of a stream whose store could not decode it. */
   addUnreadable(streamId: string, revision: number, problem: string): void {
     const t = this.tracker(streamId);
-    if (t.done) t.done = undefined;
+    if (t.done) {
+      t.problems = [...t.done.problems];
+      t.firstSeen = new Map();
+      t.done = undefined;
+    }
     t.events += 1;
     t.nextRevision = revision + 1;
     t.unreadable = true;
@@ -161,11 +169,11 @@ class StreamChecker {
       model: undefined,
       done: undefined,
     });
-    for (const e of before) this.fold(t, e);
-    t.done = undefined;
+    for (const e of before) this.fold(t, e, false);
   }
 
-  private fold(t: Tracker, event: RecordedEvent): void {
+  /** Folds one event; `settle`: a stream that ends here keeps its verdict only. */
+  private fold(t: Tracker, event: RecordedEvent, settle = true): void {
     t.events += 1;
     if (event.revision !== t.nextRevision)
       t.problems.push({ revision: event.revision, problem: `revision gap: expected ${t.nextRevision}, found ${event.revision}` });
@@ -188,9 +196,13 @@ class StreamChecker {
     if (!t.state) t.model = this.models.get(`${state.saga}@${state.version}`);
     t.state = state;
     for (const problem of violations(state, t.model)) if (!t.firstSeen.has(problem)) t.firstSeen.set(problem, event.revision);
-    if (state.status === 'completed' || state.status === 'compensated') {
+    if (settle && (state.status === 'completed' || state.status === 'compensated')) {
+      // Only the verdict stays: 100,000 ended streams must not hold 100,000 states.
       t.done = this.verdict(t);
       t.state = undefined;
+      t.model = undefined;
+      t.firstSeen = NOTHING_SEEN;
+      t.problems = NO_PROBLEMS;
     }
   }
 
