@@ -48,7 +48,7 @@ function stories(): Record<string, SagaEvent[]> {
 
 async function fill(store: EventStore, all: Record<string, SagaEvent[]>): Promise<void> {
   const next = new Map(Object.keys(all).map((id) => [id, 0]));
-  for (let round = 0; next.size > 0; round++) {
+  while (next.size > 0) {
     for (const [id, i] of next) {
       const event = all[id]?.[i];
       if (!event) {
