@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     `sagaflow demo: ${saga.name} (${saga.steps.map((s) => s.name).join(' → ')}) on ${redactUrl(STORE_URL)}${ON_DEFAULT_STORE ? ' (recreated on every run)' : ''}`,
   );
   let parked: string | undefined;
+  let compensated: string | undefined;
   try {
     for (const scenario of DEMO_SCENARIOS) {
       scenario.arrange(participants);
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
       out(`${INDENT}${outcome(result, events)}`);
       out(`${INDENT}${effects(participants.journal, sagaId)}`);
       if (result.status === 'failed') parked = sagaId;
+      if (result.status === 'compensated') compensated = sagaId;
     }
     const again = await engine.start(saga.name, DEMO_SCENARIOS[0]?.input, { idempotencyKey: `${DEMO_SCENARIOS[0]?.input.orderId}${RUN}` });
     out();
@@ -95,11 +97,15 @@ async function main(): Promise<void> {
     await store.close();
   }
   out();
-  out('Explore the stored streams:');
+  out('Audit the stored streams (docs/audit.md):');
   out(`  npx tsx src/cli/main.ts list --store ${redactUrl(STORE_URL)}`);
   out(`  npx tsx src/cli/main.ts verify --store ${redactUrl(STORE_URL)}`);
+  if (compensated) {
+    out(`  npx tsx src/cli/main.ts show ${compensated} --store ${redactUrl(STORE_URL)}`);
+    out(`  npx tsx src/cli/main.ts replay ${compensated} --to 6 --store ${redactUrl(STORE_URL)}`);
+  }
   if (parked) {
-    out(`  npx tsx src/cli/main.ts timeline ${parked} --store ${redactUrl(STORE_URL)}`);
+    out(`  npx tsx src/cli/main.ts show ${parked} --store ${redactUrl(STORE_URL)}`);
     out(`  npx tsx src/cli/main.ts resume ${parked} --store ${redactUrl(STORE_URL)} --sagas ./sagas/index.ts`);
     out('    (the CLI brings fresh in-process participants: they find nothing to undo, and the saga ends compensated)');
   }

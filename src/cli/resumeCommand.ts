@@ -23,6 +23,8 @@ export interface ResumeOptions {
   timeoutMs?: number;
   /** Recorded in `SagaResumed.by`. @default 'cli' */
   by?: string;
+  /** Print JSON: `{ sagaId, resumed, status, result }`. @default false */
+  json?: boolean;
 }
 
 function describe(result: SagaResult): string {
@@ -31,7 +33,10 @@ function describe(result: SagaResult): string {
   return `parked again, needs attention: ${result.failure?.message ?? 'unknown reason'}`;
 }
 
-/** Resumes one parked saga. Exit code 0 when it ends completed or compensated, 1 when it parks again. */
+/**
+ * Resumes one parked saga. Exit code 0 when it ends completed or compensated; 1 when it parks
+ * again, or was not parked (it already ended, or is still running); 2 for an unknown saga.
+ */
 export async function resumeCommand(store: EventStore, sagaId: string, options: ResumeOptions, io: CliIo): Promise<ExitCode> {
   // Only this saga: other unfinished sagas in the store belong to their own workers.
   const engine = await createEngine({ store, sagas: options.sagas, resumeUnfinished: false, ...(options.logger ? { logger: options.logger } : {}) });
@@ -48,19 +53,24 @@ export async function resumeCommand(store: EventStore, sagaId: string, options: 
         state.status === 'completed' || state.status === 'compensated'
           ? `it already ended ${state.status}; nothing to resume.`
           : `it is ${state.status}, not parked: an engine started on this store resumes unfinished sagas by itself.`;
-      io.err(`Saga ${sagaId} was not resumed: ${why}`);
-      return state.status === 'completed' || state.status === 'compensated' ? ExitCode.Ok : ExitCode.Error;
+      if (options.json) io.out(JSON.stringify({ sagaId, resumed: false, status: state.status, reason: why }));
+      else io.err(`Saga ${sagaId} was not resumed: ${why}`);
+      return ExitCode.Broken;
     }
     await engine.resume(sagaId, options.by ?? 'cli');
     const timeoutMs = options.timeoutMs ?? 60_000;
     const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
     const result = await Promise.race([engine.result(sagaId), timedOut]);
     const after = (await store.readStream(sagaStreamId(sagaId))).slice(before.length);
+    if (options.json) {
+      io.out(JSON.stringify({ sagaId, resumed: true, status: result?.status ?? 'running', result: result ?? null }, null, 2));
+      return !result || result.status === 'failed' ? ExitCode.Broken : ExitCode.Ok;
+    }
     io.out(`saga ${sagaId}  ${state.saga}@${state.version}: events since the resume`);
     for (const line of formatTimeline(after)) io.out(line);
     if (!result) {
       io.out(`still running after ${timeoutMs} ms; it continues on the next engine that starts on this store.`);
-      return ExitCode.Error;
+      return ExitCode.Broken;
     }
     io.out(`result: ${describe(result)}`);
     return result.status === 'failed' ? ExitCode.Broken : ExitCode.Ok;

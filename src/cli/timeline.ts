@@ -15,7 +15,12 @@ export interface TimelineEvent {
   type: string;
   /** The event's data. */
   data: unknown;
+  /** The event's metadata; its `worker` (who appended the event) feeds the worker column. */
+  metadata?: unknown;
 }
+
+/** What a timeline cell shows, for {@link TimelineOptions.style}. */
+export type TimelineTone = 'header' | 'dim' | 'ok' | 'failure' | 'retry' | 'compensation' | 'parked' | 'plain';
 
 /** Options of {@link formatTimeline}. */
 export interface TimelineOptions {
@@ -23,6 +28,24 @@ export interface TimelineOptions {
   header?: boolean;
   /** Prefix of every line, e.g. two spaces to indent it under a title. @default '' */
   indent?: string;
+  /** Add a column with each event's wall-clock time, `HH:MM:SS.mmm` UTC. @default false */
+  clock?: boolean;
+  /** Add a column with the time since the previous event. @default false */
+  sincePrevious?: boolean;
+  /** Add a column with the worker that appended the event, shown when it changes. @default false */
+  worker?: boolean;
+  /** Styles a padded cell (colour on a terminal); applied after alignment. @default none */
+  style?: (tone: TimelineTone, text: string) => string;
+}
+
+/** The tone of an event type: failures, retries, compensations and the park stand out. */
+export function toneOf(type: string): TimelineTone {
+  if (type === 'SagaFailed') return 'parked';
+  if (type === 'StepFailed' || type === 'CompensationFailed' || type === 'SagaCancelRequested') return 'failure';
+  if (type === 'RetryScheduled' || type === 'SagaResumed') return 'retry';
+  if (type.startsWith('Compensation') || type === 'RolledBack' || type === 'SagaCompensated' || type === 'StepSkipped') return 'compensation';
+  if (type === 'StepSucceeded' || type === 'SagaCompleted') return 'ok';
+  return 'plain';
 }
 
 /** `850ms`, `1.25s`, `2m05s`. Negative or non-finite input shows as `?`. */
@@ -35,16 +58,43 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 }
 
-interface Row {
+/** One event of a timeline as its cells (text), with its tone: what {@link timelineRows} returns. */
+export interface TimelineRow {
+  /** The revision. */
   revision: string;
+  /** Wall-clock time `HH:MM:SS.mmm` (UTC), `?` without a time. */
+  clock: string;
+  /** Time since the saga started, `+1.25s`. */
   time: string;
+  /** Time since the previous event, `+12ms`; empty for the first. */
+  delta: string;
+  /** The worker that appended the event when it differs from the previous event's; else empty. */
+  worker: string;
+  /** The event type. */
   type: string;
+  /** The step, when the event is about one. */
   step: string;
+  /** The attempt, when the event is about one. */
   attempt: string;
+  /** What matters about it: durations, the classified error, the retry delay, the plan. */
   details: string;
+  /** How it is styled. */
+  tone: TimelineTone;
 }
 
-const HEADER: Row = { revision: 'rev', time: 'time', type: 'event', step: 'step', attempt: 'attempt', details: 'details' };
+type Row = Omit<TimelineRow, 'tone'>;
+
+const HEADER: Row = {
+  revision: 'rev',
+  clock: 'at (UTC)',
+  time: 'time',
+  delta: 'Δ prev',
+  worker: 'worker',
+  type: 'event',
+  step: 'step',
+  attempt: 'attempt',
+  details: 'details',
+};
 
 /** Validated event, or undefined when the type is unknown or the data malformed (shown raw). */
 function parse(event: TimelineEvent): SagaEvent | undefined {
@@ -153,32 +203,69 @@ function atOf(data: unknown): number | undefined {
 }
 
 /**
- * Formats a saga's events, in stream order, as aligned lines. Unknown or malformed events
- * are shown with their raw data rather than dropped, so the timeline never hides a fact.
+ * The timeline's rows, one per event in stream order, as text cells. Unknown or malformed
+ * events get their raw data as details rather than being dropped, so the timeline never hides
+ * a fact. Pure.
  */
-export function formatTimeline(events: readonly TimelineEvent[], options: TimelineOptions = {}): string[] {
+export function timelineRows(events: readonly TimelineEvent[]): TimelineRow[] {
   const origin = events.map((e) => atOf(e.data)).find((at) => at !== undefined);
   const attempts = new AttemptClock();
-  const rows: Row[] = events.map((event) => {
+  let previousAt: number | undefined;
+  let previousWorker: string | undefined;
+  return events.map((event) => {
     const at = atOf(event.data);
     const time = at === undefined || origin === undefined ? '?' : `+${formatDuration(at - origin)}`;
+    const delta = at === undefined || previousAt === undefined ? '' : `+${formatDuration(at - previousAt)}`;
+    if (at !== undefined) previousAt = at;
+    const worker = workerOf(event.metadata);
+    const shownWorker = worker !== undefined && worker !== previousWorker ? worker : '';
+    if (worker !== undefined) previousWorker = worker;
     const parsed = parse(event);
     const rest = parsed ? details(parsed, attempts) : { step: '', attempt: '', details: `(unrecognised) ${JSON.stringify(event.data)?.slice(0, 200) ?? ''}` };
-    return { revision: String(event.revision), time, type: event.type, ...rest };
+    const tone: TimelineTone = parsed ? toneOf(event.type) : 'failure';
+    return { revision: String(event.revision), clock: at === undefined ? '?' : clockOf(at), time, delta, worker: shownWorker, type: event.type, ...rest, tone };
   });
-  const all = options.header === false ? rows : [HEADER, ...rows];
+}
+
+/**
+ * Formats a saga's events, in stream order, as aligned lines (see {@link timelineRows}).
+ * Pure.
+ */
+export function formatTimeline(events: readonly TimelineEvent[], options: TimelineOptions = {}): string[] {
+  const rows = timelineRows(events);
+  const all: TimelineRow[] = options.header === false ? rows : [{ ...HEADER, tone: 'header' }, ...rows];
+  const style = options.style ?? ((_tone: TimelineTone, text: string) => text);
   const width = (key: keyof Row): number => Math.max(0, ...all.map((r) => r[key].length));
-  const [wRev, wTime, wType, wStep, wAttempt] = (['revision', 'time', 'type', 'step', 'attempt'] as const).map(width);
-  return all.map((r) =>
-    [
-      (options.indent ?? '') + r.revision.padStart(wRev ?? 0),
-      r.time.padEnd(wTime ?? 0),
-      r.type.padEnd(wType ?? 0),
-      r.step.padEnd(wStep ?? 0),
-      r.attempt.padStart(wAttempt ?? 0),
-      r.details,
-    ]
-      .join('  ')
-      .trimEnd(),
-  );
+  const columns: { key: keyof Row; right?: boolean }[] = [
+    { key: 'revision', right: true },
+    ...(options.clock ? [{ key: 'clock' as const }] : []),
+    { key: 'time' },
+    ...(options.sincePrevious ? [{ key: 'delta' as const }] : []),
+    { key: 'type' },
+    { key: 'step' },
+    { key: 'attempt', right: true },
+    ...(options.worker ? [{ key: 'worker' as const }] : []),
+  ];
+  const widths = new Map(columns.map((c) => [c.key, width(c.key)]));
+  const dim = new Set<keyof Row>(['clock', 'time', 'delta', 'worker']);
+  return all.map((r) => {
+    const cells = columns.map(({ key, right }) => {
+      const cell = right ? r[key].padStart(widths.get(key) ?? 0) : r[key].padEnd(widths.get(key) ?? 0);
+      if (r.tone === 'header') return style('header', cell);
+      if (key === 'type') return style(r.tone, cell);
+      return dim.has(key) ? style('dim', cell) : cell;
+    });
+    const last = r.tone === 'header' || r.tone === 'failure' || r.tone === 'parked' ? style(r.tone, r.details) : r.details;
+    return `${options.indent ?? ''}${[...cells, last].join('  ')}`.trimEnd();
+  });
+}
+
+function workerOf(metadata: unknown): string | undefined {
+  const worker = (metadata as { worker?: unknown } | null | undefined)?.worker;
+  return typeof worker === 'string' && worker !== '' ? worker : undefined;
+}
+
+/** `HH:MM:SS.mmm` in UTC: the day is in the saga's header. */
+function clockOf(at: number): string {
+  return Number.isFinite(at) ? new Date(at).toISOString().slice(11, 23) : '?';
 }

@@ -38,6 +38,8 @@ export const ErrorCode = {
   StoreClosed: 'STORE_CLOSED',
   /** {@link StoreUrlError}: an unknown or malformed store URL. */
   StoreUrlInvalid: 'STORE_URL_INVALID',
+  /** {@link StoreNotFoundError}: a store opened read-only does not exist (a mistyped path?). */
+  StoreNotFound: 'STORE_NOT_FOUND',
   /** {@link SagaNotFoundError}: no saga with this id. */
   SagaNotFound: 'SAGA_NOT_FOUND',
   /** {@link UnknownSagaError}: a saga definition the engine has not registered. */
@@ -193,6 +195,16 @@ export class StoreClosedError extends SagaError {
 export class StoreUrlError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.StoreUrlInvalid, message, options);
+  }
+}
+
+/**
+ * A store opened read-only (the CLI's inspection commands) does not exist: no such SQLite file,
+ * or a file that holds no sagaflow store. Nothing was created. Check the path. `details`: path.
+ */
+export class StoreNotFoundError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.StoreNotFound, message, options);
   }
 }
 

@@ -3,7 +3,7 @@
  * are loaded on demand, so that `memory:` never loads a database driver and `sqlite:` never
  * loads `pg` or `@eventstore/db-client`.
  */
-import { DriverNotInstalledError, ErrorCode, isSagaError, StoreUrlError } from '../core/errors.js';
+import { DriverNotInstalledError, ErrorCode, isSagaError, StoreNotFoundError, StoreUrlError } from '../core/errors.js';
 import type { EventStore } from './eventStore.js';
 import { createInMemoryEventStore } from './inMemory/index.js';
 import { isMissingPackage } from './optionalDriver.js';
@@ -13,7 +13,7 @@ export { parseStoreUrl, redactUrl, SUPPORTED_STORE_URLS, type StoreUrl } from '.
 
 /** What the on-demand adapter modules must export (the real modules satisfy it structurally). */
 interface PostgresModule {
-  createPostgresEventStore(options: { connectionString: string }): EventStore | Promise<EventStore>;
+  createPostgresEventStore(options: { connectionString: string; migrate?: boolean }): EventStore | Promise<EventStore>;
 }
 interface EsdbModule {
   createEsdbEventStore(options: { connectionString: string }): EventStore | Promise<EventStore>;
@@ -26,6 +26,13 @@ export interface CreateStoreOptions {
    * A seam for tests and bundlers. @default dynamic `import()` relative to this module
    */
   importAdapter?: (specifier: string) => Promise<unknown>;
+  /**
+   * For inspection (the CLI's `list`, `show`, `replay`, `verify`): never create or migrate
+   * anything. SQLite opens the file read-only and refuses a missing file (StoreNotFoundError,
+   * `STORE_NOT_FOUND`); PostgreSQL skips the migration and refuses a schema that was never
+   * migrated (StoreUnavailableError). @default false
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -66,15 +73,17 @@ export async function createStore(url: string, options: CreateStoreOptions = {})
   const load = options.importAdapter ?? ((specifier: string) => import(specifier) as Promise<unknown>);
   switch (parsed.kind) {
     case 'memory':
+      // A new process's memory store is always empty: there is nothing to inspect.
+      if (options.readOnly) throw new StoreNotFoundError('A memory: store exists only inside the process that created it: there is nothing to inspect here.');
       return createInMemoryEventStore();
     case 'sqlite': {
       // Loaded on demand like the others: importing createStore must not load a native driver.
       const { createSqliteEventStore } = await import('./sqlite/index.js');
-      return createSqliteEventStore({ path: parsed.path });
+      return createSqliteEventStore({ path: parsed.path, ...(options.readOnly ? { readOnly: true } : {}) });
     }
     case 'postgres': {
       const module = (await loadAdapter(load, ADAPTERS.postgres)) as PostgresModule;
-      return module.createPostgresEventStore({ connectionString: parsed.connectionString });
+      return module.createPostgresEventStore({ connectionString: parsed.connectionString, ...(options.readOnly ? { migrate: false } : {}) });
     }
     case 'esdb': {
       const module = (await loadAdapter(load, ADAPTERS.esdb)) as EsdbModule;

@@ -7,7 +7,7 @@
  * millisecond (a few tens for the largest batch), so in practice the wait is short.
  */
 import { resolve } from 'node:path';
-import { CorruptedEventError, StoreClosedError, StoreUnavailableError, isSagaError } from '../../core/errors.js';
+import { AppendRefusedError, CorruptedEventError, StoreClosedError, StoreUnavailableError, isSagaError } from '../../core/errors.js';
 import { checkAppend, conflictError } from '../appendCheck.js';
 import type { OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from '../openStreamIndex.js';
 import {
@@ -27,8 +27,8 @@ import {
 } from '../eventStore.js';
 import { ChangeSignal, startPollingSubscription, type EventPage, type PollingSubscription } from '../pollingSubscription.js';
 import { createGroupCommit, type AppendOutcome, type AppendRequest } from './sqliteGroupCommit.js';
-import { openSqliteDatabase } from './sqliteSchema.js';
 import { createSqliteOpenStreamClaims } from './sqliteOpenStreamClaims.js';
+import { openSqliteDatabase, openSqliteDatabaseReadOnly } from './sqliteSchema.js';
 import { createSqliteWorkerLiveness } from './sqliteWorkerLiveness.js';
 
 /**
@@ -48,6 +48,12 @@ export interface SqliteEventStoreOptions {
    * milliseconds. Appends through this store object wake subscriptions at once. @default 25
    */
   pollIntervalMs?: number;
+  /**
+   * Open an existing file for reading only (inspection, a backup, a read-only mount): nothing is
+   * created or migrated, and appends reject with AppendRefusedError (`APPEND_REFUSED`). A missing
+   * file throws StoreNotFoundError (`STORE_NOT_FOUND`). @default false
+   */
+  readOnly?: boolean;
 }
 
 /** A SQLite event store; `path` is the absolute file path. */
@@ -77,12 +83,14 @@ interface EventRow {
  * from other processes are delivered too.
  *
  * @throws {@link sagaflow!StoreUnavailableError} (`STORE_UNAVAILABLE`) when the file cannot be opened.
+ * @throws {@link sagaflow!StoreNotFoundError} (`STORE_NOT_FOUND`) with `readOnly`, when the file does not exist.
  */
 export function createSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
   const path = options.path === ':memory:' ? options.path : resolve(options.path);
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   const pollIntervalMs = options.pollIntervalMs ?? 25;
-  const db = openSqliteDatabase(path);
+  const readOnly = options.readOnly === true && path !== ':memory:';
+  const db = readOnly ? openSqliteDatabaseReadOnly(path) : openSqliteDatabase(path);
   const sql = {
     last: db.prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').pluck(),
     at: db.prepare('SELECT event_id AS id, position FROM events WHERE stream_id = ? AND revision = ?'),
@@ -231,6 +239,10 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
 
     async append(streamId, events, expected) {
       assertOpen();
+      if (readOnly)
+        throw new AppendRefusedError(`The SQLite event store ${path} is open read-only: nothing can be appended to ${streamId}.`, {
+          details: { path, streamId },
+        });
       assertValidAppend(streamId, events, expected, maxEventBytes);
       return groupCommit.submit({ streamId, events, expected });
     },

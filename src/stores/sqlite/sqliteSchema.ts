@@ -2,10 +2,11 @@
  * Opening a SQLite event-store file: pragmas and schema. Several processes may open the same
  * file at once (workers), so everything here is safe to run concurrently.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreUnavailableError } from '../../core/errors.js';
+import { StoreNotFoundError, StoreUnavailableError } from '../../core/errors.js';
 
 /**
  * The schema version this code writes, kept in `PRAGMA user_version`.
@@ -83,6 +84,96 @@ export function openSqliteDatabase(path: string): Database.Database {
       cause: error,
       details: { path: file },
     });
+  }
+}
+
+/**
+ * Opens an existing store file for reading only (an auditor's copy, a read-only mount): never
+ * creates the file or its directories, never migrates, never switches the journal mode.
+ *
+ * @throws {@link StoreNotFoundError} (`STORE_NOT_FOUND`) when the file does not exist or holds no sagaflow store.
+ * @throws {@link StoreUnavailableError} (`STORE_UNAVAILABLE`) when it cannot be read, or has a schema this version cannot read.
+ */
+export function openSqliteDatabaseReadOnly(path: string): Database.Database {
+  const file = resolve(path);
+  if (!existsSync(file)) {
+    throw new StoreNotFoundError(`No SQLite event store at ${file}: the file does not exist (nothing was created). Check the path.`, {
+      details: { path: file },
+    });
+  }
+  let db: Database.Database;
+  let version: number;
+  try {
+    [db, version] = openReadOnly(file, file);
+  } catch (error) {
+    // A WAL file in a directory we cannot write (a read-only mount, a chmod -w backup): SQLite
+    // cannot create the shared-memory file it reads through. Read a private copy instead.
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN' && code !== 'SQLITE_READONLY_CANTINIT') throw unreadable(file, error);
+    try {
+      [db, version] = openPrivateCopy(file);
+    } catch (again) {
+      throw unreadable(file, again);
+    }
+  }
+  if (version !== SCHEMA_VERSION) {
+    db.close();
+    if (version === 0)
+      throw new StoreNotFoundError(`${file} holds no sagaflow event store (an empty or foreign SQLite file). Check the path.`, { details: { path: file } });
+    throw new StoreUnavailableError(
+      `${file} has schema version ${version}; reading it needs version ${SCHEMA_VERSION}. ${version < SCHEMA_VERSION ? 'Open it once with a writer (sagaflow worker) to migrate it, or upgrade a copy.' : 'Upgrade sagaflow.'}`,
+      { details: { path: file, version } },
+    );
+  }
+  return db;
+}
+
+function unreadable(file: string, error: unknown): unknown {
+  if (error instanceof StoreNotFoundError || error instanceof StoreUnavailableError) return error;
+  return new StoreUnavailableError(`Cannot read the SQLite event store at ${file}: ${(error as Error).message}.`, { cause: error, details: { path: file } });
+}
+
+/** Opens `path` read-only and reads its schema version (the first read, which needs the WAL index). */
+function openReadOnly(path: string, shown: string): [Database.Database, number] {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new StoreUnavailableError(`Cannot open the SQLite event store at ${shown} for reading: ${(error as Error).message}.`, {
+      cause: error,
+      details: { path: shown },
+    });
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return [db, db.pragma('user_version', { simple: true }) as number];
+  } catch (error) {
+    db.close();
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw error;
+    throw new StoreNotFoundError(`${shown} is not a SQLite event store: ${(error as Error).message}.`, { cause: error, details: { path: shown } });
+  }
+}
+
+/** A copy of the file (and its WAL) in a private temporary directory, removed when the database closes. */
+function openPrivateCopy(file: string): [Database.Database, number] {
+  const dir = mkdtempSync(join(tmpdir(), 'sagaflow-readonly-'));
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    const copy = join(dir, basename(file));
+    copyFileSync(file, copy);
+    if (existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0) copyFileSync(`${file}-wal`, `${copy}-wal`);
+    const [db, version] = openReadOnly(copy, file);
+    const close = db.close.bind(db);
+    db.close = () => {
+      close();
+      remove();
+      return db;
+    };
+    return [db, version];
+  } catch (error) {
+    remove();
+    throw error;
   }
 }
 
