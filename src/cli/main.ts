@@ -17,6 +17,7 @@ import { ExitCode, processIo } from './cliIo.js';
 import { listCommand, timelineCommand, verifyCommand } from './inspectCommands.js';
 import { loadSagaDefinitions } from './loadSagas.js';
 import { resumeCommand } from './resumeCommand.js';
+import { createUiCommand } from './uiCommand.js';
 import { runWorker } from './workerCommand.js';
 
 const io = processIo;
@@ -131,5 +132,7 @@ program
       process.off('SIGINT', onSignal);
     });
   });
+
+program.addCommand(createUiCommand(io));
 
 await program.parseAsync(process.argv);
