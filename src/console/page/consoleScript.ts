@@ -270,7 +270,7 @@ function eventTable(events) {
           'tr',
           { id: 'event-' + e.revision, 'data-type': e.type },
           h('td', { class: 'num' }, e.revision),
-          h('td', { title: e.recordedAt }, offset(e.at, origin)),
+          h('td', { title: e.recordedAt, class: 'nowrap' }, offset(e.at, origin)),
           h('td', {}, e.type),
           h('td', {}, e.step),
           h('td', { class: 'num' }, e.attempt === null ? '' : e.attempt),
@@ -300,6 +300,7 @@ async function sagaPage(sagaId) {
   const problems = h('div', { id: 'problems' });
   const cli = h('pre', { id: 'cli-timeline' });
   let requested = 0;
+  let rendered = false;
 
   async function replay(revision) {
     const mine = ++requested;
@@ -320,7 +321,9 @@ async function sagaPage(sagaId) {
   function render() {
     const s = saga.state;
     const last = saga.events.length - 1;
-    const atEnd = slider.value === '' || Number(slider.value) === Number(slider.max);
+    // A range input starts at its midpoint: the first render puts it at the last revision.
+    const atEnd = !rendered || Number(slider.value) === Number(slider.max);
+    rendered = true;
     slider.max = String(last);
     if (atEnd) slider.value = String(last);
     eventsHolder.replaceChildren(eventTable(saga.events));
@@ -355,12 +358,12 @@ async function sagaPage(sagaId) {
       h('dt', {}, 'Events'),
       h('dd', {}, saga.events.length),
     );
-    if (atEnd) replay(last).catch((e) => say(e.message));
+    return atEnd ? replay(last) : Promise.resolve();
   }
 
   async function reload() {
     saga = await api('/api/sagas/' + encodeURIComponent(sagaId));
-    render();
+    await render();
   }
 
   async function resume() {
@@ -402,7 +405,7 @@ async function sagaPage(sagaId) {
     eventsHolder,
     h('details', {}, h('summary', {}, 'The timeline as sagaflow timeline prints it'), cli),
   );
-  render();
+  await render();
   let pending;
   onSaga = (s) => {
     if (s.sagaId !== sagaId) return;
