@@ -226,6 +226,9 @@ describe('sagaflow ui in Chromium', () => {
     await expect.poll(() => page.locator(`#saga-rows tr[data-saga-id="${sagaId}"]`).getAttribute('data-status'), { timeout: 15_000 }).toBe('completed');
     expect(await page.locator('#saga-rows tr').first().getAttribute('data-saga-id')).toBe(sagaId);
     await expect.poll(() => page.locator('#announce').textContent()).toContain(`New saga ${sagaId}`);
+    const path = join(artifacts, 'console-list.png');
+    await page.screenshot({ path, fullPage: true });
+    console.log(`[browser] screenshot of the list with the live saga: ${path}`);
   });
 
   it('logged no console error and no page error', () => {

@@ -119,8 +119,8 @@ function sagaRow(s) {
     h('td', {}, statusBadge(s.status, s.needsAttention)),
     h('td', {}, progress(s)),
     h('td', { class: 'num' }, s.events),
-    h('td', {}, time(s.startedAt)),
-    h('td', {}, time(s.updatedAt)),
+    h('td', { class: 'nowrap' }, time(s.startedAt)),
+    h('td', { class: 'nowrap' }, time(s.updatedAt)),
   );
 }
 
@@ -437,7 +437,7 @@ async function attentionPage() {
       h('td', {}, sagaLink(s.sagaId)),
       h('td', {}, s.saga + '@' + s.version),
       h('td', {}, s.failure ? (s.failure.step ? s.failure.step + ': ' : '') + s.failure.message : ''),
-      h('td', {}, time(s.updatedAt)),
+      h('td', { class: 'nowrap' }, time(s.updatedAt)),
       h('td', {}, button),
     );
   }
