@@ -15,6 +15,8 @@ export default defineConfig({
       { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },
       // Packs the package and installs it into a fresh project (compiles better-sqlite3 there).
       { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } },
+      // The console in Debian's Chromium (playwright-core); the setup installs it when missing.
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: ['test/support/chromiumGlobalSetup.ts'] } },
       {
         extends: true,
         test: {

@@ -28,3 +28,4 @@ export { resumeCommand, type ResumeOptions } from './resumeCommand.js';
 export { readAllSagaStreams, readSagaStream, type SagaStream } from './sagaStreams.js';
 export { loadSagaDefinitions, definitionsOf } from './loadSagas.js';
 export { ExitCode, type CliIo } from './cliIo.js';
+export { startConsole, CONSOLE_TOKEN_PATTERN, type ConsoleOptions, type ConsoleHandle } from '../console/consoleServer.js';

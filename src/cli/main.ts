@@ -10,12 +10,14 @@
  *   sagaflow cancel  <sagaId> --store <url> --reason <text> [--sagas <module>]
  *   sagaflow resume  <sagaId> --store <url> --sagas <module>
  *   sagaflow worker  --store <url> --sagas <module> [--concurrency n] [--lease-ms ms] [--grace-ms ms]
+ *   sagaflow ui      --store <url> [--host h] [--port p] [--token t] [--sagas <module>]
  * Every command takes --json. Exit codes: 0 ok, 1 a finding (a broken stream, a refused
  * operation, a saga that already ended), 2 usage (bad option, unknown saga, missing store),
  * 3 an unhealthy worker. See program.ts.
  */
 import { ExitCode, processIo } from './cliIo.js';
 import { createProgram, registerInspectCommands, registerOperateCommands, registerWorkerCommand } from './program.js';
+import { createUiCommand } from './uiCommand.js';
 
 // `sagaflow list | head` closes our stdout early: that is the reader's choice, not a failure.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -27,6 +29,7 @@ const program = createProgram();
 registerInspectCommands(program, processIo);
 registerOperateCommands(program, processIo);
 registerWorkerCommand(program, processIo);
+program.addCommand(createUiCommand(processIo));
 // More commands register here, one line each: registerXCommand(program, processIo);
 
 await program.parseAsync(process.argv);

@@ -7,7 +7,7 @@
  * with a wrong input type fails to compile with the compiler's message. publint and
  * @arethetypeswrong/cli check the same tarball.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -94,6 +94,15 @@ describe('the npm package, installed into a fresh project', () => {
     expect(outside).toEqual([]);
     for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/stores/sqlite/index.js', 'dist/src/cli/main.js', 'LICENSE', 'CHANGELOG.md'])
       expect(files).toContain(needed);
+    // The console's page, script and stylesheet are TS modules exporting strings: tsc puts them in dist/.
+    for (const needed of [
+      'dist/src/cli/uiCommand.js',
+      'dist/src/console/consoleServer.js',
+      'dist/src/console/page/consoleHtml.js',
+      'dist/src/console/page/consoleScript.js',
+      'dist/src/console/page/consoleCss.js',
+    ])
+      expect(files).toContain(needed);
     expect(files.filter((f) => /(^|\/)(test|bench)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
   });
 
@@ -105,6 +114,46 @@ describe('the npm package, installed into a fresh project', () => {
     expect(existsSync(join(consumer, 'sagas.db'))).toBe(true);
     // Run again: the store file already has the first saga, the engine resumes nothing and completes a new one.
     expect((await sh(process.execPath, ['out/quickStart.js'], consumer, 60_000)).stdout).toContain('completed');
+  });
+
+  it("serves the console from the installed package: `sagaflow ui` on the quick start's file answers the page, its script and the API", async () => {
+    const child = spawn(
+      process.execPath,
+      [join(consumer, 'node_modules', 'sagaflow', 'dist', 'src', 'cli', 'main.js'), 'ui', '--store', 'sqlite:sagas.db', '--port', '0'],
+      {
+        cwd: consumer,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+    });
+    const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        const timer = setTimeout(() => reject(new Error(`sagaflow ui printed no URL in 30 s: ${out}${err}`)), 30_000);
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          const match = /sagaflow console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (match?.[1] && out.includes('Ctrl-C stops')) {
+            clearTimeout(timer);
+            resolveUrl(match[1]);
+          }
+        });
+        child.once('exit', () => reject(new Error(`sagaflow ui exited: ${out}${err}`)));
+      });
+      expect(await (await fetch(url)).text()).toContain('<script type="module" src="/assets/console.js">');
+      const script = await fetch(new URL('/assets/console.js', url));
+      expect(script.headers.get('content-type')).toContain('text/javascript');
+      expect(await script.text()).toContain("new EventSource('/api/events')");
+      const list = (await (await fetch(new URL('/api/sagas', url))).json()) as { total: number };
+      expect(list.total).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('refuses to compile a start whose input does not match the saga, naming the field and the types', async () => {
