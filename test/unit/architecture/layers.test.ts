@@ -53,7 +53,7 @@ describe('layers (style guide dependency rule)', () => {
   });
 
   it('runtime imports only core, definition, the store and logger ports, and rxjs/uuid', () => {
-    const ports = ['stores/eventStore.ts', 'observability/logger.ts'];
+    const ports = ['stores/eventStore.ts', 'observability/logger.ts', 'observability/telemetry.ts'];
     expect(
       violations('runtime', (t) => t.startsWith('core/') || t.startsWith('definition/') || t.startsWith('runtime/') || ports.includes(t), [
         'rxjs',
