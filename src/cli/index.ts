@@ -10,3 +10,4 @@ export { resumeCommand, type ResumeOptions } from './resumeCommand.js';
 export { readAllSagaStreams, readSagaStream, type SagaStream } from './sagaStreams.js';
 export { loadSagaDefinitions, definitionsOf } from './loadSagas.js';
 export { ExitCode, type CliIo } from './cliIo.js';
+export { loadCodec, withConfiguredCodec, CODEC_ENV } from './codecOption.js';

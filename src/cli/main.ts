@@ -16,6 +16,7 @@ import type { EventStore } from '../stores/eventStore.js';
 import { ExitCode, processIo } from './cliIo.js';
 import { listCommand, timelineCommand, verifyCommand } from './inspectCommands.js';
 import { loadSagaDefinitions } from './loadSagas.js';
+import { withConfiguredCodec } from './codecOption.js';
 import { resumeCommand } from './resumeCommand.js';
 import { runWorker } from './workerCommand.js';
 
@@ -36,6 +37,8 @@ async function withStore(url: string, command: (store: EventStore) => Promise<Ex
   let store: EventStore | undefined;
   try {
     store = await createStore(url);
+    // SAGAFLOW_CODEC: read (and write) the payloads with the engines' codec.
+    store = await withConfiguredCodec(store);
     process.exitCode = await command(store);
   } catch (error) {
     const info = errorInfo(error);
