@@ -82,6 +82,8 @@ describe('layers (style guide dependency rule)', () => {
       '@eventstore/db-client': 'stores/esdb/',
       '@kurrent/kurrentdb-client': 'stores/esdb/',
       '@kurrent/bridge': 'stores/esdb/',
+      // The OpenTelemetry API (an optional peer) is the sagaflow/otel adapter's only.
+      '@opentelemetry/api': 'observability/otel/',
     };
     const offenders = files(SRC).flatMap((file) =>
       imports(file)
