@@ -74,6 +74,14 @@ export interface AttemptTelemetry {
   end(end: AttemptEnd): void;
 }
 
+/** One saga event of an append. */
+export interface AppendedEvent {
+  /** The event type, e.g. `SagaCompleted`. */
+  readonly type: string;
+  /** The event's data (plain: before any payload codec). */
+  readonly data: unknown;
+}
+
 /** A durable append of saga events by this engine. */
 export interface AppendedInfo {
   /** The saga's id. */
@@ -81,7 +89,7 @@ export interface AppendedInfo {
   /** The definition's name ('' when unknown, e.g. a park of a corrupted stream). */
   saga: string;
   /** The events appended, in order (type and data; no store fields). */
-  events: readonly { readonly type: string; readonly data: unknown }[];
+  events: readonly AppendedEvent[];
 }
 
 /**

@@ -15,5 +15,6 @@ export {
   ERASED_TEXT,
   type PayloadCodec,
   type PayloadContext,
+  type PayloadField,
 } from './codec/payloadCodec.js';
 export { createAesGcmCodec, type AesGcmCodecOptions, type AesKey } from './codec/aesGcmCodec.js';

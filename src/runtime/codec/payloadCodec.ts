@@ -36,6 +36,14 @@ export interface PayloadCodec {
   decode(encoded: string, context: PayloadContext): string | undefined;
 }
 
+/** One payload field of an event type. */
+export interface PayloadField {
+  /** The path in the event's data, e.g. `['error', 'message']`. */
+  readonly path: readonly string[];
+  /** `json`: any value (erased: `null`); `text`: a string (erased: `'[erased]'`). */
+  readonly kind: 'json' | 'text';
+}
+
 /** Marks an encoded payload in the store, so events written before the codec was configured still read as they are. */
 export const ENCODED_PAYLOAD_PREFIX = 'sagaflow-codec:';
 
@@ -47,7 +55,7 @@ export const ERASED_TEXT = '[erased]';
  * string. Everything else in an event (types, steps, attempts, kinds, codes, times, workers) is
  * what an operator needs to audit a stream without the keys, and stays readable.
  */
-export const PAYLOAD_FIELDS: Readonly<Record<string, readonly { path: readonly string[]; kind: 'json' | 'text' }[]>> = {
+export const PAYLOAD_FIELDS: Readonly<Record<string, readonly PayloadField[]>> = {
   SagaStarted: [{ path: ['input'], kind: 'json' }],
   StepSucceeded: [{ path: ['output'], kind: 'json' }],
   StepFailed: [{ path: ['error', 'message'], kind: 'text' }],
