@@ -181,3 +181,29 @@ describe('an engine with a codec', () => {
     }
   });
 });
+
+describe('an engine meeting a payload it cannot decode', () => {
+  it('parks a saga whose payload fails its integrity check, and leaves one whose key it lacks untouched', async () => {
+    const inner = createInMemoryEventStore();
+    const writer = await createEngine({ store: inner, sagas: [paymentSaga], runSagas: false, codec: createAesGcmCodec({ keys: { k1 }, currentKeyId: 'k1' }) });
+    const { sagaId: tampered } = await writer.start(paymentSaga, { card: CARD, amount: 1 });
+    const other = await createEngine({ store: inner, sagas: [paymentSaga], runSagas: false, codec: createAesGcmCodec({ keys: { k2 }, currentKeyId: 'k2' }) });
+    const { sagaId: foreign } = await other.start(paymentSaga, { card: CARD, amount: 2 });
+    await writer.close();
+    await other.close();
+
+    // Same key id, other bytes: every k1 payload fails authentication; k2's key is absent.
+    const worker = await createEngine({ store: inner, sagas: [paymentSaga], codec: createAesGcmCodec({ keys: { k1: newKey() }, currentKeyId: 'k1' }) });
+    try {
+      // Parked as a corrupted stream is (its state cannot be folded by this engine: state() throws the same error).
+      await worker.idle();
+      const [last] = await inner.readStream(`saga-${tampered}`, { direction: 'backwards', maxCount: 1 });
+      expect(last?.type).toBe('SagaFailed');
+      await expect(worker.state(tampered)).rejects.toMatchObject({ code: 'PAYLOAD_TAMPERED' });
+      const untouched = await inner.readStream(`saga-${foreign}`);
+      expect(untouched.map((e) => e.type)).toEqual(['SagaStarted']);
+    } finally {
+      await worker.close();
+    }
+  });
+});
