@@ -412,9 +412,7 @@ export class SagaExecutor {
   }
 
   /** The attempt's span, when the engine has telemetry: a child of the saga's recorded trace context. */
-  private async traceAttempt(state: SagaState, phase: Phase, step: string, attempt: number): Promise<AttemptTelemetry | undefined> {
-    const telemetry = this.deps.telemetry;
-    if (!telemetry) return undefined;
+  private async traceAttempt(telemetry: TelemetryLink, state: SagaState, phase: Phase, step: string, attempt: number): Promise<AttemptTelemetry> {
     const sagaMetadata = await telemetry.startMetadata(this.deps.store, this.sagaId);
     return telemetry.port.attemptStarted({ sagaId: this.sagaId, saga: state.saga, step, attempt, phase, worker: this.deps.workerId, sagaMetadata });
   }
@@ -456,7 +454,8 @@ export class SagaExecutor {
     // With worker liveness, the worker's one record covers this attempt: nothing is appended for it.
     const releaseWorker = this.deps.liveness?.heartbeat.hold();
     const stopHeartbeat = releaseWorker ? async () => releaseWorker() : this.startHeartbeat(phase, stepName, attempt, control, onFenced, log);
-    const trace = await this.traceAttempt(state, phase, stepName, attempt);
+    // No await at all without telemetry: an attempt costs nothing more than before.
+    const trace = this.deps.telemetry ? await this.traceAttempt(this.deps.telemetry, state, phase, stepName, attempt) : undefined;
     let outcome: Awaited<ReturnType<typeof runEffect>>;
     try {
       outcome = await runEffect({
