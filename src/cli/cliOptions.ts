@@ -92,6 +92,9 @@ export async function withStore(url: string, options: WithStoreOptions, io: CliI
     // Loaded here, not up front: usage errors and --help need no store code.
     const { createStore } = await import('../stores/createStore.js');
     store = await createStore(url, options.readOnly ? { readOnly: true } : {});
+    // SAGAFLOW_CODEC: read (and write) the payloads with the engines' codec.
+    const { withConfiguredCodec } = await import('./codecOption.js');
+    store = await withConfiguredCodec(store);
     process.exitCode = await command(store);
   } catch (error) {
     const info = errorInfo(error);

@@ -29,3 +29,4 @@ export { readAllSagaStreams, readSagaStream, type SagaStream } from './sagaStrea
 export { loadSagaDefinitions, definitionsOf } from './loadSagas.js';
 export { ExitCode, type CliIo } from './cliIo.js';
 export { startConsole, CONSOLE_TOKEN_PATTERN, type ConsoleOptions, type ConsoleHandle } from '../console/consoleServer.js';
+export { loadCodec, withConfiguredCodec, CODEC_ENV } from './codecOption.js';

@@ -12,6 +12,7 @@ import { createStore, parseStoreUrl, redactUrl, SUPPORTED_STORE_URLS } from '../
 import type { EventStore } from '../stores/eventStore.js';
 import type { CliIo } from './cliIo.js';
 import { ExitCode, processIo } from './cliIo.js';
+import { withConfiguredCodec } from './codecOption.js';
 import { loadSagaDefinitions } from './loadSagas.js';
 
 /** The console's port when `--port` is not given. */
@@ -64,7 +65,8 @@ async function runUi(options: UiOptions, io: CliIo): Promise<ExitCode> {
       return ExitCode.Error;
     }
     const sagas = options.sagas ? await loadSagaDefinitions(options.sagas) : [];
-    store = await createStore(options.store);
+    // SAGAFLOW_CODEC: the console reads the payloads with the engines' codec.
+    store = await withConfiguredCodec(await createStore(options.store));
     const logger = createPinoLogger({ level: process.env['SAGAFLOW_LOG_LEVEL'] ?? 'error' }, process.stderr);
     const console = await startConsole({
       store,

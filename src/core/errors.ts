@@ -62,6 +62,12 @@ export const ErrorCode = {
   DriverNotInstalled: 'DRIVER_NOT_INSTALLED',
   /** {@link UnexpectedInputError}: `transition` got an outcome of an attempt that is not in flight, or not this worker's. */
   UnexpectedInput: 'UNEXPECTED_INPUT',
+  /** {@link PayloadTamperedError}: an encoded payload fails its integrity check (altered, truncated, or not the codec's). */
+  PayloadTampered: 'PAYLOAD_TAMPERED',
+  /** {@link PayloadKeyUnknownError}: an encoded payload names a key the codec does not hold (rotated out, or deleted to erase it). */
+  PayloadKeyUnknown: 'PAYLOAD_KEY_UNKNOWN',
+  /** {@link PayloadKeyInvalidError}: a codec key that is not 32 bytes, or a current key id with no key. */
+  PayloadKeyInvalid: 'PAYLOAD_KEY_INVALID',
 } as const;
 /** One of the {@link ErrorCode} values: the `code` of a {@link SagaError}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -317,5 +323,35 @@ export class DriverNotInstalledError extends SagaError {
 export class UnexpectedInputError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.UnexpectedInput, message, options);
+  }
+}
+
+/**
+ * An encoded payload fails its integrity check: its ciphertext, tag or key id was altered, it
+ * was truncated, or it was not written by this codec. Nothing is decoded; find out who wrote the
+ * event (the store's access log) before trusting the stream. `details`: keyId, reason.
+ */
+export class PayloadTamperedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.PayloadTampered, message, options);
+  }
+}
+
+/**
+ * An encoded payload names a key the codec does not hold: give the codec that key (an old key
+ * after a rotation stays in its key ring for as long as events encoded with it are read), or,
+ * if the key was deleted on purpose (crypto-shredding), the payload is erased for good.
+ * `details`: keyId.
+ */
+export class PayloadKeyUnknownError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.PayloadKeyUnknown, message, options);
+  }
+}
+
+/** A codec was configured with a key that is not 32 bytes, or with a current key id it holds no key for. `details`: keyId. */
+export class PayloadKeyInvalidError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.PayloadKeyInvalid, message, options);
   }
 }

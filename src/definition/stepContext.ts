@@ -35,6 +35,12 @@ export interface StepContext<TInput, TOutputs> {
   signal: AbortSignal;
   /** The engine's logger, bound to the saga, step and attempt. */
   log: StepLogger;
+  /**
+   * The W3C `traceparent` of this attempt's span when the engine has telemetry (`sagaflow/otel`),
+   * for a participant reached without OpenTelemetry instrumentation (put it in a message
+   * header). Instrumented clients need nothing: the span is the active context while the step runs.
+   */
+  traceparent?: string | undefined;
 }
 
 /**

@@ -1,2 +1,3 @@
 export * from './logger.js';
 export * from './pinoLogger.js';
+export * from './telemetry.js';

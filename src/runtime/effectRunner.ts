@@ -9,6 +9,7 @@ import type { SagaState } from '../core/sagaState.js';
 import type { SagaDefinition, StepDefinition } from '../definition/defineSaga.js';
 import { describeIssue, type StandardSchemaV1 } from '../definition/standardSchema.js';
 import type { Logger } from '../observability/logger.js';
+import type { AttemptTelemetry } from '../observability/telemetry.js';
 import type { AttemptControl } from './attemptControl.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
 
@@ -29,6 +30,8 @@ export interface EffectRequest {
   /** Aborts the attempt from outside (shutdown, kill, fencing). */
   control: AttemptControl;
   now(): number;
+  /** The attempt's span, when the engine has telemetry: the action runs inside its context. */
+  trace?: AttemptTelemetry;
 }
 
 /** An output must fit in an event with room to spare for the rest of the event. */
@@ -73,7 +76,7 @@ function storedOutput(step: StepDefinition, value: unknown): unknown {
  * not recorded. A timeout is a failure like any other (StepTimeoutError, transient).
  */
 export async function runEffect(request: EffectRequest): Promise<EffectOutcome> {
-  const { definition, state, step, phase, attempt, control } = request;
+  const { definition, state, step, phase, attempt, control, trace } = request;
   const started = request.now();
   let timedOut = false;
   let rejectAttempt!: (reason: unknown) => void;
@@ -99,19 +102,22 @@ export async function runEffect(request: EffectRequest): Promise<EffectOutcome> 
       return control.signal;
     },
     log: request.log,
+    traceparent: request.trace?.traceparent,
     output: phase === 'compensation' ? state.outputs[step.name] : undefined,
     cause: phase === 'compensation' ? (state.compensation?.cause ?? 'unknown') : undefined,
   };
   try {
     if (phase === 'step') {
-      const raw = await Promise.race([Promise.resolve().then(() => step.run(context)), aborted]);
+      const run = trace ? () => trace.run(() => step.run(context)) : () => step.run(context);
+      const raw = await Promise.race([Promise.resolve().then(run), aborted]);
       let output = validateOutput(step, raw);
       if (output instanceof Promise) output = await output;
       return { ok: true, output: storedOutput(step, output), durationMs: request.now() - started };
     }
     const compensate = step.compensate;
     if (!compensate) throw new PermanentError(`step ${step.name} has no compensation`);
-    await Promise.race([Promise.resolve().then(() => compensate(context as Parameters<typeof compensate>[0])), aborted]);
+    const undo = (): unknown => compensate(context as Parameters<typeof compensate>[0]);
+    await Promise.race([Promise.resolve().then(trace ? () => trace.run(undo) : undo), aborted]);
     return { ok: true, output: null, durationMs: request.now() - started };
   } catch (error) {
     const durationMs = request.now() - started;

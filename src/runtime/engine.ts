@@ -50,6 +50,10 @@ import { type ClaimingIndex, ClaimingRecovery, claimingIndex } from './claimingR
 import { findUnfinishedSagas, sagaOpenStreamPlanner } from './unfinishedSagas.js';
 import { PeerWatch } from './peerWatch.js';
 import { WorkerHeartbeat } from './workerHeartbeat.js';
+import type { Telemetry } from '../observability/telemetry.js';
+import { TelemetryLink } from './telemetryLink.js';
+import type { Json } from '../stores/eventStore.js';
+import { type PayloadCodec, withPayloadCodec } from './codec/payloadCodec.js';
 
 /** Options of {@link createEngine} and the {@link Engine} constructor. Durations are in ms. */
 export interface EngineOptions {
@@ -97,6 +101,18 @@ export interface EngineOptions {
    * 5_000 ms, full jitter; unhealthy after 30_000 ms). @default DEFAULT_INFRASTRUCTURE_POLICY
    */
   infrastructure?: Partial<InfrastructurePolicy>;
+  /**
+   * Spans and metrics: `openTelemetry()` from `sagaflow/otel` (docs/observability.md). Without
+   * it nothing is traced and the hot path builds nothing for it. @default none
+   */
+  telemetry?: Telemetry;
+  /**
+   * Encodes the payloads of saga events (inputs, outputs, error messages, reasons, snapshots)
+   * before they reach the store, and decodes them on read: `createAesGcmCodec()` encrypts them
+   * (docs/security.md). Every engine and CLI reading the store needs the same codec (keys).
+   * @default none: payloads are stored as they are
+   */
+  codec?: PayloadCodec;
 }
 
 /** Options of {@link Engine.start}. */
@@ -182,7 +198,7 @@ export class Engine {
   private readonly peerWatch: PeerWatch | undefined;
   private readonly log: Logger;
   private readonly clock: Clock;
-  /** The store given in the options. */
+  /** The store given in the options, seen through the `codec` when one is given. */
   readonly store: EventStore;
   /** This engine's id (`EngineOptions.workerId`). */
   readonly workerId: string;
@@ -198,6 +214,7 @@ export class Engine {
   /** Claims of unfinished sagas, on stores that can claim (claimingRecovery.ts). */
   private claiming: ClaimingRecovery | undefined;
   private readonly leaseMs: number;
+  private readonly telemetry: TelemetryLink | undefined;
 
   /**
    * Registers the definitions; resumes nothing (prefer {@link createEngine}).
@@ -205,7 +222,8 @@ export class Engine {
    * @throws {@link DefinitionError} (`DEFINITION_INVALID`) for a definition without steps or a value that is not one.
    */
   constructor(options: EngineOptions) {
-    this.store = options.store;
+    this.store = options.codec ? withPayloadCodec(options.store, options.codec) : options.store;
+    this.telemetry = options.telemetry ? new TelemetryLink(options.telemetry) : undefined;
     // The store keeps its open-stream index by the saga rule (stores that have one).
     this.store.openStreams?.usePlanner(sagaOpenStreamPlanner);
     this.clock = options.clock ?? systemClock;
@@ -250,6 +268,7 @@ export class Engine {
         attempts: this.attempts,
         infrastructure: this.infrastructure,
         health: this.storeHealth,
+        ...(this.telemetry ? { telemetry: this.telemetry } : {}),
       },
       {
         onCorrupted: (sagaId, error) => this.park(sagaId, error),
@@ -465,11 +484,26 @@ export class Engine {
       at: this.clock.now(),
     });
     const state = evolve(undefined, started) as SagaState;
-    const created = this.runSagas
-      ? await new Promise<boolean>((resolve, reject) => {
-          this.scheduler.kick(sagaId, { state, pending: [started], onCreated: (r) => resolve(r.created), onFailed: reject });
-        })
-      : await this.appendStart(sagaId, started);
+    const trace = this.telemetry?.port.sagaStarting({ sagaId, saga: name, version: definition.version, drivenHere: this.runSagas });
+    const metadata: Record<string, Json> | undefined = trace ? { ...trace.metadata } : undefined;
+    let created: boolean;
+    try {
+      created = this.runSagas
+        ? await new Promise<boolean>((resolve, reject) => {
+            this.scheduler.kick(sagaId, {
+              state,
+              pending: [started],
+              onCreated: (r) => resolve(r.created),
+              onFailed: reject,
+              ...(metadata ? { metadata } : {}),
+            });
+          })
+        : await this.appendStart(sagaId, started, metadata);
+    } catch (error) {
+      trace?.settled({ error });
+      throw error;
+    }
+    trace?.settled({ created });
     if (!created) {
       const existing = await loadSaga(this.store, sagaId);
       if (existing.state?.saga !== name) throw new StreamVersionConflictError(`Saga id ${sagaId} exists for another saga`, { details: { sagaId } });
@@ -500,13 +534,11 @@ export class Engine {
   }
 
   /** A client's start: only SagaStarted; a worker appends the first intent. */
-  private async appendStart(sagaId: string, started: SagaEvent): Promise<boolean> {
+  private async appendStart(sagaId: string, started: SagaEvent, metadata?: Record<string, Json>): Promise<boolean> {
+    const saga = (started.data as { saga: string }).saga;
     try {
-      await this.store.append(
-        sagaStreamId(sagaId),
-        toNewEvents([started], { sagaId, saga: (started.data as { saga: string }).saga, worker: this.workerId }),
-        'no_stream',
-      );
+      await this.store.append(sagaStreamId(sagaId), toNewEvents([started], { sagaId, saga, worker: this.workerId, ...metadata }), 'no_stream');
+      this.telemetry?.appended(sagaId, saga, [started]);
       return true;
     } catch (error) {
       if (error instanceof StreamVersionConflictError) return false;
@@ -634,6 +666,7 @@ export class Engine {
       if (!event) return false;
       try {
         await this.store.append(sagaStreamId(sagaId), toNewEvents([event], { sagaId, saga: loaded.state.saga, worker: this.workerId }), loaded.revision);
+        this.telemetry?.appended(sagaId, loaded.state.saga, [event]);
         if (this.runSagas) this.scheduler.kick(sagaId);
         return true;
       } catch (error) {
@@ -708,6 +741,7 @@ export class Engine {
     const reason = error instanceof Error ? error.message : String(error);
     const event = sagaEvent('SagaFailed', { reason, step: null, needsAttention: true, at: this.clock.now() });
     await this.store.append(sagaStreamId(sagaId), toNewEvents([event], { sagaId, saga: '', worker: this.workerId }), last.revision);
+    this.telemetry?.appended(sagaId, typeof last.metadata['saga'] === 'string' ? last.metadata['saga'] : '', [event]);
   }
 
   /** Resolves when no saga is being driven right now (timers may still be pending). */
@@ -741,6 +775,7 @@ export class Engine {
     this.subject.complete();
     this.stopObservingRetries?.();
     this.storeHealth.complete();
+    this.telemetry?.port.close?.();
   }
 
   /**

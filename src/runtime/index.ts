@@ -6,3 +6,15 @@ export { sagaStreamId, sagaIdOf, loadSaga, SAGA_STREAM_PREFIX } from './sagaStre
 export type { LoadedSaga } from './sagaStream.js';
 export * from './sagaObservable.js';
 export { sagaOpenStreamPlanner } from './unfinishedSagas.js';
+export {
+  withPayloadCodec,
+  encodePayloads,
+  decodePayloads,
+  PAYLOAD_FIELDS,
+  ENCODED_PAYLOAD_PREFIX,
+  ERASED_TEXT,
+  type PayloadCodec,
+  type PayloadContext,
+  type PayloadField,
+} from './codec/payloadCodec.js';
+export { createAesGcmCodec, type AesGcmCodecOptions, type AesKey } from './codec/aesGcmCodec.js';

@@ -28,6 +28,9 @@ import { loadSaga, sagaStreamId, toNewEvents } from './sagaStream.js';
 import type { StoreHealth } from './storeHealth.js';
 import type { WorkerHeartbeat } from './workerHeartbeat.js';
 import type { WorkerLiveness } from '../stores/eventStore.js';
+import type { Json } from '../stores/eventStore.js';
+import type { AttemptTelemetry } from '../observability/telemetry.js';
+import type { TelemetryLink } from './telemetryLink.js';
 
 export interface ExecutorDeps {
   store: EventStore;
@@ -59,6 +62,8 @@ export interface ExecutorDeps {
    * attempts of other workers last as long as those workers live.
    */
   liveness?: { store: WorkerLiveness; heartbeat: WorkerHeartbeat };
+  /** Spans and metrics, when the engine was given `telemetry`; absent, nothing is built for them. */
+  telemetry?: TelemetryLink;
 }
 
 /** `waitingFor`: the other worker whose attempt in flight the saga waits for (on a store with worker liveness). */
@@ -76,6 +81,8 @@ export interface FreshStart {
   onCreated(result: { created: boolean }): void;
   /** The stream could not be created (e.g. the input is too large for an event). */
   onFailed(error: unknown): void;
+  /** More metadata for the first append (the saga's trace context, from telemetry). */
+  metadata?: Record<string, Json>;
 }
 
 export class SagaExecutor {
@@ -85,6 +92,8 @@ export class SagaExecutor {
   private revision = -1;
   private pending: SagaEvent[] = [];
   private readonly log: Logger;
+  /** Metadata the next append adds (the first append of a fresh start only). */
+  private startMetadata: Record<string, Json> | undefined;
 
   constructor(
     private readonly deps: ExecutorDeps,
@@ -124,7 +133,8 @@ export class SagaExecutor {
   /** One append of `pending` at the expected revision, retrying transient store errors. */
   private async appendPending(fresh?: FreshStart): Promise<FlushResult> {
     const streamId = sagaStreamId(this.sagaId);
-    const metadata = { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId };
+    const base = { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId };
+    const metadata = this.startMetadata ? Object.assign(base, this.startMetadata) : base;
     // `holds`: the appending worker drives the saga on and has a liveness record, so a worker that
     // follows the store need not load the saga; it only watches that worker (engine.ts, follow).
     const events = toNewEvents(this.pending, this.deps.liveness ? { ...metadata, holds: true } : metadata);
@@ -136,7 +146,10 @@ export class SagaExecutor {
         this.deps.health.succeeded();
         this.revision = result.nextRevision;
         this.durable = this.state;
+        const appended = this.pending;
         this.pending = [];
+        this.startMetadata = undefined;
+        this.deps.telemetry?.appended(this.sagaId, this.state?.saga ?? '', appended);
         fresh?.onCreated({ created: true });
         this.deps.published(() => {
           const first = result.nextRevision - events.length + 1;
@@ -302,6 +315,8 @@ export class SagaExecutor {
       this.state = undefined;
       this.durable = undefined;
       this.revision = -1;
+      this.startMetadata = fresh.metadata;
+      if (fresh.metadata) this.deps.telemetry?.remember(this.sagaId, fresh.metadata);
       this.add(fresh.pending);
     } else {
       this.reset(await loadSaga(this.deps.store, this.sagaId));
@@ -399,6 +414,12 @@ export class SagaExecutor {
     return false;
   }
 
+  /** The attempt's span, when the engine has telemetry: a child of the saga's recorded trace context. */
+  private async traceAttempt(telemetry: TelemetryLink, state: SagaState, phase: Phase, step: string, attempt: number): Promise<AttemptTelemetry> {
+    const sagaMetadata = await telemetry.startMetadata(this.deps.store, this.sagaId);
+    return telemetry.port.attemptStarted({ sagaId: this.sagaId, saga: state.saga, step, attempt, phase, worker: this.deps.workerId, sagaMetadata });
+  }
+
   /** Performs one attempt; its outcome is the next input. */
   private async perform(
     definition: SagaDefinition<unknown, Record<string, unknown>>,
@@ -436,14 +457,31 @@ export class SagaExecutor {
     // With worker liveness, the worker's one record covers this attempt: nothing is appended for it.
     const releaseWorker = this.deps.liveness?.heartbeat.hold();
     const stopHeartbeat = releaseWorker ? async () => releaseWorker() : this.startHeartbeat(phase, stepName, attempt, control, onFenced, log);
+    // No await at all without telemetry: an attempt costs nothing more than before.
+    const trace = this.deps.telemetry ? await this.traceAttempt(this.deps.telemetry, state, phase, stepName, attempt) : undefined;
     let outcome: Awaited<ReturnType<typeof runEffect>>;
     try {
-      outcome = await runEffect({ definition, state, step, phase, attempt, idempotencyKey, log, control, now: () => this.deps.clock.now() });
+      outcome = await runEffect({
+        definition,
+        state,
+        step,
+        phase,
+        attempt,
+        idempotencyKey,
+        log,
+        control,
+        now: () => this.deps.clock.now(),
+        ...(trace ? { trace } : {}),
+      });
+    } catch (error) {
+      trace?.end({ outcome: 'released', durationMs: 0 });
+      throw error;
     } finally {
       stopDeadline?.();
       await stopHeartbeat();
       unregister();
     }
+    if (trace) endAttemptTrace(trace, outcome, fenced);
     if (fenced) return 'released';
     const now = this.deps.clock.now();
     if (outcome.ok) {
@@ -468,5 +506,16 @@ export class SagaExecutor {
     // A timeout arrives here already classified (step, saga, default classifier): AttemptFailed.
     const { kind, error, durationMs = outcome.durationMs } = outcome.failure;
     return { input: { type: 'AttemptFailed', phase, step: stepName, attempt, kind, error, durationMs, now }, log };
+  }
+}
+
+/** Ends an attempt's span with what became of it. */
+function endAttemptTrace(trace: AttemptTelemetry, outcome: Awaited<ReturnType<typeof runEffect>>, fenced: boolean): void {
+  if (fenced) trace.end({ outcome: 'fenced', durationMs: outcome.durationMs });
+  else if (outcome.ok) trace.end({ outcome: 'succeeded', durationMs: outcome.durationMs });
+  else if ('released' in outcome) trace.end({ outcome: 'released', durationMs: outcome.durationMs });
+  else {
+    const { kind, error } = outcome.failure;
+    trace.end({ outcome: 'failed', kind, errorCode: error.code, errorName: error.name, durationMs: outcome.durationMs });
   }
 }

@@ -80,13 +80,17 @@ export class SagaScheduler {
       }
     } catch (error) {
       if (this.deps.killed.aborted) return;
-      if (isSagaError(error) && error.code === ErrorCode.EventCorrupted) {
+      // A payload that fails its codec's integrity check is as corrupted as a malformed event.
+      if (isSagaError(error) && (error.code === ErrorCode.EventCorrupted || error.code === ErrorCode.PayloadTampered)) {
         this.log.error({ sagaId, err: errorInfo(error), details: error.details }, 'corrupted stream: parking the saga');
         await this.hooks.onCorrupted(sagaId, error).catch((e: unknown) => this.log.error({ sagaId, err: errorInfo(e) }, 'could not park the saga'));
       } else if (isSagaError(error) && error.code === ErrorCode.AppendRefused) {
         this.log.error({ sagaId, err: errorInfo(error), details: error.details }, 'the store refuses every append of this saga: no longer driven here');
         this.hooks.onRefused(sagaId, error);
-      } else if (isSagaError(error) && (error.code === ErrorCode.SagaUnknown || error.code === ErrorCode.PayloadTooLarge)) {
+      } else if (
+        isSagaError(error) &&
+        (error.code === ErrorCode.SagaUnknown || error.code === ErrorCode.PayloadTooLarge || error.code === ErrorCode.PayloadKeyUnknown)
+      ) {
         this.log.error({ sagaId, err: errorInfo(error) }, 'cannot run this saga here');
         fresh?.onFailed(error);
       } else {

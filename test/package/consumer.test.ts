@@ -92,7 +92,15 @@ describe('the npm package, installed into a fresh project', () => {
   it('ships dist, README, LICENSE, CHANGELOG and package.json, and nothing else', () => {
     const outside = files.filter((f) => !f.startsWith('dist/') && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(f));
     expect(outside).toEqual([]);
-    for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/stores/sqlite/index.js', 'dist/src/cli/main.js', 'LICENSE', 'CHANGELOG.md'])
+    for (const needed of [
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/stores/sqlite/index.js',
+      'dist/src/observability/otel/index.js',
+      'dist/src/cli/main.js',
+      'LICENSE',
+      'CHANGELOG.md',
+    ])
       expect(files).toContain(needed);
     // The console's page, script and stylesheet are TS modules exporting strings: tsc puts them in dist/.
     for (const needed of [
@@ -156,6 +164,14 @@ describe('the npm package, installed into a fresh project', () => {
     expect(await exited).toBe(0);
   });
 
+  it('loads the root without @opentelemetry/api (an optional peer npm does not install); only sagaflow/otel needs it, and says so', async () => {
+    expect(existsSync(join(consumer, 'node_modules', '@opentelemetry', 'api'))).toBe(false);
+    const probe = "import('sagaflow').then(() => import('sagaflow/otel')).then(() => console.log('otel loaded'), (e) => console.log(e.code, e.message))";
+    const { stdout } = await sh(process.execPath, ['--input-type=module', '-e', probe], consumer, 60_000);
+    expect(stdout).toContain('ERR_MODULE_NOT_FOUND');
+    expect(stdout).toContain("'@opentelemetry/api'");
+  });
+
   it('refuses to compile a start whose input does not match the saga, naming the field and the types', async () => {
     const failed = await sh(
       join(consumer, 'node_modules', '.bin', 'tsc'),
@@ -174,5 +190,6 @@ describe('the npm package, installed into a fresh project', () => {
     // attw exits non-zero on any problem its profile does not ignore (ESM-only: CJS resolutions are ignored).
     const { stdout } = await sh(join(repo, 'node_modules', '.bin', 'attw'), [tarball, '--profile', 'esm-only'], repo);
     expect(stdout).toContain('"sagaflow/sqlite"');
+    expect(stdout).toContain('"sagaflow/otel"');
   });
 });

@@ -46,5 +46,6 @@ const report = {
   esdb: await attempt(() => sagaflow.createStore('esdb://127.0.0.1:1?tls=false')),
   kurrentdb: await attempt(() => sagaflow.createStore('kurrentdb://127.0.0.1:1?tls=false')),
   testingEsdb: await attempt(() => import('../../src/testing/esdb/index.js').then(() => undefined)),
+  otel: await attempt(() => import('../../src/observability/otel/index.js').then(() => undefined)),
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -53,7 +53,7 @@ describe('layers (style guide dependency rule)', () => {
   });
 
   it('runtime imports only core, definition, the store and logger ports, and rxjs/uuid', () => {
-    const ports = ['stores/eventStore.ts', 'observability/logger.ts'];
+    const ports = ['stores/eventStore.ts', 'observability/logger.ts', 'observability/telemetry.ts'];
     expect(
       violations('runtime', (t) => t.startsWith('core/') || t.startsWith('definition/') || t.startsWith('runtime/') || ports.includes(t), [
         'rxjs',
@@ -82,6 +82,8 @@ describe('layers (style guide dependency rule)', () => {
       '@eventstore/db-client': 'stores/esdb/',
       '@kurrent/kurrentdb-client': 'stores/esdb/',
       '@kurrent/bridge': 'stores/esdb/',
+      // The OpenTelemetry API (an optional peer) is the sagaflow/otel adapter's only.
+      '@opentelemetry/api': 'observability/otel/',
     };
     const offenders = files(SRC).flatMap((file) =>
       imports(file)

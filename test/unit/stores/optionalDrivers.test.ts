@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DriverNotInstalledError } from '../../../src/core/errors.js';
 import { isMissingPackage, loadOptionalDriver } from '../../../src/stores/optionalDriver.js';
 
-const OPTIONAL_PEERS = ['pg', '@eventstore/db-client', '@kurrent/kurrentdb-client', '@grpc/grpc-js', 'google-protobuf'];
+const OPTIONAL_PEERS = ['pg', '@eventstore/db-client', '@kurrent/kurrentdb-client', '@grpc/grpc-js', 'google-protobuf', '@opentelemetry/api'];
 const child = resolve(import.meta.dirname, '../../support/optionalDriversChild.ts');
 const hideHook = resolve(import.meta.dirname, '../../support/hidePackages.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'sagaflow-optional-drivers-'));
@@ -30,6 +30,7 @@ interface Report {
   esdb: Attempt;
   kurrentdb: Attempt;
   testingEsdb: Attempt;
+  otel: Attempt;
 }
 
 /** Runs the child with `hidden` unresolvable; it must exit 0 (an unhandled rejection would not). */
@@ -79,6 +80,15 @@ describe('optional drivers', () => {
     expect(report.testingEsdb).toEqual({
       ok: false,
       error: expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND', message: expect.stringContaining("'@grpc/grpc-js'") }),
+    });
+  });
+
+  it('without @opentelemetry/api: the root export runs a saga, and only the opt-in sagaflow/otel subpath fails, naming the package', async () => {
+    const report = await runWithout(['@opentelemetry/api'], 'otel.db');
+    expect(report.sqliteSaga).toBe('completed');
+    expect(report.otel).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND', message: expect.stringContaining("'@opentelemetry/api'") }),
     });
   });
 
