@@ -125,8 +125,20 @@ export interface SetTimerEffect {
   reason: 'retry' | 'lease' | 'deadline';
 }
 
+/**
+ * Fire the signal of an attempt this worker performs (a branch of a parallel group that
+ * stopped): the attempt runs on to its outcome, which is recorded (a failure then counts as
+ * partial: what it did is in doubt). A runtime that does not perform the attempt ignores it.
+ */
+export interface CancelAttemptEffect extends AttemptRef {
+  /** Discriminant. */
+  type: 'CancelAttempt';
+  /** Why, for the step's `signal.reason`. */
+  reason: string;
+}
+
 /** What the runtime must do after appending a transition's events. */
-export type Effect = PerformAttemptEffect | SetTimerEffect;
+export type Effect = PerformAttemptEffect | SetTimerEffect | CancelAttemptEffect;
 
 /**
  * The answer to one input: the events to append, in one append at the expected revision, and
