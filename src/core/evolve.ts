@@ -85,8 +85,8 @@ function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): Draft {
 }
 
 /** Applies one event: a parallel branch's action events to `s.parallel` (parallelGroup.ts), any other through applyEvent. */
-function applyAny(s: Draft, event: SagaEvent, step: StepLookup): void {
-  const branch = 'step' in event.data && typeof event.data.step === 'string' ? step(event.data.step) : undefined;
+function applyAny(s: Draft, event: SagaEvent, step: StepLookup, groups: boolean): void {
+  const branch = groups && 'step' in event.data && typeof event.data.step === 'string' ? step(event.data.step) : undefined;
   if (branch?.parallel === undefined || !applyBranchEvent(s as SagaState, event, branch)) {
     applyEvent(s, event, step);
     return;
@@ -268,14 +268,16 @@ export function evolve(state: SagaState | undefined, event: SagaEvent): SagaStat
 export function fold(events: Iterable<SagaEvent>, initial?: SagaState): SagaState | undefined {
   let draft: Draft | undefined = initial === undefined ? undefined : draftOf(initial);
   let step: StepLookup | undefined = draft && lookupFor(draft.steps);
+  let groups = draft?.steps.some((st) => st.parallel) ?? false;
   for (const event of events) {
     if (draft === undefined || step === undefined) {
       if (event.type !== 'SagaStarted') continue;
       draft = started(event);
       step = lookupFor(draft.steps);
+      groups = draft.steps.some((st) => st.parallel);
       continue;
     }
-    applyAny(draft, event, step);
+    applyAny(draft, event, step, groups);
   }
   return draft;
 }

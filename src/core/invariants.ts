@@ -17,7 +17,7 @@ export function violations(state: SagaState, model?: SagaModel): string[] {
 
   // Succeeded steps are a prefix of the definition order, skipped optional steps aside.
   // The branches of a parallel group share one slot: they may succeed in any order among themselves.
-  const slot = slotsOf(state.steps);
+  const slot = state.steps.some((s) => s.parallel) ? slotsOf(state.steps) : index;
   const positions = state.succeeded.map((name) => index.get(name) ?? -1);
   if (positions.some((p) => p < 0)) problems.push('a succeeded step is not in the definition');
   const slots = state.succeeded.map((name) => slot.get(name) ?? -1);

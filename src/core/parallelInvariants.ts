@@ -19,6 +19,8 @@ export function slotsOf(steps: readonly StepState[]): Map<string, number> {
 
 /** Each broken rule of the parallel groups, in words; empty when they hold. */
 export function groupViolations(state: SagaState): string[] {
+  // Without groups, `violations`' own rules say all of this.
+  if (state.parallel === undefined && !state.steps.some((s) => s.parallel)) return [];
   const problems: string[] = [];
   const p = state.parallel;
   const inFlight = p?.inFlight ?? [];
