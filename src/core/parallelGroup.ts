@@ -29,7 +29,12 @@ export interface ParallelProgress {
   /** Branches whose effect may be in force, in the order their outcome was recorded: succeeded, or failed partially. */
   applied: string[];
   /** The first branch that failed for good (stopping the group: its siblings are cancelled), and why; null while none did. */
-  failure: { step: string; cause: CompensationCause } | null;
+  failure: {
+    /** The branch. */
+    step: string;
+    /** Why the saga compensates. */
+    cause: CompensationCause;
+  } | null;
 }
 
 /** The group a step of the state belongs to, undefined for a sequential step. */
