@@ -7,6 +7,7 @@
 import type { SagaCommand } from './decide.js';
 import { stepIdempotencyKey } from './decide.js';
 import { isStopping } from './parallelGroup.js';
+import { HELD } from './parallelTransition.js';
 import type { SagaModel } from './sagaModel.js';
 import { stepModel } from './sagaModel.js';
 import type { SagaState } from './sagaState.js';
@@ -41,10 +42,11 @@ export function decideGroup(model: SagaModel, state: SagaState, now: number): Sa
     if (stopping || (policy && f.attempt >= policy.maxAttempts)) return { type: 'AbandonStep', step: f.step, attempt: f.attempt };
     return { type: 'RunStep', step: f.step, attempt: f.attempt + 1, idempotencyKey: stepIdempotencyKey(state.sagaId, f.step) };
   }
-  const leases = inFlight.map((f) => f.leaseUntil);
+  // An attempt the runtime is performing itself (HELD) reports when it ends: no timer waits for it.
+  const leases = inFlight.map((f) => f.leaseUntil).filter((t) => t < HELD);
   if (stopping) {
     // Every branch in flight reports (its signal fired) before anything is compensated.
-    if (leases.length > 0) return { type: 'Wait', until: Math.min(...leases), reason: 'lease' };
+    if (inFlight.length > 0) return leases.length > 0 ? { type: 'Wait', until: Math.min(...leases), reason: 'lease' } : { type: 'Nothing' };
     if (state.cancelRequested !== null) return { type: 'BeginCompensation', cause: 'cancel' };
     const failure = p?.failure;
     if (!failure) return { type: 'Nothing' };

@@ -7,6 +7,9 @@ import { isStopping } from './parallelGroup.js';
 import type { SagaState } from './sagaState.js';
 import type { CancelAttemptEffect, TransitionContext } from './transitionTypes.js';
 
+/** The lease `decide` sees for an attempt this runtime is performing: it never runs out, and no timer waits for it. */
+export const HELD = Number.MAX_SAFE_INTEGER;
+
 /**
  * The state as `decide` should see it: each branch attempt of another worker whose liveness
  * the runtime knows lasts as long as that worker (as withWorkerLease does for a sequential one).
@@ -14,10 +17,15 @@ import type { CancelAttemptEffect, TransitionContext } from './transitionTypes.j
 export function withBranchLeases(state: SagaState, ctx: TransitionContext): SagaState {
   const p = state.parallel;
   const alive = ctx.workerAliveUntil;
-  if (!p || !alive) return state;
+  const performing = ctx.performing;
+  if (!p || (!alive && !performing)) return state;
   let changed = false;
   const inFlight = p.inFlight.map((f) => {
-    const until = f.worker === ctx.workerId ? undefined : alive.get(f.worker);
+    if (f.worker === ctx.workerId && performing?.has(`${f.phase}/${f.step}/${f.attempt}`)) {
+      changed ||= f.leaseUntil !== HELD;
+      return { ...f, leaseUntil: HELD };
+    }
+    const until = f.worker === ctx.workerId ? undefined : alive?.get(f.worker);
     if (until === undefined) return f;
     // 0: known dead; a record renewed before the attempt started shortens nothing.
     const leaseUntil = until === 0 ? 0 : Math.max(f.leaseUntil, until);

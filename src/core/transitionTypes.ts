@@ -176,6 +176,13 @@ export interface TransitionContext {
    * out their lease).
    */
   workerAliveUntil?: ReadonlyMap<string, number>;
+  /**
+   * The attempts this runtime is performing right now, as `<phase>/<step>/<attempt>` keys: a
+   * parallel group's other branches are still running when one branch's outcome is fed back,
+   * and the runtime never takes over an attempt it is itself performing, whatever its lease
+   * says. Absent: none (a sequential saga's one attempt is never running when an input is fed).
+   */
+  performing?: ReadonlySet<string>;
   /** A checkpoint's snapshot is left out when the state's JSON is this large or larger. @default 512 KiB */
   maxSnapshotBytes?: number;
 }

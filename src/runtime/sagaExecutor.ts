@@ -260,10 +260,11 @@ export class SagaExecutor {
     return known.size === 0 ? undefined : known;
   }
 
-  private context(workerAliveUntil?: ReadonlyMap<string, number>): TransitionContext {
+  private context(workerAliveUntil?: ReadonlyMap<string, number>, performing?: ReadonlySet<string>): TransitionContext {
     return {
       workerId: this.deps.workerId,
       ...(workerAliveUntil ? { workerAliveUntil } : {}),
+      ...(performing && performing.size > 0 ? { performing } : {}),
       leaseMs: this.deps.leaseMs,
       random: this.deps.random,
       // Draining: record the outcomes of running attempts, start nothing new.
@@ -282,8 +283,9 @@ export class SagaExecutor {
     state: SagaState,
     input: TransitionInput,
     workerAliveUntil?: ReadonlyMap<string, number>,
+    performing?: ReadonlySet<string>,
   ): Transition {
-    const ctx = this.context(workerAliveUntil);
+    const ctx = this.context(workerAliveUntil, performing);
     try {
       return transition(definition, state, input, ctx);
     } catch (error) {
@@ -339,7 +341,7 @@ export class SagaExecutor {
         const current = this.state as SagaState;
         const peers = await this.peerLiveness(current);
         if (this.deps.killed.aborted) throw this.deps.killed.reason;
-        const next = this.transitionOf(definition, current, input, peers);
+        const next = this.transitionOf(definition, current, input, peers, new Set(running.keys()));
         this.logTransition(input, next.events, attemptLog);
         this.add(next.events);
         return { next, flushed: await this.flush(fresh) };
@@ -368,12 +370,24 @@ export class SagaExecutor {
         const control = new AttemptControl();
         running.set(key, { control, done: this.perform(definition, e, control).then((outcome) => ({ key, outcome })) });
       }
-      let reported: { input: TransitionInput; log: Logger } | undefined;
+      let reported: { input: TransitionInput; log: Logger | undefined } | undefined;
+      // A branch's retry may fall due while its siblings run: wake for it (a Tick) instead of waiting for them.
+      const retryAt = Math.min(...next.effects.flatMap((e) => (e.type === 'SetTimer' && e.reason === 'retry' ? [e.at] : [])));
+      let cancelTimer: (() => void) | undefined;
+      const due =
+        running.size > 0 && Number.isFinite(retryAt)
+          ? new Promise<'due'>((resolve) => (cancelTimer = scheduleOn(this.deps.clock, Math.max(0, retryAt - this.deps.clock.now()), () => resolve('due'))))
+          : undefined;
       while (running.size > 0 && !reported) {
-        const { key, outcome } = await Promise.race([...running.values()].map((r) => r.done));
-        running.delete(key);
-        if (outcome !== 'released') reported = outcome;
+        const first = await Promise.race([...[...running.values()].map((r) => r.done), ...(due ? [due] : [])]);
+        if (first === 'due') {
+          reported = { input: { type: 'Tick', now: this.deps.clock.now() }, log: undefined };
+          break;
+        }
+        running.delete(first.key);
+        if (first.outcome !== 'released') reported = first.outcome;
       }
+      cancelTimer?.();
       if (reported) {
         ({ input, log: attemptLog } = reported);
         continue;

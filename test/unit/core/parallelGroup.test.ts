@@ -172,6 +172,23 @@ describe('parallel group: cancellation, leases and takeover', () => {
       .then({ events: [intent('hotel', 2, at)], effects: [perform('hotel', 2, at), { type: 'SetTimer', at: lease(T0 + 500), reason: 'lease' }] });
   });
 
+  it('the runtime never takes over a branch attempt it is still performing (ctx.performing), whatever its lease says', () => {
+    const at = T0 + 5_000;
+    const spec = given(trip, twoRunning);
+    const { events } = spec.when(succeeded('hotel', 1, at), { performing: new Set(['step/flight/1']) }).result();
+    expect(events.map((e) => [e.type, (e.data as { step?: string }).step])).toEqual([
+      ['StepSucceeded', 'hotel'],
+      ['StepStarted', 'car'],
+    ]);
+    // Without it, an expired lease is a lost worker's: taken over.
+    const { events: taken } = spec.when(succeeded('hotel', 1, at)).result();
+    expect(taken.map((e) => [e.type, (e.data as { step?: string }).step, (e.data as { attempt?: number }).attempt])).toEqual([
+      ['StepSucceeded', 'hotel', 1],
+      ['StepStarted', 'flight', 2],
+      ['StepStarted', 'car', 1],
+    ]);
+  });
+
   it('a dead worker (liveness 0) loses every branch attempt at once', () => {
     const events = [...afterReserve, intent('hotel', 1, T0, 'w9'), intent('flight', 1, T0, 'w9')];
     const { events: out } = given(trip, events)
