@@ -344,14 +344,15 @@ export class SagaExecutor {
         const next = this.transitionOf(definition, current, input, peers, new Set(running.keys()));
         this.logTransition(input, next.events, attemptLog);
         this.add(next.events);
-        return { next, flushed: await this.flush(fresh) };
+        const flushed = await this.flush(fresh);
+        // Someone else wrote (a cancel, an operator, another worker): reload before any lease renewal appends.
+        if (flushed === 'conflict' && !fresh) this.reset(await loadSaga(this.deps.store, this.sagaId));
+        return { next, flushed };
       });
       const { next, flushed } = step;
       if (flushed === 'conflict') {
-        // Someone else wrote (a cancel, an operator, another worker). A start finds the saga
-        // exists; anything else reloads and feeds the same input again on what is durable now.
+        // A start finds the saga exists; anything else feeds the same input again on what is durable now.
         if (fresh) return { state: undefined };
-        this.reset(await loadSaga(this.deps.store, this.sagaId));
         input = { ...input, now: this.deps.clock.now() };
         attemptLog = undefined;
         continue;

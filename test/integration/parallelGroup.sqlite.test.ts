@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { violations } from '../../src/core/index.js';
+import { createEngine, defineSaga } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/stores/sqlite/index.js';
 import { runParallelCase } from '../support/parallelGroupCase.js';
 
@@ -19,6 +21,26 @@ describe('a parallel group on SQLite', () => {
       expect(result).toMatchObject({ status: 'completed' });
       expect(violations(state)).toEqual([]);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('a branch running past its lease is not taken over by its own worker when a sibling reports (the worker record covers it)', async () => {
+    const store = createSqliteEventStore({ path: join(dir, 'long.db') });
+    const runs: string[] = [];
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const saga = defineSaga({ name: 'long', input: z.object({}) }).parallel('g', {}, (g) =>
+      g
+        .step('slow', { run: async ({ attempt }) => (runs.push(`slow#${attempt}`), await sleep(900), 1) })
+        .step('quick', { run: async ({ attempt }) => (runs.push(`quick#${attempt}`), await sleep(500), 2) }),
+    );
+    const engine = await createEngine({ store, sagas: [saga], leaseMs: 200 });
+    try {
+      const { sagaId } = await engine.start('long', {});
+      expect(await engine.result(sagaId)).toMatchObject({ status: 'completed' });
+      expect(runs.sort()).toEqual(['quick#1', 'slow#1']);
+    } finally {
+      await engine.close({ graceMs: 100 });
       await store.close();
     }
   });
