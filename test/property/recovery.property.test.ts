@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canContinue, fold, isTerminal, recover, valid, violations } from '../../src/core/index.js';
+import { attemptsInFlight, canContinue, fold, isTerminal, recover, valid, violations } from '../../src/core/index.js';
 import type { FailureKind, SagaEvent, SagaState } from '../../src/core/index.js';
 import { parseSagaEvent } from '../../src/core/events.js';
 import { createInMemoryEventStore } from '../../src/stores/inMemory/index.js';
@@ -226,6 +226,29 @@ describe('parallel groups under random faults (engine, in-memory store, virtual 
         if (report.restarts === 0) {
           const count = (types: string[]) => events.filter((e) => types.includes(e.type)).length;
           expect(count(['StepStarted'])).toBe(count(['StepSucceeded', 'StepFailed']));
+        }
+      }),
+      { numRuns: PARALLEL_RUNS },
+    );
+  });
+
+  it('theorem, per attempt: for every state s after an append, every attempt in flight (a branch among several) and every failure kind f, valid(R(f, s)) and canContinue(R(f, s))', async () => {
+    const kinds: FailureKind[] = ['transient', 'permanent', 'partial'];
+    await fc.assert(
+      fc.asyncProperty(parallelScenarioArb, fc.integer(), fc.double({ min: 0, max: 0.999, noNaN: true }), async (scenario, seed, random) => {
+        const report = await run(scenario, seed);
+        const states = prefixStates(parsed(report));
+        // The states a worker can load: after an append (inside one, a branch's StepFailed precedes its RetryScheduled).
+        for (const s of report.boundaries.map((revision) => states[revision] as SagaState)) {
+          for (const a of attemptsInFlight(s)) {
+            for (const kind of kinds) {
+              const f = { phase: a.phase, step: a.step, attempt: a.attempt, kind, error: { name: 'E', code: 'E', message: kind } };
+              const now = s.updatedAt + 10;
+              const next = fold(recover(report.definition, s, f, { now, random }), s) as SagaState;
+              expect(violations(next, report.definition), `${kind} on ${f.phase} ${f.step}#${f.attempt}`).toEqual([]);
+              expect(canContinue(report.definition, next, now)).toBe(true);
+            }
+          }
         }
       }),
       { numRuns: PARALLEL_RUNS },
