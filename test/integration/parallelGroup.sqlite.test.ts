@@ -29,10 +29,15 @@ describe('a parallel group on SQLite', () => {
     const store = createSqliteEventStore({ path: join(dir, 'long.db') });
     const runs: string[] = [];
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const branch =
+      (name: string, ms: number) =>
+      async ({ attempt }: { attempt: number }) => {
+        runs.push(`${name}#${attempt}`);
+        await sleep(ms);
+        return ms;
+      };
     const saga = defineSaga({ name: 'long', input: z.object({}) }).parallel('g', {}, (g) =>
-      g
-        .step('slow', { run: async ({ attempt }) => (runs.push(`slow#${attempt}`), await sleep(900), 1) })
-        .step('quick', { run: async ({ attempt }) => (runs.push(`quick#${attempt}`), await sleep(500), 2) }),
+      g.step('slow', { run: branch('slow', 900) }).step('quick', { run: branch('quick', 500) }),
     );
     const engine = await createEngine({ store, sagas: [saga], leaseMs: 200 });
     try {
