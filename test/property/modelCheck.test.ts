@@ -110,9 +110,11 @@ describe('model check: a 2-branch parallel group (every pair of step variants, 1
   const summary = { shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0, completed: 0, compensated: 0, parked: 0 };
   const broken = (rule: Rule) => parallelFailures.map((f) => (f.rule === rule ? f.message : `(not fully explored: ${f.rule} failed) ${f.message}`));
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const started = performance.now();
     for (const shape of parallelShapes()) {
+      // Yield now and then: a busy machine must not starve the test runner's own messages.
+      if (summary.shapes % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
       summary.shapes++;
       const model = modelOfParallelShape(shape);
       try {
