@@ -12,6 +12,7 @@ export * from './orderFulfilment/orderFulfilment.saga.js';
 export * from './tripBooking/tripBooking.messages.js';
 export * from './tripBooking/tripBooking.participants.js';
 export * from './tripBooking/tripBooking.saga.js';
+export * from './parallelTrip/parallelTrip.saga.js';
 export * from './bankTransfer/bankTransfer.messages.js';
 export * from './bankTransfer/bankTransfer.participants.js';
 export * from './bankTransfer/bankTransfer.saga.js';

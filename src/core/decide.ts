@@ -3,6 +3,7 @@
  * The runtime performs the command and appends the resulting events; then decides again.
  */
 import type { CompensationCause } from './events.js';
+import { decideGroup } from './parallelDecide.js';
 import type { SagaModel } from './sagaModel.js';
 import { stepModel } from './sagaModel.js';
 import type { SagaState } from './sagaState.js';
@@ -60,6 +61,15 @@ export type SagaCommand =
       /** Why the saga compensates. */
       cause: CompensationCause;
     }
+  /** A parallel group stopped after a branch failed for good, and no branch is in flight any more: plan its compensations. */
+  | {
+      /** Discriminant. */
+      type: 'CompensateGroup';
+      /** The branch whose failure stopped the group. */
+      step: string;
+      /** Why the saga compensates. */
+      cause: CompensationCause;
+    }
   /** A checkpoint is due (a `checkpoint: true` step succeeded, or `checkpointEvery` events passed). */
   | {
       /** Discriminant. */
@@ -102,6 +112,8 @@ export function compensationIdempotencyKey(sagaId: string, step: string): string
 const NOTHING: SagaCommand = { type: 'Nothing' };
 
 function decideRunning(model: SagaModel, state: SagaState, now: number): SagaCommand {
+  const group = decideGroup(model, state, now);
+  if (group) return group;
   const { inFlight, retry } = state;
   if (inFlight) {
     // Another worker holds the step until its lease ends; after that it is in doubt and re-runs.

@@ -49,6 +49,15 @@ export const stepShapeSchema = z.object({
   checkpoint: z.boolean(),
   /** The step has a compensation. */
   compensable: z.boolean(),
+  /** The step is a branch of a parallel group: the group's name and how many of its branches may run at once. Absent: a sequential step. */
+  parallel: z
+    .object({
+      /** The group's name, unique in its saga. */
+      group: z.string().min(1),
+      /** How many of the group's branches may have an attempt in flight at once. */
+      concurrency: z.number().int().min(1),
+    })
+    .optional(),
 });
 /**
  * The shape of a step as recorded at start, so a stream can be checked without its definition.

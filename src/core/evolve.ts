@@ -10,6 +10,7 @@
  * without allocating per event (loading a saga is a fold).
  */
 import type { SagaEvent } from './events.js';
+import { applyBranchEvent, copyProgress } from './parallelGroup.js';
 import type { InFlight, SagaState, StepState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
 
@@ -35,6 +36,7 @@ function draftOf(state: SagaState): Draft {
     succeeded: [...state.succeeded],
     compensation: c ? { ...c, done: [...c.done] } : null,
     inFlight: state.inFlight ? { ...state.inFlight } : null,
+    ...(state.parallel ? { parallel: copyProgress(state.parallel) } : {}),
   };
 }
 
@@ -54,6 +56,7 @@ function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): Draft {
       optional: shape.optional,
       checkpoint: shape.checkpoint,
       compensable: shape.compensable,
+      ...(shape.parallel === undefined ? {} : { parallel: shape.parallel }),
       status: 'pending',
       attempts: 0,
       firstStartedAt: null,
@@ -79,6 +82,18 @@ function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): Draft {
     startedAt: d.at,
     updatedAt: d.at,
   };
+}
+
+/** Applies one event: a parallel branch's action events to `s.parallel` (parallelGroup.ts), any other through applyEvent. */
+function applyAny(s: Draft, event: SagaEvent, step: StepLookup, groups: boolean): void {
+  const branch = groups && 'step' in event.data && typeof event.data.step === 'string' ? step(event.data.step) : undefined;
+  if (branch?.parallel === undefined || !applyBranchEvent(s as SagaState, event, branch)) {
+    applyEvent(s, event, step);
+    return;
+  }
+  s.eventCount++;
+  s.eventsSinceCheckpoint++;
+  if (event.data.at > s.updatedAt) s.updatedAt = event.data.at;
 }
 
 /** Applies one event to a draft in place (the draft owns what it mutates: see draftOf). */
@@ -140,6 +155,7 @@ function applyEvent(s: Draft, event: SagaEvent, step: StepLookup): void {
       s.status = SagaStatus.Compensating;
       s.compensation = { cause: d.cause, failedStep: d.failedStep, plan: d.plan, done: [] };
       s.retry = null;
+      if (s.parallel) s.parallel.retries = [];
       s.failure =
         d.cause === 'cancel'
           ? { step: null, kind: 'cancel', message: s.cancelRequested ?? 'cancelled', code: 'CANCELLED' }
@@ -187,11 +203,13 @@ function applyEvent(s: Draft, event: SagaEvent, step: StepLookup): void {
       s.status = SagaStatus.Completed;
       s.inFlight = null;
       s.retry = null;
+      if (s.parallel) Object.assign(s.parallel, { inFlight: [], retries: [] });
       break;
     case 'SagaCompensated':
       s.status = SagaStatus.Compensated;
       s.inFlight = null;
       s.retry = null;
+      if (s.parallel) Object.assign(s.parallel, { inFlight: [], retries: [] });
       break;
     case 'SagaFailed': {
       const d = event.data;
@@ -200,6 +218,7 @@ function applyEvent(s: Draft, event: SagaEvent, step: StepLookup): void {
       s.needsAttention = true;
       s.inFlight = null;
       s.retry = null;
+      if (s.parallel) Object.assign(s.parallel, { inFlight: [], retries: [] });
       s.failure = { step: d.step, kind: 'parked', message: d.reason, code: d.code ?? st?.lastError?.code ?? 'PARKED' };
       break;
     }
@@ -249,14 +268,16 @@ export function evolve(state: SagaState | undefined, event: SagaEvent): SagaStat
 export function fold(events: Iterable<SagaEvent>, initial?: SagaState): SagaState | undefined {
   let draft: Draft | undefined = initial === undefined ? undefined : draftOf(initial);
   let step: StepLookup | undefined = draft && lookupFor(draft.steps);
+  let groups = draft?.steps.some((st) => st.parallel) ?? false;
   for (const event of events) {
     if (draft === undefined || step === undefined) {
       if (event.type !== 'SagaStarted') continue;
       draft = started(event);
       step = lookupFor(draft.steps);
+      groups = draft.steps.some((st) => st.parallel);
       continue;
     }
-    applyEvent(draft, event, step);
+    applyAny(draft, event, step, groups);
   }
   return draft;
 }

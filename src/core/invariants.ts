@@ -3,6 +3,7 @@
  * property tests and by `verify` on real streams. Pure.
  */
 import { decide } from './decide.js';
+import { groupViolations, slotsOf } from './parallelInvariants.js';
 import { compensationPlan } from './recover.js';
 import type { SagaModel } from './sagaModel.js';
 import { stepModel } from './sagaModel.js';
@@ -15,14 +16,20 @@ export function violations(state: SagaState, model?: SagaModel): string[] {
   const index = new Map(state.steps.map((s, i) => [s.name, i]));
 
   // Succeeded steps are a prefix of the definition order, skipped optional steps aside.
+  // The branches of a parallel group share one slot: they may succeed in any order among themselves.
+  const slot = state.steps.some((s) => s.parallel) ? slotsOf(state.steps) : index;
   const positions = state.succeeded.map((name) => index.get(name) ?? -1);
   if (positions.some((p) => p < 0)) problems.push('a succeeded step is not in the definition');
-  if (positions.some((p, i) => i > 0 && p <= (positions[i - 1] ?? -1))) problems.push('steps succeeded out of definition order');
-  const last = Math.max(-1, ...positions);
-  state.steps.slice(0, last + 1).forEach((s) => {
-    const ok = state.succeeded.includes(s.name) || (s.status === 'skipped' && s.optional);
-    if (!ok) problems.push(`step ${s.name} precedes a succeeded step but neither succeeded nor was skipped as optional`);
-  });
+  const slots = state.succeeded.map((name) => slot.get(name) ?? -1);
+  const sameGroup = (i: number) => state.steps[positions[i] ?? -1]?.parallel !== undefined && slots[i] === slots[i - 1];
+  if (slots.some((p, i) => i > 0 && p <= (slots[i - 1] ?? -1) && !sameGroup(i))) problems.push('steps succeeded out of definition order');
+  const lastSlot = Math.max(-1, ...slots);
+  state.steps
+    .filter((s) => (slot.get(s.name) ?? 0) < lastSlot || ((slot.get(s.name) ?? 0) === lastSlot && !s.parallel))
+    .forEach((s) => {
+      const ok = state.succeeded.includes(s.name) || (s.status === 'skipped' && s.optional);
+      if (!ok) problems.push(`step ${s.name} precedes a succeeded step but neither succeeded nor was skipped as optional`);
+    });
   for (const s of state.steps) if (s.status === 'skipped' && !s.optional) problems.push(`step ${s.name} was skipped but is not optional`);
 
   // Compensations: a subset of what succeeded (plus a partially failed step), in exact reverse order.
@@ -58,7 +65,8 @@ export function violations(state: SagaState, model?: SagaModel): string[] {
   }
 
   // At most one effect in flight, and attempts within the policy.
-  if (state.steps.filter((s) => s.status === 'running').length > 1) problems.push('more than one step in flight');
+  if (state.steps.filter((s) => s.status === 'running' && !s.parallel).length > 1) problems.push('more than one step in flight');
+  problems.push(...groupViolations(state));
   if (state.inFlight && !index.has(state.inFlight.step)) problems.push('in-flight step is not in the definition');
   if (model) {
     for (const s of state.steps) {

@@ -12,6 +12,7 @@
  */
 import type { CompensationCause, ErrorInfo, FailureKind, Phase, SagaEvent } from './events.js';
 import { sagaEvent } from './events.js';
+import { appliedOrder, groupOf, isStopping } from './parallelGroup.js';
 import { canRetry, nextDelay } from './retryPolicy.js';
 import type { SagaModel } from './sagaModel.js';
 import { stepModel } from './sagaModel.js';
@@ -47,8 +48,9 @@ export interface RecoveryContext {
  */
 export function compensationPlan(state: SagaState, partialStep: string | null): string[] {
   const compensable = new Set(state.steps.filter((s) => s.compensable).map((s) => s.name));
-  const done = [...state.succeeded].reverse().filter((name) => compensable.has(name));
-  return partialStep !== null && compensable.has(partialStep) ? [partialStep, ...done] : done;
+  // Reverse of the order outcomes were recorded: a parallel group's partially failed branches are in it.
+  const done = [...appliedOrder(state)].reverse().filter((name) => compensable.has(name));
+  return partialStep !== null && compensable.has(partialStep) && !done.includes(partialStep) ? [partialStep, ...done] : done;
 }
 
 /** Events that start backward recovery for `cause`. Pure. */
@@ -64,7 +66,9 @@ function recoverStep(model: SagaModel, state: SagaState, failure: Failure, ctx: 
   const step = stepModel(model, failure.step);
   const shape = state.steps.find((s) => s.name === failure.step);
   const elapsed = ctx.now - (shape?.firstStartedAt ?? ctx.now);
-  const retryable = failure.kind === 'transient' && step !== undefined && canRetry(step.retry, failure.attempt, elapsed);
+  // A branch of a stopping parallel group is not retried: the group is about to compensate.
+  const branch = groupOf(state, failure.step) !== undefined;
+  const retryable = failure.kind === 'transient' && step !== undefined && canRetry(step.retry, failure.attempt, elapsed) && !(branch && isStopping(state));
   const failed = sagaEvent('StepFailed', {
     step: failure.step,
     attempt: failure.attempt,
@@ -78,6 +82,9 @@ function recoverStep(model: SagaModel, state: SagaState, failure: Failure, ctx: 
     const dueAt = ctx.now + nextDelay(step.retry, failure.attempt, ctx.random);
     return [failed, sagaEvent('RetryScheduled', { phase: 'step', step: failure.step, attempt: failure.attempt + 1, dueAt, at: ctx.now })];
   }
+  // A branch that fails for good stops its group; compensation is planned (decide's
+  // CompensateGroup) once no sibling is in flight any more.
+  if (branch && !(shape?.optional && failure.kind !== 'partial')) return [failed];
   if (failure.kind === 'partial' && shape?.compensable) return [failed, ...planCompensation(state, 'partial', failure.step, ctx.now)];
   if (shape?.optional && failure.kind !== 'partial') {
     return [failed, sagaEvent('StepSkipped', { step: failure.step, reason: `${failure.error.code}: ${failure.error.message}`, at: ctx.now })];

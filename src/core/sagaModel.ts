@@ -35,5 +35,7 @@ export function stepModel(model: SagaModel, name: string): StepModel | undefined
 
 /** The shapes recorded in `SagaStarted`. */
 export function stepShapes(model: SagaModel): StepShape[] {
-  return model.steps.map(({ name, optional, checkpoint, compensable }) => ({ name, optional, checkpoint, compensable }));
+  return model.steps.map(({ name, optional, checkpoint, compensable, parallel }) =>
+    parallel === undefined ? { name, optional, checkpoint, compensable } : { name, optional, checkpoint, compensable, parallel: { ...parallel } },
+  );
 }

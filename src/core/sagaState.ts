@@ -3,6 +3,7 @@
  * JSON so a checkpoint can snapshot it verbatim.
  */
 import type { CompensationCause, ErrorInfo, FailureKind, Phase, StepShape } from './events.js';
+import type { ParallelProgress } from './parallelGroup.js';
 
 /** Where a saga is in its life. `completed`, `compensated` and `failed` are terminal. */
 export const SagaStatus = {
@@ -122,6 +123,12 @@ export interface SagaState {
   inFlight: InFlight | null;
   /** The retry scheduled, null when none is. */
   retry: PendingRetry | null;
+  /**
+   * The latest parallel group to start: its attempts in flight, its retries, the order its
+   * outcomes were recorded (see parallelGroup.ts). Absent until a group starts, so a saga
+   * without groups (and every snapshot from before them) has no such field.
+   */
+  parallel?: ParallelProgress;
   /** The compensation under way or done, null when the saga never compensated. */
   compensation: CompensationProgress | null;
   /** The reason given to `cancel` while the saga was running, null when not cancelled. */

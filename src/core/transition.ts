@@ -18,7 +18,9 @@ import type { ErrorInfo, SagaEvent } from './events.js';
 import { sagaEvent } from './events.js';
 import { fold } from './evolve.js';
 import type { Failure } from './recover.js';
-import { planCompensation, recover } from './recover.js';
+import { compensationPlan, planCompensation, recover } from './recover.js';
+import { attemptsInFlight, findInFlight, groupCompensation } from './parallelGroup.js';
+import { branchCancellations, withBranchLeases } from './parallelTransition.js';
 import type { SagaModel } from './sagaModel.js';
 import type { SagaState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
@@ -74,6 +76,7 @@ const KNOWN_DEAD = 0;
  * leaseUntil.
  */
 function withWorkerLease(state: SagaState, ctx: TransitionContext): SagaState {
+  if (state.parallel && state.parallel.inFlight.length > 0) return withBranchLeases(state, ctx);
   const f = state.inFlight;
   if (f === null || f.worker === ctx.workerId) return state;
   const aliveUntil = ctx.workerAliveUntil?.get(f.worker);
@@ -98,6 +101,9 @@ function settle(model: SagaModel, out: Builder, now: number, ctx: TransitionCont
         continue;
       case 'BeginCompensation':
         out.add(planCompensation(state, command.cause, null, now));
+        continue;
+      case 'CompensateGroup':
+        out.add(groupCompensation(state, command.step, command.cause, compensationPlan(state, command.cause === 'partial' ? command.step : null), now));
         continue;
       case 'AbandonStep':
         // The lost attempt may have applied its effect, so it is recovered as a partial failure:
@@ -129,6 +135,8 @@ function settle(model: SagaModel, out: Builder, now: number, ctx: TransitionCont
         // The intent is appended before the effect runs: a crash after it leaves the attempt in doubt, never unknown.
         out.add([phase === 'step' ? sagaEvent('StepStarted', intent) : sagaEvent('CompensationStarted', intent)]);
         out.effects.push({ type: 'PerformAttempt', phase, step: command.step, attempt: command.attempt, idempotencyKey: command.idempotencyKey, leaseUntil });
+        // The branches of a parallel group start together, up to its concurrency limit.
+        if (phase === 'step' && out.state.parallel?.inFlight.some((f) => f.step === command.step)) continue;
         return;
       }
       case 'Wait':
@@ -142,7 +150,8 @@ function settle(model: SagaModel, out: Builder, now: number, ctx: TransitionCont
 
 /** Throws unless `ref` is the attempt in flight and this worker's. */
 function assertInFlight(state: SagaState, ref: AttemptRef, ctx: TransitionContext, input: string): void {
-  const f = state.inFlight;
+  // With a parallel group, the outcome may be any of its attempts in flight: each is fenced on its own.
+  const f = state.parallel && state.parallel.inFlight.length > 0 ? (findInFlight(state, ref) ?? attemptsInFlight(state)[0] ?? null) : state.inFlight;
   const same = f !== null && f.phase === ref.phase && f.step === ref.step && f.attempt === ref.attempt;
   if (same && f.worker === ctx.workerId) return;
   const reason = same ? 'not-ours' : 'not-in-flight';
@@ -223,6 +232,8 @@ export function transition(model: SagaModel, state: SagaState, input: Transition
       break;
   }
   settle(model, out, now, ctx);
+  // A group that stops (a branch failed for good, or the saga was cancelled): its other branches' signals fire.
+  out.effects.unshift(...branchCancellations(state, out.state));
   wakeAtDeadline(out);
   return { events: out.events, effects: out.effects };
 }

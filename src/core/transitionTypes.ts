@@ -125,8 +125,20 @@ export interface SetTimerEffect {
   reason: 'retry' | 'lease' | 'deadline';
 }
 
+/**
+ * Fire the signal of an attempt this worker performs (a branch of a parallel group that
+ * stopped): the attempt runs on to its outcome, which is recorded (a failure then counts as
+ * partial: what it did is in doubt). A runtime that does not perform the attempt ignores it.
+ */
+export interface CancelAttemptEffect extends AttemptRef {
+  /** Discriminant. */
+  type: 'CancelAttempt';
+  /** Why, for the step's `signal.reason`. */
+  reason: string;
+}
+
 /** What the runtime must do after appending a transition's events. */
-export type Effect = PerformAttemptEffect | SetTimerEffect;
+export type Effect = PerformAttemptEffect | SetTimerEffect | CancelAttemptEffect;
 
 /**
  * The answer to one input: the events to append, in one append at the expected revision, and
@@ -164,6 +176,13 @@ export interface TransitionContext {
    * out their lease).
    */
   workerAliveUntil?: ReadonlyMap<string, number>;
+  /**
+   * The attempts this runtime is performing right now, as `<phase>/<step>/<attempt>` keys: a
+   * parallel group's other branches are still running when one branch's outcome is fed back,
+   * and the runtime never takes over an attempt it is itself performing, whatever its lease
+   * says. Absent: none (a sequential saga's one attempt is never running when an input is fed).
+   */
+  performing?: ReadonlySet<string>;
   /** A checkpoint's snapshot is left out when the state's JSON is this large or larger. @default 512 KiB */
   maxSnapshotBytes?: number;
 }

@@ -11,6 +11,8 @@ import { DEFAULT_CHECKPOINT_EVERY } from '../core/sagaModel.js';
 import type { SagaModel, StepModel } from '../core/sagaModel.js';
 import { isStandardSchema, type StandardSchemaV1 } from './standardSchema.js';
 import type { CompensationContext, StepContext } from './stepContext.js';
+import type { ParallelGroupBuilder, ParallelOptions } from './parallelGroup.js';
+import { buildParallelGroup } from './parallelGroup.js';
 
 /**
  * The second argument of `.step(name, config)`: the action, its compensation, and how its
@@ -117,6 +119,18 @@ export interface SagaDefinition<TInput = unknown, TOutputs extends Record<string
     name: TName extends keyof TOutputs ? DuplicateStepName<TName> : TName,
     config: StepConfig<TInput, TOutputs, TOutput> & { optional?: TOptional },
   ): SagaDefinition<TInput, TOutputs & (TOptional extends true ? { [K in TName]?: TOutput } : { [K in TName]: TOutput }), TStartInput>;
+  /**
+   * Adds a parallel group: the branches `build` declares run concurrently, at most
+   * `concurrency` at once; the next step starts once every branch succeeded (or, optional,
+   * was skipped) and sees every branch's output (typed). If a branch fails for good, the others'
+   * signals fire, and every branch that completed is compensated, in the reverse of the order
+   * their outcomes were recorded, then the steps before the group in reverse (docs/parallel.md).
+   */
+  parallel<TBranches>(
+    name: string,
+    options: ParallelOptions,
+    build: (g: ParallelGroupBuilder<TInput, TOutputs, NoOutputs>) => ParallelGroupBuilder<TInput, TOutputs, TBranches>,
+  ): SagaDefinition<TInput, TOutputs & TBranches, TStartInput>;
 }
 
 /** The outputs a completed saga returns. */
@@ -208,6 +222,10 @@ function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): S
     steps,
     step(name: string, stepConfig: StepConfig<TInput, never, unknown>) {
       return build(config, [...steps, buildStep(config.name, steps, name, stepConfig as StepConfig<unknown, never, unknown>)]);
+    },
+    parallel(name: string, options: ParallelOptions, group: (g: ParallelGroupBuilder<unknown, unknown, unknown>) => unknown) {
+      const branches = buildParallelGroup(config.name, steps, name, options, group, (existing, branch, c) => buildStep(config.name, existing, branch, c));
+      return build(config, [...steps, ...branches]);
     },
   };
   return Object.freeze(definition) as unknown as SagaDefinition<TInput, never>;

@@ -10,6 +10,7 @@ import type { Phase, SagaEvent } from '../core/events.js';
 import { infrastructureDelay, type InfrastructurePolicy } from '../core/infrastructurePolicy.js';
 import { sagaEvent } from '../core/events.js';
 import { fold } from '../core/evolve.js';
+import { attemptsInFlight, findInFlight } from '../core/parallelGroup.js';
 import type { SagaState } from '../core/sagaState.js';
 import { transition } from '../core/transition.js';
 import type { Effect, Transition, TransitionContext, TransitionInput } from '../core/transition.js';
@@ -71,6 +72,15 @@ export type DriveResult = { state: SagaState | undefined; wakeAt?: number; waiti
 
 type FlushResult = 'appended' | 'conflict' | 'parked';
 
+type PerformEffect = Extract<Effect, { type: 'PerformAttempt' }>;
+type PerformOutcome = { input: TransitionInput; log: Logger } | 'released';
+/** An attempt this executor performs: several at once for the branches of a parallel group. */
+interface RunningAttempt {
+  control: AttemptControl;
+  done: Promise<{ key: string; outcome: PerformOutcome }>;
+}
+const attemptKey = (a: { phase: Phase; step: string; attempt: number }): string => `${a.phase}/${a.step}/${a.attempt}`;
+
 /** Events that record the outcome of an attempt: what must become durable before anything else. */
 const OUTCOME_TYPES: ReadonlySet<string> = new Set(['StepSucceeded', 'StepFailed', 'CompensationSucceeded', 'CompensationFailed']);
 
@@ -94,12 +104,21 @@ export class SagaExecutor {
   private readonly log: Logger;
   /** Metadata the next append adds (the first append of a fresh start only). */
   private startMetadata: Record<string, Json> | undefined;
+  /** Appends one at a time: a lease renewal of one branch must not interleave with the outcome of another. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: ExecutorDeps,
     private readonly sagaId: string,
   ) {
     this.log = lazyChild(deps.logger, { sagaId });
+  }
+
+  /** Runs `fn` after every append under way (and before any later one) has settled. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => {});
+    return run;
   }
 
   private add(events: SagaEvent[]): void {
@@ -241,22 +260,27 @@ export class SagaExecutor {
    * attempt's own lease then decides, as on a store without liveness.
    */
   private async peerLiveness(state: SagaState | undefined): Promise<ReadonlyMap<string, number> | undefined> {
-    const worker = state?.inFlight?.worker;
     const liveness = this.deps.liveness?.store;
-    if (!liveness || worker === undefined || worker === this.deps.workerId) return undefined;
-    try {
-      const until = await liveness.aliveUntil(worker);
-      return until === undefined ? undefined : new Map([[worker, until]]);
-    } catch (error) {
-      this.log.warn({ err: errorInfo(error), worker }, 'could not read the liveness of a worker; its attempt keeps its own lease');
-      return undefined;
+    if (!liveness || !state) return undefined;
+    // Several workers for a parallel group's attempts; at most one for a sequential saga.
+    const workers = [...new Set(attemptsInFlight(state).map((f) => f.worker))].filter((w) => w !== this.deps.workerId);
+    const known = new Map<string, number>();
+    for (const worker of workers) {
+      try {
+        const until = await liveness.aliveUntil(worker);
+        if (until !== undefined) known.set(worker, until);
+      } catch (error) {
+        this.log.warn({ err: errorInfo(error), worker }, 'could not read the liveness of a worker; its attempt keeps its own lease');
+      }
     }
+    return known.size === 0 ? undefined : known;
   }
 
-  private context(workerAliveUntil?: ReadonlyMap<string, number>): TransitionContext {
+  private context(workerAliveUntil?: ReadonlyMap<string, number>, performing?: ReadonlySet<string>): TransitionContext {
     return {
       workerId: this.deps.workerId,
       ...(workerAliveUntil ? { workerAliveUntil } : {}),
+      ...(performing && performing.size > 0 ? { performing } : {}),
       leaseMs: this.deps.leaseMs,
       random: this.deps.random,
       // Draining: record the outcomes of running attempts, start nothing new.
@@ -275,8 +299,9 @@ export class SagaExecutor {
     state: SagaState,
     input: TransitionInput,
     workerAliveUntil?: ReadonlyMap<string, number>,
+    performing?: ReadonlySet<string>,
   ): Transition {
-    const ctx = this.context(workerAliveUntil);
+    const ctx = this.context(workerAliveUntil, performing);
     try {
       return transition(definition, state, input, ctx);
     } catch (error) {
@@ -323,41 +348,75 @@ export class SagaExecutor {
     }
     let input: TransitionInput = { type: 'Tick', now: this.deps.clock.now() };
     let attemptLog: Logger | undefined;
+    const running = new Map<string, RunningAttempt>();
     for (;;) {
       // A killed engine is a dead process: it neither decides nor performs anything more.
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
       const state = this.state;
       if (!state) return { state };
       const definition = this.deps.definitionOf(state);
-      const peers = await this.peerLiveness(state);
-      if (this.deps.killed.aborted) throw this.deps.killed.reason;
-      const next = this.transitionOf(definition, state, input, peers);
-      this.logTransition(input, next.events, attemptLog);
-      this.add(next.events);
-      const flushed = await this.flush(fresh);
+      const step = await this.exclusive(async () => {
+        const current = this.state as SagaState;
+        const peers = await this.peerLiveness(current);
+        if (this.deps.killed.aborted) throw this.deps.killed.reason;
+        const next = this.transitionOf(definition, current, input, peers, new Set(running.keys()));
+        this.logTransition(input, next.events, attemptLog);
+        this.add(next.events);
+        const flushed = await this.flush(fresh);
+        // Someone else wrote (a cancel, an operator, another worker): reload before any lease renewal appends.
+        if (flushed === 'conflict' && !fresh) this.reset(await loadSaga(this.deps.store, this.sagaId));
+        return { next, flushed };
+      });
+      const { next, flushed } = step;
       if (flushed === 'conflict') {
-        // Someone else wrote (a cancel, an operator, another worker). A start finds the saga
-        // exists; anything else reloads and feeds the same input again on what is durable now.
+        // A start finds the saga exists; anything else feeds the same input again on what is durable now.
         if (fresh) return { state: undefined };
-        this.reset(await loadSaga(this.deps.store, this.sagaId));
         input = { ...input, now: this.deps.clock.now() };
         attemptLog = undefined;
         continue;
       }
       fresh = undefined;
-      if (flushed === 'parked') return { state: this.state };
-      const attempt = next.effects.find((e): e is Extract<Effect, { type: 'PerformAttempt' }> => e.type === 'PerformAttempt');
-      if (attempt) {
-        const outcome = await this.perform(definition, attempt);
-        if (outcome === 'released') return { state: this.state };
-        ({ input, log: attemptLog } = outcome);
+      if (flushed === 'parked') {
+        for (const r of running.values()) r.control.cancel(new SagaCancelledError(`Saga ${this.sagaId} was parked`, { details: { sagaId: this.sagaId } }));
+        return { state: this.state };
+      }
+      for (const e of next.effects) {
+        // A parallel group stopped: its other branches' signals fire; their outcomes are still recorded.
+        if (e.type === 'CancelAttempt')
+          running.get(attemptKey(e))?.control.cancel(new SagaCancelledError(e.reason, { details: { sagaId: this.sagaId, step: e.step, attempt: e.attempt } }));
+        if (e.type !== 'PerformAttempt') continue;
+        const key = attemptKey(e);
+        const control = new AttemptControl();
+        running.set(key, { control, done: this.perform(definition, e, control).then((outcome) => ({ key, outcome })) });
+      }
+      let reported: { input: TransitionInput; log: Logger | undefined } | undefined;
+      // A branch's retry may fall due while its siblings run: wake for it (a Tick) instead of waiting for them.
+      const retryAt = Math.min(...next.effects.flatMap((e) => (e.type === 'SetTimer' && e.reason === 'retry' ? [e.at] : [])));
+      let cancelTimer: (() => void) | undefined;
+      const due =
+        running.size > 0 && Number.isFinite(retryAt)
+          ? new Promise<'due'>((resolve) => (cancelTimer = scheduleOn(this.deps.clock, Math.max(0, retryAt - this.deps.clock.now()), () => resolve('due'))))
+          : undefined;
+      while (running.size > 0 && !reported) {
+        const first = await Promise.race([...[...running.values()].map((r) => r.done), ...(due ? [due] : [])]);
+        if (first === 'due') {
+          reported = { input: { type: 'Tick', now: this.deps.clock.now() }, log: undefined };
+          break;
+        }
+        running.delete(first.key);
+        if (first.outcome !== 'released') reported = first.outcome;
+      }
+      cancelTimer?.();
+      if (reported) {
+        ({ input, log: attemptLog } = reported);
         continue;
       }
+      if (next.effects.some((e) => e.type === 'PerformAttempt')) return { state: this.state };
       const timers = next.effects.flatMap((e) => (e.type === 'SetTimer' ? [e.at] : []));
       if (timers.length === 0) return { state: this.state };
       // Waiting for another worker's attempt: the scheduler watches that worker, to wake the saga when it dies.
-      const waitingFor =
-        this.deps.liveness && next.effects.some((e) => e.type === 'SetTimer' && e.reason === 'lease') ? this.state?.inFlight?.worker : undefined;
+      const holder = this.state ? attemptsInFlight(this.state).find((f) => f.worker !== this.deps.workerId)?.worker : undefined;
+      const waitingFor = this.deps.liveness && next.effects.some((e) => e.type === 'SetTimer' && e.reason === 'lease') ? holder : undefined;
       return { state: this.state, wakeAt: Math.min(...timers), ...(waitingFor !== undefined && waitingFor !== this.deps.workerId ? { waitingFor } : {}) };
     }
   }
@@ -396,20 +455,24 @@ export class SagaExecutor {
   /** One lease renewal. False when the stream shows that another worker owns the attempt now. */
   private async renewLease(phase: Phase, step: string, attempt: number, log: Logger): Promise<boolean> {
     const now = this.deps.clock.now();
-    this.add([sagaEvent('LeaseExtended', { phase, step, attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now })]);
-    try {
-      const flushed = await this.flush();
-      if (flushed === 'appended') return true;
-      if (flushed === 'conflict') this.reset(await loadSaga(this.deps.store, this.sagaId));
-    } catch (error) {
-      // A dead engine appends nothing more; otherwise try again at the next period.
-      if (!this.deps.killed.aborted) log.warn({ err: errorInfo(error) }, 'lease renewal failed; will retry');
-      this.state = this.durable;
-      this.pending = [];
-      return true;
-    }
-    const f = this.state?.inFlight;
-    if (f && f.worker === this.deps.workerId && f.step === step && f.attempt === attempt && f.phase === phase) return true;
+    const renewed = await this.exclusive(async () => {
+      this.add([sagaEvent('LeaseExtended', { phase, step, attempt, worker: this.deps.workerId, leaseUntil: now + this.deps.leaseMs, at: now })]);
+      try {
+        const flushed = await this.flush();
+        if (flushed === 'appended') return true;
+        if (flushed === 'conflict') this.reset(await loadSaga(this.deps.store, this.sagaId));
+      } catch (error) {
+        // A dead engine appends nothing more; otherwise try again at the next period.
+        if (!this.deps.killed.aborted) log.warn({ err: errorInfo(error) }, 'lease renewal failed; will retry');
+        this.state = this.durable;
+        this.pending = [];
+        return true;
+      }
+      return undefined;
+    });
+    if (renewed) return true;
+    const f = this.state ? findInFlight(this.state, { phase, step, attempt }) : undefined;
+    if (f && f.worker === this.deps.workerId) return true;
     log.warn({}, 'fenced during the attempt: another worker took it over; aborting ours');
     return false;
   }
@@ -423,8 +486,9 @@ export class SagaExecutor {
   /** Performs one attempt; its outcome is the next input. */
   private async perform(
     definition: SagaDefinition<unknown, Record<string, unknown>>,
-    effect: Extract<Effect, { type: 'PerformAttempt' }>,
-  ): Promise<{ input: TransitionInput; log: Logger } | 'released'> {
+    effect: PerformEffect,
+    control: AttemptControl = new AttemptControl(),
+  ): Promise<PerformOutcome> {
     const { phase, step: stepName, attempt, idempotencyKey } = effect;
     const state = this.state as SagaState;
     const step = definition.steps.find((s) => s.name === stepName);
@@ -434,8 +498,8 @@ export class SagaExecutor {
     if (this.deps.killed.aborted) throw this.deps.killed.reason;
     log.debug({}, phase === 'step' ? 'step started' : 'compensation started');
     // The engine aborts `control` when its grace period ends or it is killed; the heartbeat
-    // aborts it when another worker took the attempt over (fenced).
-    const control = new AttemptControl();
+    // aborts it when another worker took the attempt over (fenced); drive cancels it when its
+    // parallel group stops.
     const unregister = this.deps.attempts.add(control, phase === 'step' ? state.sagaId : undefined);
     // A step still running at the saga's deadline is stopped as a cancel would stop it.
     const deadline = phase === 'step' && state.deadlineAt !== undefined ? state.deadlineAt : undefined;

@@ -27,6 +27,13 @@ export interface StepScenario {
   faults: AttemptFault[];
   /** Fault of compensation attempt i+1; attempts past the end succeed. */
   compensationFaults: CompensationFault[];
+  /** The step is a branch of this parallel group (consecutive steps of one group form it). Absent: sequential. */
+  parallel?: {
+    /** The group's name. */
+    group: string;
+    /** Its concurrency limit. */
+    concurrency: number;
+  };
 }
 
 /** A whole fault scenario: a saga's steps, and the crashes, cancellation and refused appends around them. */

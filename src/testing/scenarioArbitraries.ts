@@ -82,3 +82,20 @@ const appendRefusalsArb: fc.Arbitrary<AppendRefusal[]> = fc
 
 /** A scenario whose store also refuses some appends for good. */
 export const refusingScenarioArb: fc.Arbitrary<Scenario> = fc.tuple(scenarioArb, appendRefusalsArb).map(([s, refuseAppends]) => ({ ...s, refuseAppends }));
+
+/**
+ * A saga of 2–8 steps where a run of 2–4 consecutive steps forms a parallel group with a
+ * concurrency limit of 1 up to its size: the branches keep their random policies and faults.
+ */
+export const parallelScenarioArb: fc.Arbitrary<Scenario> = scenarioArb
+  .filter((s) => s.steps.length >= 2)
+  .chain((s) =>
+    fc.integer({ min: 0, max: s.steps.length - 2 }).chain((from) =>
+      fc.integer({ min: 2, max: Math.min(4, s.steps.length - from) }).chain((size) =>
+        fc.integer({ min: 1, max: size }).map((concurrency) => ({
+          ...s,
+          steps: s.steps.map((step, i) => (i >= from && i < from + size ? { ...step, parallel: { group: 'g', concurrency } } : step)),
+        })),
+      ),
+    ),
+  );

@@ -101,67 +101,85 @@ export function scenarioDefinition(
     ledger.active.add(step);
     ledger.log.push({ op: 'apply', step });
   };
-  for (const spec of scenario.steps) {
-    definition = definition.step(spec.name, {
-      optional: spec.optional,
-      checkpoint: spec.checkpoint,
-      retry: spec.retry,
-      compensationRetry: spec.compensationRetry,
-      run: async ({ attempt, idempotencyKey, sagaId }: { attempt: number; idempotencyKey: string; sagaId: string }) => {
-        if (store) {
-          const recorded = await store.readStream(sagaStreamId(sagaId));
-          if (recorded.some((e) => e.type === 'StepSucceeded' && (e.data as { step?: string } | null)?.step === spec.name))
-            ledger.rerunsAfterSuccess.push(spec.name);
-        }
-        const fault = spec.faults[attempt - 1] ?? 'ok';
-        if (fault === 'crashBefore') {
+  const stepConfig = (spec: Scenario['steps'][number]) => ({
+    optional: spec.optional,
+    checkpoint: spec.checkpoint,
+    retry: spec.retry,
+    compensationRetry: spec.compensationRetry,
+    run: async ({ attempt, idempotencyKey, sagaId }: { attempt: number; idempotencyKey: string; sagaId: string }) => {
+      if (store) {
+        const recorded = await store.readStream(sagaStreamId(sagaId));
+        if (recorded.some((e) => e.type === 'StepSucceeded' && (e.data as { step?: string } | null)?.step === spec.name))
+          ledger.rerunsAfterSuccess.push(spec.name);
+      }
+      const fault = spec.faults[attempt - 1] ?? 'ok';
+      if (fault === 'crashBefore') {
+        crash();
+        return never;
+      }
+      // A participant that already applied this key answers with the first outcome (success),
+      // whatever would have gone wrong this time: that is what deduplication means.
+      const applied = ledger.log.some((e) => e.op === 'apply' && e.step === spec.name);
+      // Steps without a compensation are read-only here: nothing of theirs could be undone.
+      const effect = (): void => (spec.compensable ? apply(spec.name, idempotencyKey) : undefined);
+      if (applied) effect();
+      switch (applied && fault !== 'crashAfter' ? 'ok' : fault) {
+        case 'transient':
+          throw new TransientError('service unavailable (503)');
+        case 'permanent':
+          throw new PermanentError('business rule refused');
+        case 'partial':
+          effect();
+          throw new PartialFailure('applied part of the effect');
+        case 'timeout':
+          throw new StepTimeoutError('timed out');
+        case 'crashAfter':
+          effect();
           crash();
           return never;
+        default:
+          effect();
+          return { step: spec.name, attempt };
+      }
+    },
+    ...(spec.compensable
+      ? {
+          compensate: async ({ attempt }: { attempt: number }) => {
+            switch (spec.compensationFaults[attempt - 1] ?? 'ok') {
+              case 'ok':
+                if (ledger.active.delete(spec.name)) ledger.log.push({ op: 'compensate', step: spec.name });
+                return;
+              case 'fail':
+                throw new TransientError('compensation endpoint down');
+              case 'failPermanent':
+                throw new PermanentError('compensation refused');
+              case 'crash':
+                crash();
+                return never;
+            }
+          },
         }
-        // A participant that already applied this key answers with the first outcome (success),
-        // whatever would have gone wrong this time: that is what deduplication means.
-        const applied = ledger.log.some((e) => e.op === 'apply' && e.step === spec.name);
-        // Steps without a compensation are read-only here: nothing of theirs could be undone.
-        const effect = (): void => (spec.compensable ? apply(spec.name, idempotencyKey) : undefined);
-        if (applied) effect();
-        switch (applied && fault !== 'crashAfter' ? 'ok' : fault) {
-          case 'transient':
-            throw new TransientError('service unavailable (503)');
-          case 'permanent':
-            throw new PermanentError('business rule refused');
-          case 'partial':
-            effect();
-            throw new PartialFailure('applied part of the effect');
-          case 'timeout':
-            throw new StepTimeoutError('timed out');
-          case 'crashAfter':
-            effect();
-            crash();
-            return never;
-          default:
-            effect();
-            return { step: spec.name, attempt };
-        }
-      },
-      ...(spec.compensable
-        ? {
-            compensate: async ({ attempt }: { attempt: number }) => {
-              switch (spec.compensationFaults[attempt - 1] ?? 'ok') {
-                case 'ok':
-                  if (ledger.active.delete(spec.name)) ledger.log.push({ op: 'compensate', step: spec.name });
-                  return;
-                case 'fail':
-                  throw new TransientError('compensation endpoint down');
-                case 'failPermanent':
-                  throw new PermanentError('compensation refused');
-                case 'crash':
-                  crash();
-                  return never;
-              }
-            },
-          }
-        : {}),
-    });
+      : {}),
+  });
+  // Consecutive steps of one parallel group become its branches.
+  for (let i = 0; i < scenario.steps.length; ) {
+    const spec = scenario.steps[i] as Scenario['steps'][number];
+    const group = spec.parallel;
+    if (!group) {
+      definition = definition.step(spec.name, stepConfig(spec));
+      i++;
+      continue;
+    }
+    const members: Scenario['steps'] = [];
+    for (const s of scenario.steps.slice(i)) {
+      if (s.parallel?.group !== group.group) break;
+      members.push(s);
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: built in a loop, as above.
+    definition = definition.parallel(group.group, { concurrency: group.concurrency }, (g: any) =>
+      members.reduce((acc, m) => acc.step(m.name, stepConfig(m)), g),
+    );
+    i += members.length;
   }
   return definition as SagaDefinition<unknown, Record<string, unknown>>;
 }

@@ -23,7 +23,19 @@
  * taken relative to now: `transition` depends on no other time (the shapes' time budget never
  * runs out), so merging them is sound.
  */
-import { canContinue, fold, isTerminal, sagaEvent, stepShapes, transition, violations, ErrorCode, isSagaError } from '../../../src/core/index.js';
+import {
+  attemptsInFlight,
+  canContinue,
+  findInFlight,
+  fold,
+  isTerminal,
+  sagaEvent,
+  stepShapes,
+  transition,
+  violations,
+  ErrorCode,
+  isSagaError,
+} from '../../../src/core/index.js';
 import type { FailureKind, Phase, SagaEvent, SagaModel, SagaState, Transition, TransitionContext, TransitionInput } from '../../../src/core/index.js';
 
 export const WORKERS = ['w1', 'w2'] as const;
@@ -111,8 +123,15 @@ function applied(world: World, worker: string, result: Transition, running: Runn
   const state = result.events.length === 0 ? world.state : (fold(result.events, world.state) as SagaState);
   for (const e of result.effects) {
     if (e.type !== 'PerformAttempt') continue;
-    const f = state.inFlight;
-    const recorded = f !== null && f.worker === worker && f.phase === e.phase && f.step === e.step && f.attempt === e.attempt && f.leaseUntil === e.leaseUntil;
+    const f = state.parallel ? findInFlight(state, e) : state.inFlight;
+    const recorded =
+      f !== null &&
+      f !== undefined &&
+      f.worker === worker &&
+      f.phase === e.phase &&
+      f.step === e.step &&
+      f.attempt === e.attempt &&
+      f.leaseUntil === e.leaseUntil;
     if (!recorded || !result.events.some((ev) => ev.type === (e.phase === 'step' ? 'StepStarted' : 'CompensationStarted'))) {
       throw new ModelCheckFailure(
         'intentFirst',
@@ -136,6 +155,7 @@ function outcomeInputs(r: Running, now: number): [string, TransitionInput][] {
 }
 
 function isLive(world: World, r: Running): boolean {
+  if (world.state.parallel) return findInFlight(world.state, r)?.worker === r.worker;
   const f = world.state.inFlight;
   return f !== null && f.worker === r.worker && f.phase === r.phase && f.step === r.step && f.attempt === r.attempt;
 }
@@ -169,8 +189,14 @@ function outcomeMoves(model: SagaModel, world: World, r: Running, others: Runnin
 }
 
 function nextTimer(world: World): number | undefined {
-  const { inFlight, retry } = world.state;
-  const due = [inFlight?.leaseUntil, retry?.dueAt].filter((t): t is number => t !== undefined && t > world.now);
+  const { inFlight, retry, parallel } = world.state;
+  if (!parallel) {
+    const due = [inFlight?.leaseUntil, retry?.dueAt].filter((t): t is number => t !== undefined && t > world.now);
+    return due.length === 0 ? undefined : Math.min(...due);
+  }
+  const due = [...attemptsInFlight(world.state).map((f) => f.leaseUntil), retry?.dueAt, ...(parallel?.retries ?? []).map((r) => r.dueAt)].filter(
+    (t): t is number => t !== undefined && t > world.now,
+  );
   return due.length === 0 ? undefined : Math.min(...due);
 }
 
@@ -200,8 +226,8 @@ function successors(model: SagaModel, world: World): Move[] {
     const next = applied(settled, worker, result);
     ticks.set(worker, { result, next });
     moves.push({ label: `${worker} ticks`, next });
-    const holder = world.state.inFlight?.worker;
-    if (holder !== undefined && holder !== worker) {
+    for (const holder of new Set(attemptsInFlight(world.state).map((f) => f.worker))) {
+      if (holder === worker) continue;
       const dead: TransitionContext = { ...ctxOf(worker), workerAliveUntil: new Map([[holder, 0]]) };
       moves.push({
         label: `${worker} ticks, seeing ${holder} dead`,
@@ -244,8 +270,15 @@ function successors(model: SagaModel, world: World): Move[] {
  */
 export function keyOf(world: World): string {
   const f = world.state.inFlight;
-  const performing = f !== null && world.running.some((r) => r.worker === f.worker && r.phase === f.phase && r.step === f.step && r.attempt === f.attempt);
-  return `${stateKeyAt(world.state, world.now)}|${performing}`;
+  if (world.state.parallel === undefined) {
+    const performing = f !== null && world.running.some((r) => r.worker === f.worker && r.phase === f.phase && r.step === f.step && r.attempt === f.attempt);
+    return `${stateKeyAt(world.state, world.now)}|${performing}`;
+  }
+  // Per attempt in flight (one, or a parallel group's several): whether its holder still performs it.
+  const performing = attemptsInFlight(world.state).map((f) =>
+    world.running.some((r) => r.worker === f.worker && r.phase === f.phase && r.step === f.step && r.attempt === f.attempt),
+  );
+  return `${stateKeyAt(world.state, world.now)}|${performing.join(',')}`;
 }
 
 /** Many inputs leave the state as it is (a crash, a rejected outcome, a Tick that only waits): the same object, keyed once per time. */
@@ -263,6 +296,7 @@ function stateKey(s: SagaState, now: number): string {
   const rel = (t: number) => Math.max(0, t - now);
   const f = s.inFlight;
   const c = s.compensation;
+  const p = s.parallel;
   // Joined by hand, not JSON.stringify: this runs once per input tried and was the hot spot.
   return [
     s.status,
@@ -278,6 +312,15 @@ function stateKey(s: SagaState, now: number): string {
     s.lastCheckpoint ?? '',
     s.rolledBackFrom ?? '',
     s.checkpointDue,
+    ...(p
+      ? [
+          // Workers are interchangeable, but whether two branches have the same holder is not.
+          `${p.group}:${p.inFlight.map((b) => `${b.step}:${b.attempt}:${b.worker === p.inFlight[0]?.worker ? 'A' : 'B'}:${rel(b.leaseUntil)}`).join(',')}`,
+          p.retries.map((r) => `${r.step}:${r.attempt}:${rel(r.dueAt)}`).join(','),
+          p.applied.join(','),
+          p.failure ? `${p.failure.step}:${p.failure.cause}` : '',
+        ]
+      : []),
   ].join('|');
 }
 

@@ -56,3 +56,40 @@ export function shapesOf(length: number, variants: readonly StepVariant[] = STEP
   if (length === 0) return [[]];
   return shapesOf(length - 1, variants).flatMap((prefix) => variants.map((v) => [...prefix, v]));
 }
+
+/** A shape with a parallel group: an optional step before it, then the group's branches (with the group's concurrency limit). */
+export interface ParallelShape {
+  before: StepVariant | null;
+  branches: readonly StepVariant[];
+  concurrency: number;
+}
+
+export function modelOfParallelShape(shape: ParallelShape): SagaModel {
+  const base = modelOfShape(shape.before ? [shape.before] : []);
+  const branches: StepModel[] = shape.branches.map((v, i) => ({
+    name: `b${i + 1}`,
+    optional: v.optional,
+    checkpoint: false,
+    compensable: v.compensable,
+    retry: budget(v.maxAttempts),
+    compensationRetry: budget(v.maxAttempts),
+    parallel: { group: 'g', concurrency: shape.concurrency },
+  }));
+  const name = `${shape.before ? `${variantName(shape.before)} ` : ''}[${shape.branches.map(variantName).join(' | ')}]/${shape.concurrency}`;
+  return { ...base, name, steps: [...base.steps, ...branches] };
+}
+
+/**
+ * The parallel shapes the model check enumerates: a 2-branch group of every pair of variants,
+ * both branches at once (concurrency 2) and one at a time (concurrency 1), alone; and the
+ * group after a compensable step with one attempt, both at once.
+ */
+export function parallelShapes(): ParallelShape[] {
+  const pairs = shapesOf(2);
+  const before: StepVariant = { compensable: true, optional: false, maxAttempts: 1 };
+  return [
+    ...pairs.map((branches) => ({ before: null, branches, concurrency: 2 })),
+    ...pairs.map((branches) => ({ before: null, branches, concurrency: 1 })),
+    ...pairs.map((branches) => ({ before, branches, concurrency: 2 })),
+  ];
+}
