@@ -11,3 +11,5 @@ export * from './invariants.js';
 export * from './classify.js';
 export * from './canonicalJson.js';
 export * from './infrastructurePolicy.js';
+export * from './migration.js';
+export * from './versionInvariant.js';

@@ -11,6 +11,7 @@ import { infrastructureDelay, type InfrastructurePolicy } from '../core/infrastr
 import { sagaEvent } from '../core/events.js';
 import { fold } from '../core/evolve.js';
 import type { SagaState } from '../core/sagaState.js';
+import { isTerminal } from '../core/sagaState.js';
 import { transition } from '../core/transition.js';
 import type { Effect, Transition, TransitionContext, TransitionInput } from '../core/transition.js';
 import type { SagaDefinition } from '../definition/defineSaga.js';
@@ -27,6 +28,7 @@ import type { LoadedSaga } from './sagaStream.js';
 import { loadSaga, sagaStreamId, toNewEvents } from './sagaStream.js';
 import type { StoreHealth } from './storeHealth.js';
 import type { WorkerHeartbeat } from './workerHeartbeat.js';
+import type { VersionPlan } from './versionUpgrade.js';
 import type { WorkerLiveness } from '../stores/eventStore.js';
 
 export interface ExecutorDeps {
@@ -37,6 +39,11 @@ export interface ExecutorDeps {
   workerId: string;
   leaseMs: number;
   definitionOf(state: SagaState): SagaDefinition<unknown, Record<string, unknown>>;
+  /**
+   * For a saga whose definition version the engine does not register: migrate, wait, leave or
+   * park it first (see versionUpgrade.ts). Undefined when the version is registered.
+   */
+  versionPlan?(state: SagaState, now: number, workerAliveUntil?: ReadonlyMap<string, number>): Promise<VersionPlan> | undefined;
   /**
    * Every event this engine appended, after the append is durable. Called with a function that
    * makes the records, so that nothing is built when no one listens.
@@ -310,9 +317,26 @@ export class SagaExecutor {
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
       const state = this.state;
       if (!state) return { state };
-      const definition = this.deps.definitionOf(state);
       const peers = await this.peerLiveness(state);
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
+      // A version this engine does not register: migrate, wait, leave or park first (versionUpgrade.ts).
+      const versionPlan = isTerminal(state) ? undefined : this.deps.versionPlan?.(state, this.deps.clock.now(), peers);
+      if (versionPlan) {
+        const plan = await versionPlan;
+        if (plan.type === 'leave') throw plan.error;
+        if (plan.type === 'wait') return { state, wakeAt: plan.until, ...(this.deps.liveness && plan.worker !== undefined && plan.worker !== this.deps.workerId ? { waitingFor: plan.worker } : {}) };
+        if (plan.type === 'park') this.log.error({ code: plan.error.code, version: state.version }, plan.error.message);
+        else this.log.info({ from: state.version, to: plan.definition.version }, 'migrating the saga to the registered version');
+        this.add(plan.events);
+        const flushed = await this.flush();
+        if (flushed === 'conflict') {
+          this.reset(await loadSaga(this.deps.store, this.sagaId));
+          continue;
+        }
+        if (plan.type === 'park' || flushed === 'parked') return { state: this.state };
+        continue;
+      }
+      const definition = this.deps.definitionOf(state);
       const next = this.transitionOf(definition, state, input, peers);
       this.logTransition(input, next.events, attemptLog);
       this.add(next.events);
