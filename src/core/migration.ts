@@ -129,6 +129,14 @@ export function migrationEvent(
   if (current !== null && target.steps[lastDone + 1]?.name !== current) {
     return { problem: `${where}: step ${current} is in flight (its outcome unknown) and must be the first step of version ${target.version} after the done ones` };
   }
+  const retry = state.retry?.phase === 'step' ? state.retry : null;
+  const budget = current === null ? undefined : target.steps[lastDone + 1]?.retry.maxAttempts;
+  if (retry && budget !== undefined && retry.attempt > budget) {
+    // The old version scheduled an attempt the new budget does not allow; the new version cannot record it as exhausted without an attempt.
+    return {
+      problem: `${where}: step ${retry.step} has attempt ${retry.attempt} scheduled, but version ${target.version} allows ${budget}: give it a budget of at least ${retry.attempt}, or migrate once the retry has run`,
+    };
+  }
   const before = new Map<string, StepState>(state.steps.map((s) => [s.name, s]));
   const steps = target.steps.map((m) => {
     const old = before.get(m.name);

@@ -137,7 +137,7 @@ export function versionCases(open: () => Promise<VersionStore>): void {
     const onlyV2 = await engine({ store, sagas: [v2] });
     const parked = await onlyV2.result(sagaId);
     expect(parked).toMatchObject({ status: 'failed', failure: { kind: 'parked', code: 'DEFINITION_VERSION_NOT_REGISTERED' } });
-    expect(parked.failure?.message).toMatch(/invoicing@1, which this engine does not register \(registered versions of invoicing: 2\)/);
+    expect((parked as { failure?: { message: string } }).failure?.message).toMatch(/invoicing@1, which this engine does not register \(registered versions of invoicing: 2\)/);
     await expect(onlyV2.outputs(sagaId)).rejects.toMatchObject({ code: 'SAGA_PARKED' });
     expect(billing.operations('stranded')).toEqual([]);
     await onlyV2.close();

@@ -119,6 +119,18 @@ describe('migrationEvent and evolve', () => {
     expect(next.events.map((e) => e.type)).toContain('CompensationPlanned');
   });
 
+  it('refuses to shrink the budget of a step below the retry the old version already scheduled', () => {
+    const old = stateOf([
+      ...afterCharge,
+      stepStarted('ship', 1, T0, 10),
+      sagaEvent('StepFailed', { step: 'ship', attempt: 1, kind: 'transient', exhausted: false, error: { name: 'E', code: 'E', message: 'x' }, at: T0 + 1 }),
+      sagaEvent('RetryScheduled', { phase: 'step', step: 'ship', attempt: 2, dueAt: T0 + 100, at: T0 + 1 }),
+    ]);
+    const tight: SagaModel = { ...v2, steps: [...v2.steps.slice(0, 3), stepOf('ship', { retry: { ...policy, maxAttempts: 1 } })] };
+    const made = migrationEvent(old, tight, { input: old.input, outputs: old.outputs, skipped: ['notify'] }, T0 + 2);
+    expect(made.problem).toMatch(/step ship has attempt 2 scheduled, but version 2 allows 1/);
+  });
+
   it('ignores a migration event that does not start from the saga’s version, or of a saga that is not running', () => {
     const old = stateOf(afterCharge);
     const event = migrationEvent(old, v2, { input: old.input, outputs: old.outputs }, T0).event as SagaEvent;
