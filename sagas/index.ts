@@ -1,6 +1,7 @@
 /**
  * The example sagas: order fulfilment, trip booking, bank transfer and invoicing (two versions
- * and the migration between them), each with in-process participants that deduplicate by idempotency key and accept planted faults.
+ * and the migration between them), each with in-process participants that deduplicate by
+ * idempotency key and accept planted faults.
  *
  * `sagas` is a default set (fresh participants, default policies): the module the CLI's
  * `resume --sagas sagas/index.ts` loads.

@@ -257,7 +257,14 @@ export const eventDataSchemas = {
     /** The version it runs with from here: always `from + 1`. */
     to: z.number().int().min(2),
     /** The new version's steps, in order, each with the attempts it carries over (0 for a step not started). */
-    steps: z.array(stepShapeSchema.extend({ attempts: z.number().int().nonnegative() })).min(1),
+    steps: z
+      .array(
+        stepShapeSchema.extend({
+          /** Attempts of the step carried over from the old version (capped by the new budget); 0 for a step not started. */
+          attempts: z.number().int().nonnegative(),
+        }),
+      )
+      .min(1),
     /** The input, as the migration upcast it (validated by the new version's schema). */
     input: json,
     /** Outputs of the new version's steps that count as done, by step name (upcast by the migration). */

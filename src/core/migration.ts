@@ -99,23 +99,34 @@ export function migrationBlocker(state: SagaState, now: number, workerAliveUntil
   };
 }
 
+/** What {@link migrationEvent} returns: the event, or the problem that makes the result unfit. */
+export type MigrationEventResult =
+  | {
+      /** The event to append. */
+      event: SagaEventOf<'SagaMigrated'>;
+      /** Absent: the result fits. */
+      problem?: undefined;
+    }
+  | {
+      /** Absent: nothing to append. */
+      event?: undefined;
+      /** Why the result does not fit the new version, for the operator. */
+      problem: string;
+    };
+
 /**
  * The `SagaMigrated` event that moves `state` to `target` (its next version) with what a
  * migration returned, or the problem that makes the result unfit. Pure; does not check
  * {@link migrationBlocker} (call it first).
  */
-export function migrationEvent(
-  state: SagaState,
-  target: SagaModel,
-  result: MigrationResult,
-  now: number,
-): { event: SagaEventOf<'SagaMigrated'>; problem?: undefined } | { event?: undefined; problem: string } {
+export function migrationEvent(state: SagaState, target: SagaModel, result: MigrationResult, now: number): MigrationEventResult {
   const where = `${state.saga}@${state.version} → @${target.version}`;
   if (target.name !== state.saga || target.version !== state.version + 1) return { problem: `${where}: the target must be ${state.saga}@${state.version + 1}` };
   const names = new Set(target.steps.map((s) => s.name));
   const outputs = result.outputs ?? {};
   const skipped = new Set(result.skipped ?? []);
-  for (const name of Object.keys(outputs)) if (!names.has(name)) return { problem: `${where}: an output for step ${name}, which version ${target.version} does not have` };
+  for (const name of Object.keys(outputs))
+    if (!names.has(name)) return { problem: `${where}: an output for step ${name}, which version ${target.version} does not have` };
   for (const name of skipped) {
     const s = target.steps.find((m) => m.name === name);
     if (!s?.optional) return { problem: `${where}: step ${name} is marked skipped but is not an optional step of version ${target.version}` };
@@ -127,7 +138,9 @@ export function migrationEvent(
   if (gap) return { problem: `${where}: step ${gap.name} comes before a done step but the migration marks it neither succeeded nor skipped` };
   const current = currentStep(state);
   if (current !== null && target.steps[lastDone + 1]?.name !== current) {
-    return { problem: `${where}: step ${current} is in flight (its outcome unknown) and must be the first step of version ${target.version} after the done ones` };
+    return {
+      problem: `${where}: step ${current} is in flight (its outcome unknown) and must be the first step of version ${target.version} after the done ones`,
+    };
   }
   const retry = state.retry?.phase === 'step' ? state.retry : null;
   const budget = current === null ? undefined : target.steps[lastDone + 1]?.retry.maxAttempts;

@@ -70,11 +70,15 @@ export function defineMigration<TTo extends AnySagaDefinition>(config: Migration
   if (!target || typeof target.step !== 'function' || !Array.isArray(target.steps))
     throw new DefinitionError('defineMigration: saga must be the definition the migration leads to (from defineSaga)', { details: { field: 'saga' } });
   const where = `migration of saga "${target.name}"`;
-  if (target.version < 2) throw new DefinitionError(`${where}: saga must be a version >= 2 (a migration leads from the version before it)`, { details: { field: 'saga' } });
+  if (target.version < 2)
+    throw new DefinitionError(`${where}: saga must be a version >= 2 (a migration leads from the version before it)`, { details: { field: 'saga' } });
   if (config.from !== target.version - 1)
-    throw new DefinitionError(`${where}: from must be ${target.version - 1} (the version before ${target.name}@${target.version}), got ${String(config.from)}`, {
-      details: { field: 'from' },
-    });
+    throw new DefinitionError(
+      `${where}: from must be ${target.version - 1} (the version before ${target.name}@${target.version}), got ${String(config.from)}`,
+      {
+        details: { field: 'from' },
+      },
+    );
   if (config.to !== undefined && config.to !== target.version)
     throw new DefinitionError(`${where}: to must be ${target.version} (the saga's version), got ${String(config.to)}`, { details: { field: 'to' } });
   if (config.migrate !== undefined && typeof config.migrate !== 'function')

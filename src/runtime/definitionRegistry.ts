@@ -41,7 +41,9 @@ export class DefinitionRegistry {
     }
     const existing = this.migrations.get(key);
     if (existing && existing !== migration)
-      throw new DefinitionError(`two migrations of saga "${migration.saga}" from version ${migration.from}: declare one`, { details: { field: 'migrations', saga: migration.saga } });
+      throw new DefinitionError(`two migrations of saga "${migration.saga}" from version ${migration.from}: declare one`, {
+        details: { field: 'migrations', saga: migration.saga },
+      });
     this.migrations.set(key, migration);
   }
 
@@ -57,7 +59,10 @@ export class DefinitionRegistry {
 
   /** The registered versions of `name`, ascending. */
   versions(name: string): number[] {
-    return [...this.byKey.values()].filter((d) => d.name === name).map((d) => d.version).sort((a, b) => a - b);
+    return [...this.byKey.values()]
+      .filter((d) => d.name === name)
+      .map((d) => d.version)
+      .sort((a, b) => a - b);
   }
 
   /** The declared migrations of `name` as `from → to`, ascending. */
@@ -103,9 +108,12 @@ export class DefinitionRegistry {
   missing(name: string, version: number): UnknownSagaError | DefinitionVersionNotRegisteredError {
     const versions = this.versions(name);
     if (versions.length === 0) {
-      return new UnknownSagaError(`No definition registered for saga ${name}@${version}. Register it with createEngine({ sagas: [...] }); known: ${this.describe()}.`, {
-        details: { saga: name, version },
-      });
+      return new UnknownSagaError(
+        `No definition registered for saga ${name}@${version}. Register it with createEngine({ sagas: [...] }); known: ${this.describe()}.`,
+        {
+          details: { saga: name, version },
+        },
+      );
     }
     return new DefinitionVersionNotRegisteredError(
       `Saga ${name} version ${version} is not registered on this engine (registered versions of ${name}: ${versions.join(', ')}). Register ${name}@${version} with createEngine({ sagas: [...] }), or declare a migration from it.`,

@@ -456,11 +456,11 @@ export class Engine {
     const byName = version === undefined ? this.registry.latest(saga as string) : this.registry.get(saga as string, version);
     const definition = typeof saga === 'string' ? byName : this.registry.get(saga?.name, saga?.version);
     if (!definition) {
-      const what = typeof saga === 'string' ? `"${saga}"${version === undefined ? '' : ` version ${version}`}` : `"${String(name)}" version ${String(saga?.version)}`;
-      throw new UnknownSagaError(
-        `Unknown saga ${what}. Register it with createEngine({ sagas: [...] }); registered: ${this.registry.describe()}.`,
-        { details: { saga: name } },
-      );
+      const what =
+        typeof saga === 'string' ? `"${saga}"${version === undefined ? '' : ` version ${version}`}` : `"${String(name)}" version ${String(saga?.version)}`;
+      throw new UnknownSagaError(`Unknown saga ${what}. Register it with createEngine({ sagas: [...] }); registered: ${this.registry.describe()}.`, {
+        details: { saga: name },
+      });
     }
     return definition;
   }
@@ -658,7 +658,13 @@ export class Engine {
       const to = options.to ?? this.registry.latest(state.saga)?.version ?? state.version;
       const worker = state.inFlight?.worker;
       const alive = worker === undefined ? undefined : await this.store.workerLiveness?.aliveUntil(worker);
-      const events = await explicitMigration(this.registry, state, to, this.clock.now(), alive === undefined || worker === undefined ? undefined : new Map([[worker, alive]]));
+      const events = await explicitMigration(
+        this.registry,
+        state,
+        to,
+        this.clock.now(),
+        alive === undefined || worker === undefined ? undefined : new Map([[worker, alive]]),
+      );
       if (events.length === 0) return { migrated: false, from: state.version, to: state.version };
       try {
         await this.store.append(sagaStreamId(sagaId), toNewEvents(events, { sagaId, saga: state.saga, worker: this.workerId }), loaded.revision);

@@ -324,7 +324,12 @@ export class SagaExecutor {
       if (versionPlan) {
         const plan = await versionPlan;
         if (plan.type === 'leave') throw plan.error;
-        if (plan.type === 'wait') return { state, wakeAt: plan.until, ...(this.deps.liveness && plan.worker !== undefined && plan.worker !== this.deps.workerId ? { waitingFor: plan.worker } : {}) };
+        if (plan.type === 'wait')
+          return {
+            state,
+            wakeAt: plan.until,
+            ...(this.deps.liveness && plan.worker !== undefined && plan.worker !== this.deps.workerId ? { waitingFor: plan.worker } : {}),
+          };
         if (plan.type === 'park') this.log.error({ code: plan.error.code, version: state.version }, plan.error.message);
         else this.log.info({ from: state.version, to: plan.definition.version }, 'migrating the saga to the registered version');
         this.add(plan.events);

@@ -82,7 +82,10 @@ export class SagaScheduler {
       } else if (isSagaError(error) && error.code === ErrorCode.AppendRefused) {
         this.log.error({ sagaId, err: errorInfo(error), details: error.details }, 'the store refuses every append of this saga: no longer driven here');
         this.hooks.onRefused(sagaId, error);
-      } else if (isSagaError(error) && (error.code === ErrorCode.SagaUnknown || error.code === ErrorCode.DefinitionVersionNotRegistered || error.code === ErrorCode.PayloadTooLarge)) {
+      } else if (
+        isSagaError(error) &&
+        (error.code === ErrorCode.SagaUnknown || error.code === ErrorCode.DefinitionVersionNotRegistered || error.code === ErrorCode.PayloadTooLarge)
+      ) {
         this.log.error({ sagaId, err: errorInfo(error) }, 'cannot run this saga here');
         fresh?.onFailed(error);
       } else {

@@ -53,7 +53,8 @@ async function migrateOnce(migration: SagaMigration, state: SagaState, now: numb
   for (const [name, value] of Object.entries(result.outputs)) {
     const schema = target.steps.find((s) => s.name === name)?.output;
     const checked = schema ? await validateWith(schema, value) : { value };
-    if (checked.issues) return fail(`the migrated output of step ${name} does not fit version ${migration.to}: ${checked.issues.map(describeIssue).join('; ')}`);
+    if (checked.issues)
+      return fail(`the migrated output of step ${name} does not fit version ${migration.to}: ${checked.issues.map(describeIssue).join('; ')}`);
     outputs[name] = checked.value;
   }
   // Stored as JSON, as `start` stores the input and the runtime an output.

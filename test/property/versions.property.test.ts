@@ -74,7 +74,7 @@ const caseArb: fc.Arbitrary<Case> = fc
     const v1Models = v1Steps.map((s, i) => stepModel(`s${i}`, s.p, s.optional, s.compensable));
     // Version 2 keeps version 1's steps (with new budgets) and inserts new ones anywhere.
     const v2Models = v1Models.map((m, i) => ({ ...m, retry: { ...m.retry, ...(budgets[i] ?? {}) } }));
-    insertions.forEach((ins, k) => v2Models.splice(ins.at % (v2Models.length + 1), 0, stepModel(`new${k}`, ins.p, ins.optional, true)));
+    for (const [k, ins] of insertions.entries()) v2Models.splice(ins.at % (v2Models.length + 1), 0, stepModel(`new${k}`, ins.p, ins.optional, true));
     return {
       v1: { name: 'order', version: 1, steps: v1Models, checkpointEvery: 50 },
       v2: { name: 'order', version: 2, steps: v2Models, checkpointEvery: 50 },
@@ -161,11 +161,28 @@ function run(c: Case): Run {
         now = attempt.leaseUntil;
         input = { type: 'Tick', now };
       } else if (o === 'ok') {
-        input = { type: 'AttemptSucceeded', phase: attempt.phase, step: attempt.step, attempt: attempt.attempt, output: { n: attempt.attempt }, durationMs: 1, now };
+        input = {
+          type: 'AttemptSucceeded',
+          phase: attempt.phase,
+          step: attempt.step,
+          attempt: attempt.attempt,
+          output: { n: attempt.attempt },
+          durationMs: 1,
+          now,
+        };
       } else {
         // Compensations only fail transiently here: a permanent one would park every run.
         const kind = attempt.phase === 'compensation' ? 'transient' : o;
-        input = { type: 'AttemptFailed', phase: attempt.phase, step: attempt.step, attempt: attempt.attempt, kind, error: { name: 'E', code: 'E', message: o }, durationMs: 1, now };
+        input = {
+          type: 'AttemptFailed',
+          phase: attempt.phase,
+          step: attempt.step,
+          attempt: attempt.attempt,
+          kind,
+          error: { name: 'E', code: 'E', message: o },
+          durationMs: 1,
+          now,
+        };
       }
       continue;
     }
@@ -240,6 +257,8 @@ describe('versioned definitions under random deploys (pure core)', () => {
       if (final.failure?.code) seen.add(final.failure.code);
       if (final.version === 1 && final.status !== 'failed') seen.add('finished-v1');
     }
-    expect([...seen]).toEqual(expect.arrayContaining(['migrated-completed', 'migrated-compensated', 'MIGRATION_FAILED', 'DEFINITION_VERSION_NOT_REGISTERED', 'finished-v1']));
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['migrated-completed', 'migrated-compensated', 'MIGRATION_FAILED', 'DEFINITION_VERSION_NOT_REGISTERED', 'finished-v1']),
+    );
   });
 });

@@ -11,14 +11,7 @@ import { createEngine } from '../../src/runtime/engine.js';
 import type { Engine } from '../../src/runtime/engine.js';
 import type { EventStore } from '../../src/stores/eventStore.js';
 import { killEngine } from '../../src/testing/killEngine.js';
-import {
-  Billing,
-  createInvoicingMigration,
-  createInvoicingSagaV1,
-  createInvoicingSagaV2,
-  INVOICING,
-  type InvoicingParticipants,
-} from '../../sagas/index.js';
+import { Billing, createInvoicingMigration, createInvoicingSagaV1, createInvoicingSagaV2, INVOICING, type InvoicingParticipants } from '../../sagas/index.js';
 
 /** A store under test: `handle()` opens another handle on the same data (a process of its own). */
 export interface VersionStore {
@@ -137,7 +130,9 @@ export function versionCases(open: () => Promise<VersionStore>): void {
     const onlyV2 = await engine({ store, sagas: [v2] });
     const parked = await onlyV2.result(sagaId);
     expect(parked).toMatchObject({ status: 'failed', failure: { kind: 'parked', code: 'DEFINITION_VERSION_NOT_REGISTERED' } });
-    expect((parked as { failure?: { message: string } }).failure?.message).toMatch(/invoicing@1, which this engine does not register \(registered versions of invoicing: 2\)/);
+    expect((parked as { failure?: { message: string } }).failure?.message).toMatch(
+      /invoicing@1, which this engine does not register \(registered versions of invoicing: 2\)/,
+    );
     await expect(onlyV2.outputs(sagaId)).rejects.toMatchObject({ code: 'SAGA_PARKED' });
     expect(billing.operations('stranded')).toEqual([]);
     await onlyV2.close();
@@ -172,7 +167,12 @@ export function versionCases(open: () => Promise<VersionStore>): void {
 
     const events = await eventsOf(store, sagaId);
     const migrated = events.find((e) => e.type === 'SagaMigrated');
-    expect(migrated?.data).toMatchObject({ from: 1, to: 2, succeeded: ['issue'], steps: [{ name: 'issue' }, { name: 'charge', attempts: 1 }, { name: 'receipt' }] });
+    expect(migrated?.data).toMatchObject({
+      from: 1,
+      to: 2,
+      succeeded: ['issue'],
+      steps: [{ name: 'issue' }, { name: 'charge', attempts: 1 }, { name: 'receipt' }],
+    });
     const charges = events.flatMap((e) => (e.type === 'StepStarted' && e.data.step === 'charge' ? [e.data.attempt] : []));
     expect(charges).toEqual([1, 2]);
     expect(versionViolations(events)).toEqual([]);

@@ -64,7 +64,9 @@ describe('migrationBlocker', () => {
       sagaEvent('CompensationPlanned', { cause: 'cancel', failedStep: null, plan: ['charge', 'reserve'], at: T0 }),
     ]);
     expect(migrationBlocker(compensating, T0)).toMatchObject({ reason: 'status' });
-    expect(migrationBlocker(stateOf([...afterCharge, sagaEvent('SagaFailed', { reason: 'x', step: null, needsAttention: true, at: T0 })]), T0)?.reason).toBe('status');
+    expect(migrationBlocker(stateOf([...afterCharge, sagaEvent('SagaFailed', { reason: 'x', step: null, needsAttention: true, at: T0 })]), T0)?.reason).toBe(
+      'status',
+    );
   });
 });
 
@@ -103,7 +105,9 @@ describe('migrationEvent and evolve', () => {
     const old = stateOf(afterCharge);
     expect(migrationEvent(old, v2, { input: null, outputs: { reserve: 1, ship: 2 } }, T0).problem).toMatch(/step ship, which version 2 does not have/);
     expect(migrationEvent(old, v2, { input: null, outputs: { reserve: 1, dispatch: 2 } }, T0).problem).toMatch(/step charge comes before a done step/);
-    expect(migrationEvent(old, v2, { input: null, outputs: { reserve: 1 }, skipped: ['charge'] }, T0).problem).toMatch(/charge is marked skipped but is not an optional/);
+    expect(migrationEvent(old, v2, { input: null, outputs: { reserve: 1 }, skipped: ['charge'] }, T0).problem).toMatch(
+      /charge is marked skipped but is not an optional/,
+    );
     expect(migrationEvent(old, { ...v2, version: 3 }, { input: null, outputs: {} }, T0).problem).toMatch(/target must be order@2/);
   });
 

@@ -55,7 +55,11 @@ describe('versioned definitions: edges', () => {
     const admin = await engine({ store, sagas: [v1, v2], migrations: [createInvoicingMigration(v2)], runSagas: false });
     await client.cancel(sagaId, 'changed my mind');
     // A cancelled saga still running (nothing planned yet) may move; plan its compensation first.
-    await store.append(`saga-${sagaId}`, toNewEvents([sagaEvent('CompensationPlanned', { cause: 'cancel', failedStep: null, plan: [], at: Date.now() })], {}), 1);
+    await store.append(
+      `saga-${sagaId}`,
+      toNewEvents([sagaEvent('CompensationPlanned', { cause: 'cancel', failedStep: null, plan: [], at: Date.now() })], {}),
+      1,
+    );
     await expect(admin.migrate(sagaId)).rejects.toMatchObject({ code: 'MIGRATION_NOT_APPLICABLE', details: { reason: 'status' } });
 
     const hang = new Promise<void>(() => {});
@@ -82,7 +86,9 @@ describe('versioned definitions: edges', () => {
       const worker = await engine({ store, sagas: [v2], migrations: [defineMigration({ saga: v2, from: 1, migrate: migrate as never })] });
       const result = await worker.result(sagaId);
       expect(result).toMatchObject({ status: 'failed', failure: { code: 'MIGRATION_FAILED' } });
-      expect((result as { failure?: { message: string } }).failure?.message).toMatch(/invoicing 1 → 2\) failed: (migrate threw Error: no mapping|the migrated input does not fit version 2: currency)/);
+      expect((result as { failure?: { message: string } }).failure?.message).toMatch(
+        /invoicing 1 → 2\) failed: (migrate threw Error: no mapping|the migrated input does not fit version 2: currency)/,
+      );
       expect((await worker.events(sagaId)).map((e) => e.type)).toEqual(['SagaStarted', 'SagaFailed']);
     }
   });
@@ -94,7 +100,9 @@ describe('versioned definitions: edges', () => {
     expect(() => defineMigration({ saga: v2, from: 1, to: 3 })).toThrow(/to must be 2/);
     expect(() => defineMigration({ saga: v1 as never, from: 0 })).toThrow(/version >= 2/);
     const store = createInMemoryEventStore();
-    expect(() => new Engine({ store, sagas: [v1], migrations: [defineMigration({ saga: v2, from: 1 })] })).toThrow(/register its target definition invoicing@2/);
+    expect(() => new Engine({ store, sagas: [v1], migrations: [defineMigration({ saga: v2, from: 1 })] })).toThrow(
+      /register its target definition invoicing@2/,
+    );
   });
 
   it('start by name takes the newest version, or the one asked for; an unregistered version is refused', async () => {
