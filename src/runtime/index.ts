@@ -1,5 +1,4 @@
 export * from './engine.js';
-export { DefinitionRegistry } from './definitionRegistry.js';
 export * from './clock.js';
 export type { EngineHealth, HealthStatus } from './storeHealth.js';
 export * from './sagaResult.js';
