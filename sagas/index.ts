@@ -1,6 +1,7 @@
 /**
- * The example sagas: order fulfilment, trip booking and bank transfer, each with in-process
- * participants that deduplicate by idempotency key and accept planted faults.
+ * The example sagas: order fulfilment, trip booking, bank transfer and invoicing (two versions
+ * and the migration between them), each with in-process participants that deduplicate by
+ * idempotency key and accept planted faults.
  *
  * `sagas` is a default set (fresh participants, default policies): the module the CLI's
  * `resume --sagas sagas/index.ts` loads.
@@ -16,6 +17,9 @@ export * from './parallelTrip/parallelTrip.saga.js';
 export * from './bankTransfer/bankTransfer.messages.js';
 export * from './bankTransfer/bankTransfer.participants.js';
 export * from './bankTransfer/bankTransfer.saga.js';
+export * from './invoicing/invoicing.messages.js';
+export * from './invoicing/invoicing.participants.js';
+export * from './invoicing/invoicing.saga.js';
 
 import { createBankTransferSaga } from './bankTransfer/bankTransfer.saga.js';
 import { createOrderFulfilmentSaga } from './orderFulfilment/orderFulfilment.saga.js';

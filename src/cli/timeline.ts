@@ -188,6 +188,10 @@ function details(e: SagaEvent, attempts: AttemptClock): Pick<Row, 'step' | 'atte
       return { ...none, details: `reason: ${e.data.reason}` };
     case 'SagaResumed':
       return { ...none, details: `resumed by ${e.data.by}` };
+    case 'SagaMigrated': {
+      const done = [...e.data.succeeded, ...e.data.skipped.map((step) => `${step} (skipped)`)];
+      return { ...none, details: `migrated from version ${e.data.from} to ${e.data.to}; done: ${done.join(', ') || 'nothing yet'}` };
+    }
     default: {
       // LeaseExtended and event types added later: show step, attempt and the lease if present.
       const d = (e as { data: { step?: unknown; attempt?: unknown; leaseUntil?: unknown; at: number } }).data;

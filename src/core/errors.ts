@@ -68,6 +68,12 @@ export const ErrorCode = {
   PayloadKeyUnknown: 'PAYLOAD_KEY_UNKNOWN',
   /** {@link PayloadKeyInvalidError}: a codec key that is not 32 bytes, or a current key id with no key. */
   PayloadKeyInvalid: 'PAYLOAD_KEY_INVALID',
+  /** {@link DefinitionVersionNotRegisteredError}: a stream's definition version is not registered and no migration leads from it. */
+  DefinitionVersionNotRegistered: 'DEFINITION_VERSION_NOT_REGISTERED',
+  /** {@link MigrationFailedError}: a declared migration threw, or its result does not fit the new version. */
+  MigrationFailed: 'MIGRATION_FAILED',
+  /** {@link MigrationNotApplicableError}: `engine.migrate` cannot move the saga now (no path, not running, attempt held). */
+  MigrationNotApplicable: 'MIGRATION_NOT_APPLICABLE',
 } as const;
 /** One of the {@link ErrorCode} values: the `code` of a {@link SagaError}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -338,6 +344,18 @@ export class PayloadTamperedError extends SagaError {
 }
 
 /**
+ * A saga's stream was started with a definition version this engine does not register, and no
+ * declared migration leads from it to a registered one. The engine parks the saga (SagaFailed
+ * with this code) instead of guessing; register the version (or declare a migration), then
+ * `engine.resume(sagaId)`. `details`: saga, version, registered (the versions this engine has).
+ */
+export class DefinitionVersionNotRegisteredError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.DefinitionVersionNotRegistered, message, options);
+  }
+}
+
+/**
  * An encoded payload names a key the codec does not hold: give the codec that key (an old key
  * after a rotation stays in its key ring for as long as events encoded with it are read), or,
  * if the key was deleted on purpose (crypto-shredding), the payload is erased for good.
@@ -353,5 +371,29 @@ export class PayloadKeyUnknownError extends SagaError {
 export class PayloadKeyInvalidError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.PayloadKeyInvalid, message, options);
+  }
+}
+
+/**
+ * A declared migration could not move a saga forward: its `migrate` threw, or what it returned
+ * does not fit the new version (an output of a step it does not have, a gap before a done step,
+ * an input or output its schema rejects). The saga is parked with this code; fix the migration,
+ * deploy it, then `engine.resume(sagaId)`. `details`: saga, from, to, sagaId.
+ */
+export class MigrationFailedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.MigrationFailed, message, options);
+  }
+}
+
+/**
+ * `engine.migrate(sagaId)` cannot move the saga now: no migration is declared from its
+ * version, it is not running (a compensating or finished saga ends on its own version), or an
+ * attempt is held by a live worker (try again after `details.until`). Nothing was appended.
+ * `details`: sagaId, saga, version, reason ('no-path' | 'status' | 'lease'), until.
+ */
+export class MigrationNotApplicableError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.MigrationNotApplicable, message, options);
   }
 }

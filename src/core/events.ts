@@ -255,6 +255,35 @@ export const eventDataSchemas = {
     leaseUntil: at,
     at,
   }),
+  /**
+   * A declared migration moved the saga from definition version `from` to `from + 1`: from here
+   * on it runs with the new version's steps. Carries the migrated input and step outputs, so a
+   * replay needs no migration code. The only event that changes a saga's version.
+   */
+  SagaMigrated: z.object({
+    /** The version the saga ran with until now. */
+    from: z.number().int().min(1),
+    /** The version it runs with from here: always `from + 1`. */
+    to: z.number().int().min(2),
+    /** The new version's steps, in order, each with the attempts it carries over (0 for a step not started). */
+    steps: z
+      .array(
+        stepShapeSchema.extend({
+          /** Attempts of the step carried over from the old version (capped by the new budget); 0 for a step not started. */
+          attempts: z.number().int().nonnegative(),
+        }),
+      )
+      .min(1),
+    /** The input, as the migration upcast it (validated by the new version's schema). */
+    input: json,
+    /** Outputs of the new version's steps that count as done, by step name (upcast by the migration). */
+    outputs: z.record(z.string(), json),
+    /** The new version's steps that count as succeeded, in definition order. */
+    succeeded: z.array(step),
+    /** The new version's optional steps that count as skipped. */
+    skipped: z.array(step),
+    at,
+  }),
 } as const;
 
 /** The type of {@link eventDataSchemas}. */

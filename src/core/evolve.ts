@@ -11,6 +11,7 @@
  */
 import type { SagaEvent } from './events.js';
 import { applyBranchEvent, copyProgress } from './parallelGroup.js';
+import { applyMigration } from './migration.js';
 import type { InFlight, SagaState, StepState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
 
@@ -247,13 +248,30 @@ function applyEvent(s: Draft, event: SagaEvent, step: StepLookup): void {
         st.compensationAttemptsBeforeResume = st.compensationAttempts;
         st.compensationFirstStartedAt = null;
       }
+      if (!s.compensation) resumeInterruptedStep(s, event.data.at);
       break;
     }
+    case 'SagaMigrated':
+      applyMigration(s, event.data);
+      break;
   }
   s.eventCount++;
   s.eventsSinceCheckpoint = event.type === 'CheckpointRecorded' ? 0 : s.eventsSinceCheckpoint + 1;
   const at = event.data.at;
   if (at > s.updatedAt) s.updatedAt = at;
+}
+
+/**
+ * A running saga parked while a step was in flight (or waiting for its retry) lost that
+ * attempt with the park: on resume the attempt is in doubt (no worker holds it), so the next
+ * `decide` runs it again, or abandons it when its attempts are spent.
+ */
+function resumeInterruptedStep(s: Draft, at: number): void {
+  if (s.inFlight !== null || s.retry !== null) return;
+  const st = s.steps.find((x) => x.status === 'running' || x.status === 'failed');
+  if (!st) return;
+  if (st.status === 'running') s.inFlight = { phase: 'step', step: st.name, attempt: st.attempts, worker: '', leaseUntil: 0 };
+  else s.retry = { phase: 'step', step: st.name, attempt: st.attempts + 1, dueAt: at };
 }
 
 /**
@@ -278,6 +296,11 @@ export function fold(events: Iterable<SagaEvent>, initial?: SagaState): SagaStat
       continue;
     }
     applyAny(draft, event, step, groups);
+    // A migration replaces the steps: look them up afresh.
+    if (event.type === 'SagaMigrated') {
+      step = lookupFor(draft.steps);
+      groups = draft.steps.some((st) => st.parallel);
+    }
   }
   return draft;
 }

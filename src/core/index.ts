@@ -12,3 +12,5 @@ export * from './classify.js';
 export * from './canonicalJson.js';
 export * from './infrastructurePolicy.js';
 export * from './parallelGroup.js';
+export * from './migration.js';
+export * from './versionInvariant.js';

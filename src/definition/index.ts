@@ -2,3 +2,4 @@ export * from './defineSaga.js';
 export * from './stepContext.js';
 export * from './standardSchema.js';
 export type { ParallelGroupBuilder, ParallelOptions } from './parallelGroup.js';
+export * from './defineMigration.js';

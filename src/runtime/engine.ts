@@ -30,7 +30,6 @@ import { stepShapes } from '../core/sagaModel.js';
 import type { SagaState } from '../core/sagaState.js';
 import { isTerminal } from '../core/sagaState.js';
 import type { AnySagaDefinition, SagaInput, SagaOutputs } from '../definition/defineSaga.js';
-import { assertRunnable } from '../definition/defineSaga.js';
 import { describeIssue, validateWith } from '../definition/standardSchema.js';
 import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
@@ -49,6 +48,9 @@ import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, t
 import { type ClaimingIndex, ClaimingRecovery, claimingIndex } from './claimingRecovery.js';
 import { findUnfinishedSagas, sagaOpenStreamPlanner } from './unfinishedSagas.js';
 import { PeerWatch } from './peerWatch.js';
+import { DefinitionRegistry } from './definitionRegistry.js';
+import { explicitMigration, planVersion } from './versionUpgrade.js';
+import type { SagaMigration } from '../definition/defineMigration.js';
 import { WorkerHeartbeat } from './workerHeartbeat.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { TelemetryLink } from './telemetryLink.js';
@@ -64,6 +66,14 @@ export interface EngineOptions {
    * allowed: a saga runs with the version it started with; `start` by name uses the latest.
    */
   sagas: readonly AnySagaDefinition[];
+  /**
+   * Declared migrations ({@link defineMigration}) between versions of the sagas above. A saga
+   * whose version this engine does not register is moved forward along them to the newest
+   * version (recorded as `SagaMigrated`); without a path it is parked
+   * (`DEFINITION_VERSION_NOT_REGISTERED`). `engine.migrate(sagaId)` uses them on request.
+   * @default []
+   */
+  migrations?: readonly SagaMigration[];
   /** Where the engine logs (pino's shape; see {@link createPinoLogger}). Without one, nothing is logged. @default silentLogger */
   logger?: Logger;
   /** Time source of retries, leases and `at`; tests pass a virtual clock. @default systemClock */
@@ -128,6 +138,21 @@ export interface StartOptions {
    * signal fires, and it compensates). @default the definition's `deadlineMs`, else none
    */
   deadlineMs?: number;
+  /**
+   * The version to start when `start` is given a name: any registered version of it.
+   * @default the newest registered version
+   */
+  version?: number;
+}
+
+/** What {@link Engine.migrate} did. */
+export interface MigrateResult {
+  /** False when the saga already ran with the target version: nothing was appended. */
+  migrated: boolean;
+  /** The version the saga ran with before. */
+  from: number;
+  /** The version it runs with now. */
+  to: number;
 }
 
 declare const outputsOf: unique symbol;
@@ -173,8 +198,8 @@ const IDEMPOTENCY_NAMESPACE = '6f1c7d0e-53c2-4b8e-9a55-0c6f4b7e2a10';
  * number of engines, in any processes, can share one store.
  */
 export class Engine {
-  private readonly definitions = new Map<string, AnySagaDefinition>();
-  private readonly latest = new Map<string, AnySagaDefinition>();
+  /** The definitions (several versions of a name side by side) and migrations this engine runs. */
+  private readonly registry = new DefinitionRegistry();
   private readonly subject = new Subject<SagaEventRecord>();
   /** Sagas whose every append the store refuses (even the park): `result()` rejects with the error. */
   private readonly refused = new Map<string, unknown>();
@@ -236,7 +261,8 @@ export class Engine {
     this.health$ = this.storeHealth.health$;
     // A store that retries inside a call reports each retry: the outage shows at once.
     this.stopObservingRetries = this.store.observeRetries?.((retry) => this.storeHealth.failed(retry.doing, retry.error, retry.attempt, retry.delayMs));
-    for (const definition of options.sagas) this.register(definition);
+    for (const definition of options.sagas) this.registry.register(definition);
+    for (const migration of options.migrations ?? []) this.registry.registerMigration(migration);
     // Append retries listen to these (abortLink.ts) and unlisten when they end.
     setMaxListeners(0, this.draining.signal, this.shutdown.signal, this.killed.signal);
     // The end of the grace period, and a kill, abort every attempt in flight from here.
@@ -257,7 +283,8 @@ export class Engine {
         workerId: this.workerId,
         leaseMs,
         ...(liveness && this.heartbeat ? { liveness: { store: liveness, heartbeat: this.heartbeat } } : {}),
-        definitionOf: (state) => this.definitionOf(state.saga, state.version),
+        definitionOf: (state) => this.registry.require(state.saga, state.version),
+        versionPlan: (state, now, alive) => planVersion(this.registry, state, now, alive),
         // Records are made only when someone listens: most engines have no subscriber.
         published: (records) => {
           if (this.subject.observed) for (const e of records()) this.subject.next(toSagaEventRecord(e));
@@ -283,24 +310,6 @@ export class Engine {
       },
       options.concurrency ?? 32,
     );
-  }
-
-  private register(definition: AnySagaDefinition): void {
-    assertRunnable(definition);
-    this.definitions.set(`${definition.name}@${definition.version}`, definition);
-    const current = this.latest.get(definition.name);
-    if (!current || current.version < definition.version) this.latest.set(definition.name, definition);
-  }
-
-  private definitionOf(name: string, version: number): AnySagaDefinition {
-    const definition = this.definitions.get(`${name}@${version}`);
-    if (!definition) {
-      throw new UnknownSagaError(
-        `No definition registered for saga ${name}@${version}. Register it with createEngine({ sagas: [...] }); known: ${[...this.definitions.keys()].join(', ') || 'none'}.`,
-        { details: { saga: name, version } },
-      );
-    }
-    return definition;
   }
 
   private assertOpen(): void {
@@ -449,7 +458,7 @@ export class Engine {
     options: StartOptions = {},
   ): Promise<StartResult<TSaga extends AnySagaDefinition ? SagaOutputs<TSaga> : unknown>> {
     this.assertOpen();
-    const definition = this.definitionToStart(saga);
+    const definition = this.definitionToStart(saga, options.version);
     const name = definition.name;
     const parsed = await validateWith(definition.input, input);
     if (parsed.issues) {
@@ -520,15 +529,16 @@ export class Engine {
   }
 
   /** The definition `start` runs: the latest version of a name, or the very definition given (registered). */
-  private definitionToStart(saga: string | AnySagaDefinition): AnySagaDefinition {
+  private definitionToStart(saga: string | AnySagaDefinition, version?: number): AnySagaDefinition {
     const name = typeof saga === 'string' ? saga : saga?.name;
-    const definition = typeof saga === 'string' ? this.latest.get(saga) : this.definitions.get(`${saga?.name}@${saga?.version}`);
+    const byName = version === undefined ? this.registry.latest(saga as string) : this.registry.get(saga as string, version);
+    const definition = typeof saga === 'string' ? byName : this.registry.get(saga?.name, saga?.version);
     if (!definition) {
-      const what = typeof saga === 'string' ? `"${saga}"` : `"${String(name)}" version ${String(saga?.version)}`;
-      throw new UnknownSagaError(
-        `Unknown saga ${what}. Register it with createEngine({ sagas: [...] }); registered: ${[...this.definitions.keys()].join(', ') || 'none'}.`,
-        { details: { saga: name } },
-      );
+      const what =
+        typeof saga === 'string' ? `"${saga}"${version === undefined ? '' : ` version ${version}`}` : `"${String(name)}" version ${String(saga?.version)}`;
+      throw new UnknownSagaError(`Unknown saga ${what}. Register it with createEngine({ sagas: [...] }); registered: ${this.registry.describe()}.`, {
+        details: { saga: name },
+      });
     }
     return definition;
   }
@@ -705,6 +715,46 @@ export class Engine {
   }
 
   /**
+   * Moves a running saga to a newer version of its definition (`to`, default the newest
+   * registered) along the declared migrations, appending one `SagaMigrated` per version at the
+   * expected revision, even while its own version is still registered. From then on it runs
+   * with the new version's steps. A saga already at `to` is left as it is (`migrated: false`).
+   *
+   * @param options.to The version to move to. Default: the newest registered version.
+   * @throws {@link SagaNotFoundError} (`SAGA_NOT_FOUND`) when the saga's stream is empty.
+   * @throws {@link MigrationNotApplicableError} (`MIGRATION_NOT_APPLICABLE`) when no declared migrations lead to `to`, the saga is not running (compensating or finished sagas end on their own version), or a live worker holds its attempt; nothing is appended.
+   * @throws {@link MigrationFailedError} (`MIGRATION_FAILED`) when a migration throws or returns what the new version does not accept; nothing is appended.
+   * @throws {@link EngineClosedError} (`ENGINE_CLOSED`) after `close()`.
+   */
+  async migrate(sagaId: string, options: { to?: number } = {}): Promise<MigrateResult> {
+    this.assertOpen();
+    for (;;) {
+      const loaded = await loadSaga(this.store, sagaId);
+      const state = loaded.state;
+      if (!state) throw new SagaNotFoundError(`No saga ${sagaId} (stream ${sagaStreamId(sagaId)} is empty).`, { details: { sagaId } });
+      const to = options.to ?? this.registry.latest(state.saga)?.version ?? state.version;
+      const worker = state.inFlight?.worker;
+      const alive = worker === undefined ? undefined : await this.store.workerLiveness?.aliveUntil(worker);
+      const events = await explicitMigration(
+        this.registry,
+        state,
+        to,
+        this.clock.now(),
+        alive === undefined || worker === undefined ? undefined : new Map([[worker, alive]]),
+      );
+      if (events.length === 0) return { migrated: false, from: state.version, to: state.version };
+      try {
+        await this.store.append(sagaStreamId(sagaId), toNewEvents(events, { sagaId, saga: state.saga, worker: this.workerId }), loaded.revision);
+      } catch (error) {
+        if (error instanceof StreamVersionConflictError) continue;
+        throw error;
+      }
+      if (this.runSagas) this.scheduler.kick(sagaId);
+      return { migrated: true, from: state.version, to };
+    }
+  }
+
+  /**
    * Folds the whole stream (no snapshot) up to `toRevision`, with its events and invariant check.
    *
    * @param options.toRevision Last revision to fold (inclusive). Default: the whole stream.
@@ -713,7 +763,7 @@ export class Engine {
   async replay(sagaId: string, options: { toRevision?: number } = {}): Promise<ReplayResult> {
     const events = await readSagaEvents(this.store, sagaId, options.toRevision);
     const state = fold(events.map((e) => e.event));
-    const definition = state ? this.definitions.get(`${state.saga}@${state.version}`) : undefined;
+    const definition = state ? this.registry.get(state.saga, state.version) : undefined;
     return { state, events: events.map((e) => toSagaEventRecord(e.recorded)), violations: state ? violations(state, definition) : [] };
   }
 

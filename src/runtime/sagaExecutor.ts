@@ -12,6 +12,7 @@ import { sagaEvent } from '../core/events.js';
 import { fold } from '../core/evolve.js';
 import { attemptsInFlight, findInFlight } from '../core/parallelGroup.js';
 import type { SagaState } from '../core/sagaState.js';
+import { isTerminal } from '../core/sagaState.js';
 import { transition } from '../core/transition.js';
 import type { Effect, Transition, TransitionContext, TransitionInput } from '../core/transition.js';
 import type { SagaDefinition } from '../definition/defineSaga.js';
@@ -28,6 +29,7 @@ import type { LoadedSaga } from './sagaStream.js';
 import { loadSaga, sagaStreamId, toNewEvents } from './sagaStream.js';
 import type { StoreHealth } from './storeHealth.js';
 import type { WorkerHeartbeat } from './workerHeartbeat.js';
+import type { VersionPlan } from './versionUpgrade.js';
 import type { WorkerLiveness } from '../stores/eventStore.js';
 import type { Json } from '../stores/eventStore.js';
 import type { AttemptTelemetry } from '../observability/telemetry.js';
@@ -41,6 +43,11 @@ export interface ExecutorDeps {
   workerId: string;
   leaseMs: number;
   definitionOf(state: SagaState): SagaDefinition<unknown, Record<string, unknown>>;
+  /**
+   * For a saga whose definition version the engine does not register: migrate, wait, leave or
+   * park it first (see versionUpgrade.ts). Undefined when the version is registered.
+   */
+  versionPlan?(state: SagaState, now: number, workerAliveUntil?: ReadonlyMap<string, number>): Promise<VersionPlan> | undefined;
   /**
    * Every event this engine appended, after the append is durable. Called with a function that
    * makes the records, so that nothing is built when no one listens.
@@ -354,6 +361,33 @@ export class SagaExecutor {
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
       const state = this.state;
       if (!state) return { state };
+      // A version this engine does not register: migrate, wait, leave or park first (versionUpgrade.ts).
+      // Only between attempts: a drive with attempts running is on a registered version already.
+      if (running.size === 0 && !isTerminal(state) && this.deps.versionPlan) {
+        const planPeers = await this.peerLiveness(state);
+        if (this.deps.killed.aborted) throw this.deps.killed.reason;
+        const versionPlan = this.deps.versionPlan(state, this.deps.clock.now(), planPeers);
+        if (versionPlan) {
+          const plan = await versionPlan;
+          if (plan.type === 'leave') throw plan.error;
+          if (plan.type === 'wait')
+            return {
+              state,
+              wakeAt: plan.until,
+              ...(this.deps.liveness && plan.worker !== undefined && plan.worker !== this.deps.workerId ? { waitingFor: plan.worker } : {}),
+            };
+          if (plan.type === 'park') this.log.error({ code: plan.error.code, version: state.version }, plan.error.message);
+          else this.log.info({ from: state.version, to: plan.definition.version }, 'migrating the saga to the registered version');
+          this.add(plan.events);
+          const migrated = await this.flush();
+          if (migrated === 'conflict') {
+            this.reset(await loadSaga(this.deps.store, this.sagaId));
+            continue;
+          }
+          if (plan.type === 'park' || migrated === 'parked') return { state: this.state };
+          continue;
+        }
+      }
       const definition = this.deps.definitionOf(state);
       const step = await this.exclusive(async () => {
         const current = this.state as SagaState;

@@ -89,7 +89,10 @@ export class SagaScheduler {
         this.hooks.onRefused(sagaId, error);
       } else if (
         isSagaError(error) &&
-        (error.code === ErrorCode.SagaUnknown || error.code === ErrorCode.PayloadTooLarge || error.code === ErrorCode.PayloadKeyUnknown)
+        (error.code === ErrorCode.SagaUnknown ||
+          error.code === ErrorCode.DefinitionVersionNotRegistered ||
+          error.code === ErrorCode.PayloadTooLarge ||
+          error.code === ErrorCode.PayloadKeyUnknown)
       ) {
         this.log.error({ sagaId, err: errorInfo(error) }, 'cannot run this saga here');
         fresh?.onFailed(error);

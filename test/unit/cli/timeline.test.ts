@@ -98,3 +98,26 @@ describe('formatDuration', () => {
     [Number.NaN, '?'],
   ])('%d ms → %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
 });
+
+describe('formatTimeline of a migrated saga', () => {
+  it('shows SagaMigrated with the versions and what counts as done', () => {
+    const migrated: TimelineEvent[] = [
+      { revision: 0, type: 'SagaStarted', data: { sagaId: 's', saga: 'order', version: 1, input: {}, steps, idempotencyKey: null, at: T0 } },
+      {
+        revision: 1,
+        type: 'SagaMigrated',
+        data: {
+          from: 1,
+          to: 2,
+          steps: steps.map((s) => ({ ...s, attempts: 0 })),
+          input: {},
+          outputs: { reserve: null },
+          succeeded: ['reserve'],
+          skipped: ['ship'],
+          at: T0 + 5,
+        },
+      },
+    ];
+    expect(formatTimeline(migrated, { header: false })[1]).toMatch(/SagaMigrated\s+migrated from version 1 to 2; done: reserve, ship \(skipped\)$/);
+  });
+});
