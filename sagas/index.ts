@@ -1,5 +1,5 @@
 /**
- * The example sagas: order fulfilment, trip booking and bank transfer, each with in-process
+ * The example sagas: order fulfilment, trip booking, bank transfer and card payment (a signal wait), each with in-process
  * participants that deduplicate by idempotency key and accept planted faults.
  *
  * `sagas` is a default set (fresh participants, default policies): the module the CLI's
@@ -15,10 +15,14 @@ export * from './tripBooking/tripBooking.saga.js';
 export * from './bankTransfer/bankTransfer.messages.js';
 export * from './bankTransfer/bankTransfer.participants.js';
 export * from './bankTransfer/bankTransfer.saga.js';
+export * from './cardPayment/cardPayment.messages.js';
+export * from './cardPayment/cardPayment.participants.js';
+export * from './cardPayment/cardPayment.saga.js';
 
 import { createBankTransferSaga } from './bankTransfer/bankTransfer.saga.js';
+import { createCardPaymentSaga } from './cardPayment/cardPayment.saga.js';
 import { createOrderFulfilmentSaga } from './orderFulfilment/orderFulfilment.saga.js';
 import { createTripBookingSaga } from './tripBooking/tripBooking.saga.js';
 
-/** The three example sagas with default participants and policies. */
-export const sagas = [createOrderFulfilmentSaga(), createTripBookingSaga(), createBankTransferSaga()] as const;
+/** The example sagas with default participants and policies. */
+export const sagas = [createOrderFulfilmentSaga(), createTripBookingSaga(), createBankTransferSaga(), createCardPaymentSaga()] as const;

@@ -11,3 +11,4 @@ export * from './invariants.js';
 export * from './classify.js';
 export * from './canonicalJson.js';
 export * from './infrastructurePolicy.js';
+export * from './signals.js';

@@ -6,3 +6,4 @@ export { sagaStreamId, sagaIdOf, loadSaga, SAGA_STREAM_PREFIX } from './sagaStre
 export type { LoadedSaga } from './sagaStream.js';
 export * from './sagaObservable.js';
 export { sagaOpenStreamPlanner } from './unfinishedSagas.js';
+export type { SignalOptions, SignalResult } from './sendSignal.js';
