@@ -302,6 +302,8 @@ export function signalViolations(state: SagaState, model?: SagaModel): string[] 
     if (!received.has(r.signalId)) problems.push(`signal ${r.signalId} is kept but was never received`);
     if (consumedIds.has(r.signalId)) problems.push(`signal ${r.signalId} is kept and consumed`);
   }
+  const kept = new Set(book.inbox.map((r) => r.signalId));
+  for (const id of book.received) if (!kept.has(id) && !consumedIds.has(id)) problems.push(`signal ${id} was received but is neither kept nor consumed (lost)`);
   for (const [step, id] of consumed) {
     if (!received.has(id)) problems.push(`step ${step} consumed signal ${id}, which was never received`);
     if (!state.succeeded.includes(step)) problems.push(`step ${step} consumed a signal but did not succeed`);
