@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createCardPaymentParticipants, createCardPaymentSaga, PAYMENT_CONFIRMED } from '../../../sagas/index.js';
 import { createEngine, createInMemoryEventStore, defineSaga, valid } from '../../../src/index.js';
 import type { Engine, EventStore } from '../../../src/index.js';
-import { createVirtualClock } from '../../../src/testing/index.js';
+import { createVirtualClock, killEngine } from '../../../src/testing/index.js';
 
 let engines: Engine[] = [];
 afterEach(async () => {
@@ -195,6 +195,26 @@ describe('engine.signal and .waitFor', () => {
     const state = await engine.state(sagaId);
     expect(state.signals?.waiting).toBeNull();
     expect(valid(state, saga)).toBe(true);
+  });
+
+  it('a waiting saga whose worker crashed is resumed by the next engine that loads it: its wait, its deadline, its signal', async () => {
+    const clock = createVirtualClock();
+    const store = createInMemoryEventStore();
+    const participants = createCardPaymentParticipants();
+    const saga = createCardPaymentSaga(participants, { confirmationTimeoutMs: 10_000 });
+    const first = await engineOn(store, [saga], { clock, workerId: 'first' });
+    const { sagaId } = await first.start(saga, { orderId: 'o1', amountCents: 500 });
+    await settle(first);
+    killEngine(first);
+    engines = engines.filter((e) => e !== first);
+    clock.advance(4_000);
+    // No lease to wait out: the next engine takes the wait over at once, with the same deadline.
+    const second = await engineOn(store, [saga], { clock, workerId: 'second' });
+    expect(second.recovered).toBe(1);
+    await settle(second);
+    expect((await second.state(sagaId)).signals?.waiting).toMatchObject({ step: 'confirmation', attempt: 1, until: clock.now() + 6_000 });
+    clock.advance(6_000);
+    expect(await second.result(sagaId, { pollMs: 5 })).toMatchObject({ status: 'compensated', failure: { code: 'SIGNAL_TIMEOUT' } });
   });
 
   it('a signal sent through a client reaches the worker that runs the saga', async () => {
