@@ -107,6 +107,6 @@ describe.each(stores)('durable signals on %s', (_name, open) => {
     await client.signal(sagaId, PAYMENT_CONFIRMED, confirmation);
     expect(await client.result(sagaId, { pollMs: 10 })).toMatchObject({ status: 'completed', outputs: { capture: { captureId: 'cap-auth-1' } } });
     const capture = (await client.events(sagaId)).find((e) => e.type === 'StepStarted' && (e.data as { step: string }).step === 'capture');
-    expect(['worker-a', 'worker-b']).toContain((capture?.data as { worker: string }).worker);
+    expect(['worker-a', 'worker-b']).toContain((capture?.data as { worker?: string } | undefined)?.worker);
   });
 });
