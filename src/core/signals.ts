@@ -13,7 +13,8 @@
  *   time (default permanent → compensate; transient → wait again within the retry budget).
  */
 import { ErrorCode } from './errors.js';
-import type { FailureKind, SagaEvent, SagaEventOf } from './events.js';
+import type { SagaCommand } from './decide.js';
+import type { ErrorInfo, FailureKind, SagaEvent, SagaEventOf } from './events.js';
 import { sagaEvent } from './events.js';
 import { recover } from './recover.js';
 import type { SagaModel, StepModel } from './sagaModel.js';
@@ -232,7 +233,7 @@ export function signalOf(model: SagaModel, step: string): SignalWaitModel | unde
  * What `decide` does for a running saga while a wait is under way: consume a kept signal of
  * its name, time out past the deadline, or wait until it. Undefined when no wait is under way.
  */
-export function decideWaiting(state: SagaState, now: number): SignalCommand | { type: 'Wait'; until: number; reason: 'signal' } | undefined {
+export function decideWaiting(state: SagaState, now: number): SignalCommand | Extract<SagaCommand, { type: 'Wait' }> | undefined {
   const book = state.signals;
   const waiting = book?.waiting;
   if (!book || !waiting) return undefined;
@@ -254,7 +255,7 @@ export function isSignalCommand(command: { type: string }): command is SignalCom
 }
 
 /** The error a timed-out wait records. */
-export function signalTimeoutError(step: string, attempt: number, signal: string, timeoutMs: number): { name: string; code: string; message: string } {
+export function signalTimeoutError(step: string, attempt: number, signal: string, timeoutMs: number): ErrorInfo {
   return {
     name: 'SignalTimeoutError',
     code: SIGNAL_TIMEOUT_CODE,

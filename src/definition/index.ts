@@ -1,4 +1,4 @@
 export * from './defineSaga.js';
 export * from './stepContext.js';
 export * from './standardSchema.js';
-export * from './waitFor.js';
+export type { SignalStepDefinition, WaitForConfig } from './waitFor.js';

@@ -73,6 +73,21 @@ export interface SignalScenario {
   inputs: SignalScenarioInput[];
 }
 
+/** One send of a signal scenario, with the payload it carried. */
+export interface SignalSend {
+  /** The signal's id. */
+  signalId: string;
+  /** The signal's name. */
+  name: string;
+  /** `{ signalId, send }`: `send` is the send's index, so every send's payload differs. */
+  payload: {
+    /** The signal's id. */
+    signalId: string;
+    /** The send's index. */
+    send: number;
+  };
+}
+
 /** What a run of a signal scenario gives: the stream, every state along it, and each send with the payload it carried. */
 export interface SignalScenarioReport {
   /** The model run. */
@@ -82,7 +97,7 @@ export interface SignalScenarioReport {
   /** The state after each append. */
   states: SagaState[];
   /** Each send: its id, its name, and the payload it carried (`{ signalId, send }`, `send` its index). */
-  sends: { signalId: string; name: string; payload: { signalId: string; send: number } }[];
+  sends: SignalSend[];
 }
 
 /** Every wait lasts this long, in ms. */
