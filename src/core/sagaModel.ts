@@ -4,7 +4,7 @@
  */
 import type { StepShape } from './events.js';
 import type { RetryPolicy } from './retryPolicy.js';
-import type { SignalWaitModel } from './signals.js';
+import type { SignalWaitModel } from './signalTypes.js';
 
 /** A step as core sees it: its shape and its two retry policies. */
 export interface StepModel extends StepShape {

@@ -3,7 +3,7 @@
  * JSON so a checkpoint can snapshot it verbatim.
  */
 import type { CompensationCause, ErrorInfo, FailureKind, Phase, StepShape } from './events.js';
-import type { SignalBook } from './signals.js';
+import type { SignalBook } from './signalTypes.js';
 
 /** Where a saga is in its life. `completed`, `compensated` and `failed` are terminal. */
 export const SagaStatus = {
