@@ -96,6 +96,8 @@ export interface SignalScenarioReport {
   events: SagaEvent[];
   /** The state after each append. */
   states: SagaState[];
+  /** For each state: true when a transition appended it (settled), false for a client's lone SignalReceived (the worker then settles). */
+  settled: boolean[];
   /** Each send: its id, its name, and the payload it carried (`{ signalId, send }`, `send` its index). */
   sends: SignalSend[];
 }
@@ -137,15 +139,16 @@ export function runSignalScenario(scenario: SignalScenario): SignalScenarioRepor
   const ctx = { workerId: 'w1', leaseMs: 1e12, random: 0 };
   const started = sagaEvent('SagaStarted', { sagaId: 'sig', saga: model.name, version: 1, input: null, steps: stepShapes(model), idempotencyKey: null, at: 0 });
   let state = fold([started]) as SagaState;
-  const report: SignalScenarioReport = { model, events: [started], states: [state], sends: [] };
+  const report: SignalScenarioReport = { model, events: [started], states: [state], settled: [false], sends: [] };
   let now = 0;
   let performing: Extract<Effect, { type: 'PerformAttempt' }> | undefined;
   let timers: number[] = [];
-  const append = (events: SagaEvent[], effects: Effect[] = []): void => {
+  const append = (events: SagaEvent[], effects: Effect[] = [], settled = true): void => {
     if (events.length > 0) {
       state = fold(events, state) as SagaState;
       report.events.push(...events);
       report.states.push(state);
+      report.settled.push(settled);
     }
     const attempt = effects.find((e): e is Extract<Effect, { type: 'PerformAttempt' }> => e.type === 'PerformAttempt');
     if (attempt) performing = attempt;
@@ -176,7 +179,7 @@ export function runSignalScenario(scenario: SignalScenario): SignalScenarioRepor
         const arrival = { signalId: input.signalId, name: input.name, payload, now };
         if (input.via === 'worker') feed({ type: 'Signal', ...arrival });
         else {
-          append(receiveSignal(model, state, arrival) ?? []);
+          append(receiveSignal(model, state, arrival) ?? [], [], false);
           // The worker follows the store: it drives the saga when the client's event arrives.
           if (!performing) feed({ type: 'Tick', now });
         }

@@ -69,13 +69,21 @@ describe('signals under random sends (pure core)', () => {
     );
   });
 
-  it('every state along the stream is valid, every non-terminal one can continue, and every run ends terminal', () => {
+  it('every state along the stream is valid, every non-terminal one can continue, no wait is under way beside a kept signal of its name, and every run ends terminal', () => {
     fc.assert(
       fc.property(signalScenarioArb, (scenario) => {
         const report = runSignalScenario(scenario);
         for (const [i, s] of report.states.entries()) {
           expect(violations(s, report.model), `state ${i}`).toEqual([]);
           if (!isTerminal(s)) expect(canContinue(report.model, s, s.updatedAt), `state ${i} (${s.status})`).toBe(true);
+          // After a transition, a kept signal is never left beside a wait for its name: the wait
+          // consumes it in the same append (a client's lone SignalReceived is settled by the next Tick).
+          const w = s.signals?.waiting;
+          if (w && report.settled[i])
+            expect(
+              s.signals?.inbox.filter((r) => r.name === w.signal),
+              `state ${i}`,
+            ).toEqual([]);
         }
         expect(isTerminal(report.states.at(-1) as SagaState)).toBe(true);
       }),
