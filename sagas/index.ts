@@ -1,7 +1,7 @@
 /**
- * The example sagas: order fulfilment, trip booking, bank transfer and invoicing (two versions
- * and the migration between them), each with in-process participants that deduplicate by
- * idempotency key and accept planted faults.
+ * The example sagas: order fulfilment, trip booking, bank transfer, invoicing (two versions
+ * and the migration between them), parallel trip booking and card payment (a signal wait), each
+ * with in-process participants that deduplicate by idempotency key and accept planted faults.
  *
  * `sagas` is a default set (fresh participants, default policies): the module the CLI's
  * `resume --sagas sagas/index.ts` loads.
@@ -20,10 +20,14 @@ export * from './bankTransfer/bankTransfer.saga.js';
 export * from './invoicing/invoicing.messages.js';
 export * from './invoicing/invoicing.participants.js';
 export * from './invoicing/invoicing.saga.js';
+export * from './cardPayment/cardPayment.messages.js';
+export * from './cardPayment/cardPayment.participants.js';
+export * from './cardPayment/cardPayment.saga.js';
 
 import { createBankTransferSaga } from './bankTransfer/bankTransfer.saga.js';
+import { createCardPaymentSaga } from './cardPayment/cardPayment.saga.js';
 import { createOrderFulfilmentSaga } from './orderFulfilment/orderFulfilment.saga.js';
 import { createTripBookingSaga } from './tripBooking/tripBooking.saga.js';
 
-/** The three example sagas with default participants and policies. */
-export const sagas = [createOrderFulfilmentSaga(), createTripBookingSaga(), createBankTransferSaga()] as const;
+/** The example sagas with default participants and policies. */
+export const sagas = [createOrderFulfilmentSaga(), createTripBookingSaga(), createBankTransferSaga(), createCardPaymentSaga()] as const;

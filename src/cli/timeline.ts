@@ -192,6 +192,16 @@ function details(e: SagaEvent, attempts: AttemptClock): Pick<Row, 'step' | 'atte
       const done = [...e.data.succeeded, ...e.data.skipped.map((step) => `${step} (skipped)`)];
       return { ...none, details: `migrated from version ${e.data.from} to ${e.data.to}; done: ${done.join(', ') || 'nothing yet'}` };
     }
+    case 'SignalReceived':
+      return { ...none, details: `signal ${e.data.name} (id ${e.data.signalId})` };
+    case 'SignalAwaited':
+      return {
+        step: e.data.step,
+        attempt: String(e.data.attempt),
+        details: `waits for signal ${e.data.signal}, up to ${formatDuration(e.data.until - e.data.at)}`,
+      };
+    case 'SignalConsumed':
+      return { step: e.data.step, attempt: String(e.data.attempt), details: `got signal ${e.data.signalId}` };
     default: {
       // LeaseExtended and event types added later: show step, attempt and the lease if present.
       const d = (e as { data: { step?: unknown; attempt?: unknown; leaseUntil?: unknown; at: number } }).data;

@@ -17,6 +17,8 @@ export function defaultClassify(error: unknown): FailureKind {
     case ErrorCode.InputInvalid:
     // An output too large for an event will be as large on the next attempt.
     case ErrorCode.PayloadTooLarge:
+    // A signal that did not come in time: compensate, unless a classifier says to wait again.
+    case ErrorCode.SignalTimeout:
       return 'permanent';
     case ErrorCode.PartialFailure:
       return 'partial';

@@ -8,6 +8,8 @@ import type { SagaModel } from './sagaModel.js';
 import { stepModel } from './sagaModel.js';
 import type { SagaState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
+import type { SignalCommand } from './signals.js';
+import { awaitOrRun, decideWaiting } from './signals.js';
 
 /**
  * What the saga should do next, as {@link decide} chooses it from the state: the runtime
@@ -81,9 +83,11 @@ export type SagaCommand =
       type: 'Wait';
       /** When to decide again, in ms since the epoch. */
       until: number;
-      /** What is awaited: a scheduled retry, or the end of another worker's lease. */
-      reason: 'retry' | 'lease';
+      /** What is awaited: a scheduled retry, the end of another worker's lease, or a signal's deadline. */
+      reason: 'retry' | 'lease' | 'signal';
     }
+  /** A step that waits for a signal: begin, end or time out the wait. */
+  | SignalCommand
   /** Every step succeeded or was skipped: record the saga completed. */
   | {
       /** Discriminant. */
@@ -123,15 +127,27 @@ function decideRunning(model: SagaModel, state: SagaState, now: number): SagaCom
     return { type: 'RunStep', step: inFlight.step, attempt: inFlight.attempt + 1, idempotencyKey: stepIdempotencyKey(state.sagaId, inFlight.step) };
   }
   if (state.cancelRequested !== null) return { type: 'BeginCompensation', cause: 'cancel' };
+  const waiting = decideWaiting(state, now);
+  if (waiting) return waiting;
   if (retry && retry.phase === 'step') {
     if (retry.dueAt > now) return { type: 'Wait', until: retry.dueAt, reason: 'retry' };
-    return { type: 'RunStep', step: retry.step, attempt: retry.attempt, idempotencyKey: stepIdempotencyKey(state.sagaId, retry.step) };
+    return awaitOrRun(model, retry.step, retry.attempt, now, () => ({
+      type: 'RunStep',
+      step: retry.step,
+      attempt: retry.attempt,
+      idempotencyKey: stepIdempotencyKey(state.sagaId, retry.step),
+    }));
   }
   const next = state.steps.find((s) => s.status !== 'succeeded' && s.status !== 'skipped');
   if (!next) return { type: 'Complete' };
   // A failed step without a scheduled retry has been recovered by other events, or the stream is inconsistent.
   if (next.status !== 'pending') return NOTHING;
-  return { type: 'RunStep', step: next.name, attempt: next.attempts + 1, idempotencyKey: stepIdempotencyKey(state.sagaId, next.name) };
+  return awaitOrRun(model, next.name, next.attempts + 1, now, () => ({
+    type: 'RunStep',
+    step: next.name,
+    attempt: next.attempts + 1,
+    idempotencyKey: stepIdempotencyKey(state.sagaId, next.name),
+  }));
 }
 
 function decideCompensating(model: SagaModel, state: SagaState, now: number): SagaCommand {

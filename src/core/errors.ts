@@ -74,6 +74,14 @@ export const ErrorCode = {
   MigrationFailed: 'MIGRATION_FAILED',
   /** {@link MigrationNotApplicableError}: `engine.migrate` cannot move the saga now (no path, not running, attempt held). */
   MigrationNotApplicable: 'MIGRATION_NOT_APPLICABLE',
+  /** {@link SignalTimeoutError}: a step waited for a signal past its `timeoutMs` (classified permanent unless a classifier says otherwise). */
+  SignalTimeout: 'SIGNAL_TIMEOUT',
+  /** {@link SignalPayloadInvalidError}: a signal's payload failed the waiting step's schema; nothing was appended. */
+  SignalPayloadInvalid: 'SIGNAL_PAYLOAD_INVALID',
+  /** {@link SignalNotAwaitedError}: no step of the saga waits (or will wait) for a signal of this name; nothing was appended. */
+  SignalNotAwaited: 'SIGNAL_NOT_AWAITED',
+  /** {@link SagaFinishedError}: the saga has ended (completed, compensated or parked); nothing was appended. */
+  SagaFinished: 'SAGA_FINISHED',
 } as const;
 /** One of the {@link ErrorCode} values: the `code` of a {@link SagaError}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -344,6 +352,24 @@ export class PayloadTamperedError extends SagaError {
 }
 
 /**
+ * What a step declared with `.waitFor` fails with when its signal does not come within its
+ * `timeoutMs`. Classified once, at definition time: the step's `classify`, then the saga's,
+ * else permanent (the saga compensates); `transient` waits again within the step's retry budget.
+ */
+export class SignalTimeoutError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SignalTimeout, message, options);
+  }
+}
+
+/** `engine.signal` was given a payload the waiting step's schema refuses: nothing was appended. `details`: sagaId, signal, step, issues. */
+export class SignalPayloadInvalidError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SignalPayloadInvalid, message, options);
+  }
+}
+
+/**
  * A saga's stream was started with a definition version this engine does not register, and no
  * declared migration leads from it to a registered one. The engine parks the saga (SagaFailed
  * with this code) instead of guessing; register the version (or declare a migration), then
@@ -395,5 +421,23 @@ export class MigrationFailedError extends SagaError {
 export class MigrationNotApplicableError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.MigrationNotApplicable, message, options);
+  }
+}
+
+/**
+ * `engine.signal` was given a signal that no step of the saga waits for, or will wait for:
+ * the definition has no `.waitFor` step of that name, each one already got its signal, or the
+ * saga is compensating (cancelled, or a step failed). Nothing was appended. `details`: sagaId, signal, status.
+ */
+export class SignalNotAwaitedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SignalNotAwaited, message, options);
+  }
+}
+
+/** The saga has ended (completed, compensated, or parked): a signal to it is refused, nothing is appended. `details`: sagaId, status. */
+export class SagaFinishedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.SagaFinished, message, options);
   }
 }

@@ -284,6 +284,35 @@ export const eventDataSchemas = {
     skipped: z.array(step),
     at,
   }),
+  /** A signal from outside (`engine.signal`), kept until a waiting step consumes it; a second one with the same id changes nothing. */
+  SignalReceived: z.object({
+    /** The signal's id: the one given to `engine.signal`, or one it made. */
+    signalId: z.string().min(1),
+    /** The signal's name. */
+    name: z.string().min(1),
+    /** The payload, as validated by the waiting step's schema. */
+    payload: json,
+    at,
+  }),
+  /** The saga reached a waiting step: it waits for the signal until `until` (no attempt runs, no lease is held). */
+  SignalAwaited: z.object({
+    step,
+    /** The wait's number, 1 for the first (a transient timeout waits again). */
+    attempt,
+    /** The name of the signal awaited. */
+    signal: z.string().min(1),
+    /** When the wait times out, in ms since the epoch. */
+    until: at,
+    at,
+  }),
+  /** The waiting step consumed a received signal; its StepSucceeded (the payload as output) follows. */
+  SignalConsumed: z.object({
+    step,
+    attempt,
+    /** The signal consumed. */
+    signalId: z.string().min(1),
+    at,
+  }),
 } as const;
 
 /** The type of {@link eventDataSchemas}. */

@@ -14,6 +14,7 @@ import { applyBranchEvent, copyProgress } from './parallelGroup.js';
 import { applyMigration } from './migration.js';
 import type { InFlight, SagaState, StepState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
+import { applySignalEvent, endWaitIfOver } from './signals.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Draft = Omit<Mutable<SagaState>, 'inFlight'> & { inFlight: Mutable<InFlight> | null };
@@ -254,7 +255,13 @@ function applyEvent(s: Draft, event: SagaEvent, step: StepLookup): void {
     case 'SagaMigrated':
       applyMigration(s, event.data);
       break;
+    case 'SignalReceived':
+    case 'SignalAwaited':
+    case 'SignalConsumed':
+      applySignalEvent(s, event, 'step' in event.data ? step(event.data.step) : undefined);
+      break;
   }
+  if (s.signals?.waiting) endWaitIfOver(s, event, step);
   s.eventCount++;
   s.eventsSinceCheckpoint = event.type === 'CheckpointRecorded' ? 0 : s.eventsSinceCheckpoint + 1;
   const at = event.data.at;

@@ -14,3 +14,4 @@ export * from './infrastructurePolicy.js';
 export * from './parallelGroup.js';
 export * from './migration.js';
 export * from './versionInvariant.js';
+export * from './signals.js';

@@ -9,6 +9,7 @@ import type { SagaModel } from './sagaModel.js';
 import { stepModel } from './sagaModel.js';
 import type { SagaState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
+import { signalViolations } from './signals.js';
 
 /** Each broken rule, in words; empty when the state is valid. */
 export function violations(state: SagaState, model?: SagaModel): string[] {
@@ -79,6 +80,7 @@ export function violations(state: SagaState, model?: SagaModel): string[] {
       }
     }
   }
+  problems.push(...signalViolations(state, model));
   return problems;
 }
 

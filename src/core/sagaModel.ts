@@ -4,6 +4,7 @@
  */
 import type { StepShape } from './events.js';
 import type { RetryPolicy } from './retryPolicy.js';
+import type { SignalWaitModel } from './signalTypes.js';
 
 /** A step as core sees it: its shape and its two retry policies. */
 export interface StepModel extends StepShape {
@@ -11,6 +12,8 @@ export interface StepModel extends StepShape {
   retry: RetryPolicy;
   /** How the step's compensation is retried, complete (defaults merged). */
   compensationRetry: RetryPolicy;
+  /** Set for a step that waits for a signal (`.waitFor`) instead of running an action. */
+  signal?: SignalWaitModel;
 }
 
 /** A saga definition as core sees it: names, shapes and policies, no functions. */

@@ -4,6 +4,7 @@
  */
 import type { CompensationCause, ErrorInfo, FailureKind, Phase, StepShape } from './events.js';
 import type { ParallelProgress } from './parallelGroup.js';
+import type { SignalBook } from './signalTypes.js';
 
 /** Where a saga is in its life. `completed`, `compensated` and `failed` are terminal. */
 export const SagaStatus = {
@@ -138,6 +139,8 @@ export interface SagaState {
    * saga is cancelled. Absent (or undefined, in snapshots from before deadlines): none.
    */
   deadlineAt?: number;
+  /** Signals received, kept, consumed, and the wait under way (`.waitFor` steps); absent before the first signal event. */
+  signals?: SignalBook;
   /** Parked: an operator must look, then resume it. */
   needsAttention: boolean;
   /** Why the saga did not complete, null while nothing failed for good. */

@@ -24,6 +24,7 @@ import { branchCancellations, withBranchLeases } from './parallelTransition.js';
 import type { SagaModel } from './sagaModel.js';
 import type { SagaState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
+import { receiveSignal, signalCommandEvents } from './signals.js';
 import type { AttemptRef, Effect, Transition, TransitionContext, TransitionInput } from './transitionTypes.js';
 import { utf8Length } from './utf8Length.js';
 
@@ -139,6 +140,11 @@ function settle(model: SagaModel, out: Builder, now: number, ctx: TransitionCont
         if (phase === 'step' && out.state.parallel?.inFlight.some((f) => f.step === command.step)) continue;
         return;
       }
+      case 'AwaitSignal':
+      case 'ConsumeSignal':
+      case 'TimeOutSignal':
+        out.add(signalCommandEvents(model, state, command, now, draw(ctx)));
+        continue;
       case 'Wait':
         out.effects.push({ type: 'SetTimer', at: command.until, reason: command.reason });
         return;
@@ -226,10 +232,13 @@ export function transition(model: SagaModel, state: SagaState, input: Transition
       }
       out.add([sagaEvent('SagaCancelRequested', { reason: input.reason, at: now })]);
       break;
-    case 'Signal':
-      // No step waits for a signal yet (the next issue adds waiting steps): nothing to record.
-      if (out.events.length === 0) return { events: [], effects: [] };
+    case 'Signal': {
+      // Recorded once (a known id adds nothing), then settled like a Tick: a waiting step consumes it.
+      const received = receiveSignal(model, out.state, input);
+      if (received === undefined && out.events.length === 0) return { events: [], effects: [] };
+      out.add(received ?? []);
       break;
+    }
   }
   settle(model, out, now, ctx);
   // A group that stops (a branch failed for good, or the saga was cancelled): its other branches' signals fire.

@@ -88,12 +88,16 @@ export interface CancelRequestedInput {
 }
 
 /**
- * A named signal from outside. Representable now, but no step waits for one yet (waiting steps
- * are the next issue), so a signal answers with no events and no effects.
+ * A named signal from outside (`engine.signal`): recorded as SignalReceived unless its id was
+ * received already (it is applied once), then the saga settles (a waiting step consumes it).
+ * A signal nothing will consume (the saga is not running, or no step left waits for its name)
+ * answers nothing; the engine refuses it before.
  */
 export interface SignalInput {
   /** Discriminant. */
   type: 'Signal';
+  /** Its id: a signal with an id already received changes nothing. */
+  signalId: string;
   /** The signal's name. */
   name: string;
   /** Its payload, as sent. */
@@ -121,8 +125,8 @@ export interface SetTimerEffect {
   type: 'SetTimer';
   /** When, in ms since the epoch. */
   at: number;
-  /** What is due then: a retry, the end of another worker's lease, or the saga's deadline. */
-  reason: 'retry' | 'lease' | 'deadline';
+  /** What is due then: a retry, the end of another worker's lease, the saga's deadline, or a signal wait's timeout. */
+  reason: 'retry' | 'lease' | 'deadline' | 'signal';
 }
 
 /**

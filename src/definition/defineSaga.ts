@@ -13,6 +13,8 @@ import { isStandardSchema, type StandardSchemaV1 } from './standardSchema.js';
 import type { CompensationContext, StepContext } from './stepContext.js';
 import type { ParallelGroupBuilder, ParallelOptions } from './parallelGroup.js';
 import { buildParallelGroup } from './parallelGroup.js';
+import type { SignalStepDefinition, WaitForConfig } from './waitFor.js';
+import { waitForParts } from './waitFor.js';
 
 /**
  * The second argument of `.step(name, config)`: the action, its compensation, and how its
@@ -65,6 +67,8 @@ export interface StepDefinition extends StepModel {
   run(ctx: StepContext<unknown, Record<string, unknown>>): Promise<unknown> | unknown;
   /** The compensation, undefined when the step has none. */
   compensate: ((ctx: CompensationContext<unknown, Record<string, unknown>, unknown>) => Promise<void> | void) | undefined;
+  /** Set for a step declared with `.waitFor`: it waits for this signal instead of running an action. */
+  signal?: SignalStepDefinition;
 }
 
 /** The argument of {@link defineSaga}: the saga's name, version, input schema and saga-wide settings. */
@@ -131,6 +135,14 @@ export interface SagaDefinition<TInput = unknown, TOutputs extends Record<string
     options: ParallelOptions,
     build: (g: ParallelGroupBuilder<TInput, TOutputs, NoOutputs>) => ParallelGroupBuilder<TInput, TOutputs, TBranches>,
   ): SagaDefinition<TInput, TOutputs & TBranches, TStartInput>;
+  /**
+   * Adds a step that waits durably for a signal (`engine.signal(sagaId, config.signal, payload)`)
+   * for up to `config.timeoutMs`; later steps see the validated payload (typed) in `ctx.outputs`.
+   */
+  waitFor<TName extends string, TPayload, TOptional extends boolean = false>(
+    name: TName extends keyof TOutputs ? DuplicateStepName<TName> : TName,
+    config: WaitForConfig<TInput, TOutputs, TPayload> & { optional?: TOptional },
+  ): SagaDefinition<TInput, TOutputs & (TOptional extends true ? { [K in TName]?: TPayload } : { [K in TName]: TPayload }), TStartInput>;
 }
 
 /** The outputs a completed saga returns. */
@@ -226,6 +238,11 @@ function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): S
     parallel(name: string, options: ParallelOptions, group: (g: ParallelGroupBuilder<unknown, unknown, unknown>) => unknown) {
       const branches = buildParallelGroup(config.name, steps, name, options, group, (existing, branch, c) => buildStep(config.name, existing, branch, c));
       return build(config, [...steps, ...branches]);
+    },
+    waitFor(name: string, waitConfig: WaitForConfig<TInput, never, unknown>) {
+      const parts = waitForParts(config.name, name, waitConfig as WaitForConfig<unknown, never, unknown>, config.classify);
+      const base = buildStep(config.name, steps, name, parts.step as unknown as StepConfig<unknown, never, unknown>);
+      return build(config, [...steps, Object.freeze({ ...base, signal: parts.signal })]);
     },
   };
   return Object.freeze(definition) as unknown as SagaDefinition<TInput, never>;

@@ -56,6 +56,7 @@ import type { Telemetry } from '../observability/telemetry.js';
 import { TelemetryLink } from './telemetryLink.js';
 import type { Json } from '../stores/eventStore.js';
 import { type PayloadCodec, withPayloadCodec } from './codec/payloadCodec.js';
+import { sendSignal, type SignalOptions, type SignalResult } from './sendSignal.js';
 
 /** Options of {@link createEngine} and the {@link Engine} constructor. Durations are in ms. */
 export interface EngineOptions {
@@ -700,6 +701,32 @@ export class Engine {
     // A step this engine is running stops now (its signal fires); other workers see the event.
     if (requested) this.attempts.cancelSaga(sagaId, cancelledBecause(sagaId, reason));
     return requested;
+  }
+
+  /**
+   * Sends a signal to a saga: a step declared with `.waitFor(…, { signal: name })` consumes it,
+   * and its payload becomes that step's output. The payload is validated by that step's schema
+   * first. A signal that arrives before the saga waits is kept until it does; one sent again
+   * with the same `signalId` is applied once (`duplicate: true`, nothing appended). Resolves
+   * once the signal is durable; any worker following the saga then drives it.
+   *
+   * @throws {@link SagaNotFoundError} (`SAGA_NOT_FOUND`) when the saga's stream is empty.
+   * @throws {@link SagaFinishedError} (`SAGA_FINISHED`) when the saga has ended (completed, compensated, parked).
+   * @throws {@link SignalNotAwaitedError} (`SIGNAL_NOT_AWAITED`) when no step waits, or will wait, for `name` (or the saga compensates).
+   * @throws {@link SignalPayloadInvalidError} (`SIGNAL_PAYLOAD_INVALID`) when the waiting step's schema refuses the payload.
+   * @throws {@link InputValidationError} (`INPUT_INVALID`) for an empty signalId or one longer than 255 characters.
+   * @throws {@link EngineClosedError} (`ENGINE_CLOSED`) after `close()`.
+   */
+  async signal(sagaId: string, name: string, payload: unknown, options: SignalOptions = {}): Promise<SignalResult> {
+    this.assertOpen();
+    const deps = {
+      store: this.store,
+      clock: this.clock,
+      workerId: this.workerId,
+      definitionOf: (saga: string, version: number) => this.registry.require(saga, version),
+      ...(this.runSagas ? { kick: (id: string) => this.scheduler.kick(id) } : {}),
+    };
+    return sendSignal(deps, sagaId, name, payload, options);
   }
 
   /**

@@ -18,3 +18,4 @@ export {
   type PayloadField,
 } from './codec/payloadCodec.js';
 export { createAesGcmCodec, type AesGcmCodecOptions, type AesKey } from './codec/aesGcmCodec.js';
+export type { SignalOptions, SignalResult } from './sendSignal.js';

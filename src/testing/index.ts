@@ -9,6 +9,7 @@
 export * from './virtualClock.js';
 export * from './scenario.js';
 export * from './scenarioArbitraries.js';
+export * from './signalScenario.js';
 export * from './scenarioRunner.js';
 export * from './sagaSpec.js';
 export { killEngine } from './killEngine.js';

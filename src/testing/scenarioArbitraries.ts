@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import type { RetryPolicy } from '../core/retryPolicy.js';
 import type { AppendRefusal, AttemptFault, CompensationFault, Scenario, StepScenario } from './scenario.js';
+import type { SignalScenario, SignalScenarioInput, SignalStepScenario } from './signalScenario.js';
 
 /** fast-check arbitrary of valid retry policies, small enough (at most 4 attempts) for fast scenarios. */
 export const retryPolicyArb: fc.Arbitrary<RetryPolicy> = fc
@@ -99,3 +100,49 @@ export const parallelScenarioArb: fc.Arbitrary<Scenario> = scenarioArb
       ),
     ),
   );
+
+/** The signal names and ids signal scenarios draw from: few, so that repeats and matches are common. */
+const SIGNAL_NAMES = ['go', 'ok'] as const;
+const SIGNAL_IDS = ['a', 'b', 'c', 'd'] as const;
+
+const signalStepArb = (index: number): fc.Arbitrary<SignalStepScenario> =>
+  fc.record({
+    name: fc.constant(`s${index}`),
+    signal: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...SIGNAL_NAMES) }, { weight: 2, arbitrary: fc.constant(null) }),
+    timeoutKind: fc.constantFrom('permanent' as const, 'transient' as const),
+    optional: fc.boolean(),
+    compensable: fc.boolean(),
+  });
+
+const signalInputArb: fc.Arbitrary<SignalScenarioInput> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      type: fc.constant('send' as const),
+      signalId: fc.constantFrom(...SIGNAL_IDS),
+      name: fc.constantFrom(...SIGNAL_NAMES),
+      via: fc.constantFrom('client' as const, 'worker' as const),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      type: fc.constant('outcome' as const),
+      kind: fc.constantFrom('ok' as const, 'ok' as const, 'transient' as const, 'permanent' as const),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('advance' as const), ms: fc.constantFrom(5, 10, 60, 100, 150) }) },
+  { weight: 1, arbitrary: fc.constant({ type: 'cancel' as const }) },
+);
+
+/**
+ * A saga of 1–5 steps, most of them waiting for one of two signals, and up to 30 inputs:
+ * signals sent in any order, with repeated ids (and repeated ids with another name), by a
+ * client or to the worker, interleaved with attempt outcomes, time passing and a cancel.
+ */
+export const signalScenarioArb: fc.Arbitrary<SignalScenario> = fc.integer({ min: 1, max: 5 }).chain((n) =>
+  fc.record({
+    steps: fc.tuple(...Array.from({ length: n }, (_, i) => signalStepArb(i))),
+    inputs: fc.array(signalInputArb, { maxLength: 30 }),
+  }),
+);

@@ -2,13 +2,15 @@
  * The exhaustive model check of `transition` (docs/model.md, "What is proved exhaustively"):
  * every saga shape of 1 to 3 steps (each step compensable or not, optional or not, with 1 or 2
  * attempts: 8 + 64 + 512 shapes), every input sequence two workers, a crash and a cancel can
- * produce (test/property/modelCheck/explore.ts), breadth-first over distinct worlds. Larger
- * shapes, jitter and checkpoints are sampled by the property tests instead.
+ * produce (test/property/modelCheck/explore.ts), breadth-first over distinct worlds; and every
+ * 2-step shape with a signal wait (16 waiting variants × 8 others × both orders), with signals
+ * sent before, during and after the wait, twice, and with a second one. Larger shapes, jitter
+ * and checkpoints are sampled by the property tests instead.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExploreReport, Rule } from './modelCheck/explore.js';
 import { explore, ModelCheckFailure } from './modelCheck/explore.js';
-import { modelOfParallelShape, modelOfShape, parallelShapes, shapesOf } from './modelCheck/shapes.js';
+import { modelOfParallelShape, modelOfShape, parallelShapes, shapesOf, signalShapes } from './modelCheck/shapes.js';
 
 /** Inputs a path may take, per step: every path must end terminal within it. */
 const BOUND_PER_STEP = 16;
@@ -157,5 +159,40 @@ describe('model check: a 2-branch parallel group (every pair of step variants, 1
 
   it("an outcome is accepted exactly when its attempt is one of its worker's attempts in flight; otherwise the worker is fenced", () => {
     expect(broken('fencing')).toEqual([]);
+  });
+});
+
+describe('model check: every 2-step saga with a signal wait, signals before, during and after the wait, sent twice, a second one, timeouts', () => {
+  const failed: { rule: Rule; message: string }[] = [];
+  let summary: Summary | undefined;
+  beforeAll(() => {
+    const started = performance.now();
+    const s: Summary = { steps: 2, shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0 };
+    for (const shape of signalShapes()) {
+      s.shapes++;
+      try {
+        const report = explore(modelOfShape(shape), BOUND_PER_STEP * 2);
+        s.states += report.states;
+        s.transitions += report.transitions;
+        s.paths += report.paths;
+        s.longestPath = Math.max(s.longestPath, report.longestPath);
+      } catch (error) {
+        if (!(error instanceof ModelCheckFailure)) throw error;
+        failed.push({ rule: error.rule, message: error.message });
+      }
+    }
+    s.seconds = (performance.now() - started) / 1000;
+    summary = s;
+    console.log(
+      `model check with a signal wait: ${s.shapes} shapes ${s.states} states ${s.transitions} transitions ${s.paths} paths  longest ${s.longestPath} inputs  ${s.seconds.toFixed(1)} s`,
+    );
+  }, 120_000);
+
+  it('explores all 256 shapes', () => {
+    expect(summary?.shapes).toBe(256);
+  });
+
+  it('every state reached is valid (every signal received once, kept or consumed, never both, never lost) and can continue; every path ends; no step gets two outcomes', () => {
+    expect(failed.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
   });
 });

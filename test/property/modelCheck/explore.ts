@@ -29,6 +29,7 @@ import {
   findInFlight,
   fold,
   isTerminal,
+  receiveSignal,
   sagaEvent,
   stepShapes,
   transition,
@@ -188,10 +189,38 @@ function outcomeMoves(model: SagaModel, world: World, r: Running, others: Runnin
   });
 }
 
+/** The ids of the distinct signals a path may send, each any number of times (a repeat must change nothing). */
+export const SIGNAL_IDS = ['a', 'b'] as const;
+
+/**
+ * For a saga with a waiting step: each signal, sent by a client (SignalReceived appended alone;
+ * a worker's Tick then consumes it) or fed to an idle worker as a Signal input (recorded and
+ * settled at once), before, during or after the wait, and again after that.
+ */
+function signalMoves(model: SagaModel, world: World, settled: World): Move[] {
+  const names = [...new Set(model.steps.flatMap((m) => (m.signal ? [m.signal.name] : [])))];
+  const moves: Move[] = [];
+  for (const name of names) {
+    for (const signalId of SIGNAL_IDS) {
+      const arrival = { signalId, name, payload: { signalId }, now: world.now };
+      const events = receiveSignal(model, world.state, arrival) ?? [];
+      moves.push({ label: `client signals ${name}/${signalId}`, next: applied(world, 'client', { events, effects: [] }) });
+      // The workers are interchangeable (see keyOf): one idle worker stands for both.
+      const worker = WORKERS.find((w) => !settled.running.some((r) => r.worker === w));
+      if (worker === undefined) continue;
+      moves.push({
+        label: `${worker} gets signal ${name}/${signalId}`,
+        next: applied(settled, worker, transition(model, world.state, { type: 'Signal', ...arrival }, ctxOf(worker))),
+      });
+    }
+  }
+  return moves;
+}
+
 function nextTimer(world: World): number | undefined {
   const { inFlight, retry, parallel } = world.state;
   if (!parallel) {
-    const due = [inFlight?.leaseUntil, retry?.dueAt].filter((t): t is number => t !== undefined && t > world.now);
+    const due = [inFlight?.leaseUntil, retry?.dueAt, world.state.signals?.waiting?.until].filter((t): t is number => t !== undefined && t > world.now);
     return due.length === 0 ? undefined : Math.min(...due);
   }
   const due = [...attemptsInFlight(world.state).map((f) => f.leaseUntil), retry?.dueAt, ...(parallel?.retries ?? []).map((r) => r.dueAt)].filter(
@@ -254,6 +283,7 @@ function successors(model: SagaModel, world: World): Move[] {
     const next = attempts.reduce((w, r) => applied(w, loser, fenced(model, w, r)), won.next);
     moves.push({ label: `${winner} wins a race with ${loser}`, next });
   }
+  moves.push(...signalMoves(model, world, settled));
   const timer = nextTimer(world);
   if (timer !== undefined) moves.push({ label: `time passes to +${timer}`, next: { ...world, now: timer } });
   return moves;
@@ -321,7 +351,22 @@ function stateKey(s: SagaState, now: number): string {
           p.failure ? `${p.failure.step}:${p.failure.cause}` : '',
         ]
       : []),
+    signalKey(s, rel),
   ].join('|');
+}
+
+function signalKey(s: SagaState, rel: (t: number) => number): string {
+  const b = s.signals;
+  if (!b) return '';
+  const w = b.waiting;
+  return [
+    b.received.join(','),
+    b.inbox.map((r) => r.signalId).join(','),
+    Object.entries(b.consumed)
+      .map(([step, id]) => `${step}=${id}`)
+      .join(','),
+    w ? `${w.step}:${w.attempt}:${rel(w.until)}` : '',
+  ].join(';');
 }
 
 /**

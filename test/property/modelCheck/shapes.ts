@@ -6,13 +6,18 @@
  * (maxElapsedMs) never runs out, so only relative times matter (see explore.ts).
  */
 import { DEFAULT_RETRY_POLICY } from '../../../src/core/index.js';
-import type { RetryPolicy, SagaModel, StepModel } from '../../../src/core/index.js';
+import type { FailureKind, RetryPolicy, SagaModel, StepModel } from '../../../src/core/index.js';
 
 export interface StepVariant {
   compensable: boolean;
   optional: boolean;
   maxAttempts: 1 | 2;
+  /** Set for a step that waits for a signal: how its timeout is classified. */
+  waitTimeout?: FailureKind;
 }
+
+/** How long a waiting step of the model check waits, in ms. */
+export const WAIT_MS = 30;
 
 export const RETRY_DELAY_MS = 10;
 
@@ -35,7 +40,22 @@ export const STEP_VARIANTS: readonly StepVariant[] = [true, false].flatMap((comp
 );
 
 export function variantName(v: StepVariant): string {
-  return `${v.compensable ? 'C' : '-'}${v.optional ? 'O' : '-'}${v.maxAttempts}`;
+  return `${v.waitTimeout ? `W${v.waitTimeout[0]}` : ''}${v.compensable ? 'C' : '-'}${v.optional ? 'O' : '-'}${v.maxAttempts}`;
+}
+
+/** The 16 variants of a waiting step: the 8 of a step, each with a permanent or a transient timeout. */
+export const WAIT_VARIANTS: readonly StepVariant[] = STEP_VARIANTS.flatMap((v) =>
+  (['permanent', 'transient'] as const).map((waitTimeout) => ({ ...v, waitTimeout })),
+);
+
+/** Every shape of two steps, one of them a waiting step (first or second): 2 × 16 × 8. */
+export function signalShapes(): StepVariant[][] {
+  return WAIT_VARIANTS.flatMap((w) =>
+    STEP_VARIANTS.flatMap((v) => [
+      [v, w],
+      [w, v],
+    ]),
+  );
 }
 
 export function modelOfShape(shape: readonly StepVariant[]): SagaModel {
@@ -46,6 +66,7 @@ export function modelOfShape(shape: readonly StepVariant[]): SagaModel {
     compensable: v.compensable,
     retry: budget(v.maxAttempts),
     compensationRetry: budget(v.maxAttempts),
+    ...(v.waitTimeout ? { signal: { name: 'go', timeoutMs: WAIT_MS, timeoutKind: v.waitTimeout } } : {}),
   }));
   // No periodic checkpoint within the bound: a checkpoint is covered by the unit and property tests.
   return { name: shape.map(variantName).join(' '), version: 1, steps, checkpointEvery: 10_000 };

@@ -88,12 +88,12 @@ describe('transition(model, state, input): the steps forward', () => {
       });
   });
 
-  it('a Tick on a terminal saga, and a Signal (no step waits for one yet), answer nothing', () => {
+  it('a Tick on a terminal saga, and a Signal no step waits for, answer nothing', () => {
     given(model, [started(), sagaEvent('SagaFailed', { reason: 'x', step: null, needsAttention: true, at: T0 })])
       .when({ type: 'Tick', now: T0 })
       .thenNothing();
     given(model, [started()])
-      .when({ type: 'Signal', name: 'approved', payload: { by: 'ops' }, now: T0 })
+      .when({ type: 'Signal', signalId: 'sig-1', name: 'approved', payload: { by: 'ops' }, now: T0 })
       .thenNothing();
   });
 });
