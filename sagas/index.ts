@@ -1,7 +1,8 @@
 /**
  * The example sagas: order fulfilment, trip booking, bank transfer, invoicing (two versions
  * and the migration between them), parallel trip booking and card payment (a signal wait), each
- * with in-process participants that deduplicate by idempotency key and accept planted faults.
+ * with in-process participants that deduplicate by idempotency key and accept planted faults;
+ * and ticket hold (a saga deadline that stops the running step, retry budgets per step).
  *
  * `sagas` is a default set (fresh participants, default policies): the module the CLI's
  * `resume --sagas sagas/index.ts` loads.
@@ -23,6 +24,9 @@ export * from './invoicing/invoicing.saga.js';
 export * from './cardPayment/cardPayment.messages.js';
 export * from './cardPayment/cardPayment.participants.js';
 export * from './cardPayment/cardPayment.saga.js';
+export * from './ticketHold/ticketHold.messages.js';
+export * from './ticketHold/ticketHold.participants.js';
+export * from './ticketHold/ticketHold.saga.js';
 
 import { createBankTransferSaga } from './bankTransfer/bankTransfer.saga.js';
 import { createCardPaymentSaga } from './cardPayment/cardPayment.saga.js';

@@ -19,6 +19,7 @@ const codec = createAesGcmCodec({ keys: { k1: randomBytes(32) }, currentKeyId: '
 describeEventStoreContract('sqlite through a payload codec', () => withPayloadCodec(createSqliteEventStore({ path }), codec), {
   large: true,
   openStreams: true,
+  openStreamClaims: true,
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
