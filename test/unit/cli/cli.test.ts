@@ -4,6 +4,7 @@
  * second file with hand-made broken streams. Text and --json, exit codes, read-only copies,
  * missing stores.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,16 @@ beforeAll(async () => {
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Whether uid 65534 can read this checkout (its node_modules and sources): every parent directory must let it through. */
+function nobodyCanRunHere(): boolean {
+  const probe = spawnSync(process.execPath, ['-e', "require('node:fs').accessSync('node_modules/tsx/package.json')"], {
+    cwd: process.cwd(),
+    uid: 65534,
+    gid: 65534,
+  });
+  return probe.status === 0;
+}
 
 describe('sagaflow CLI: inspection (child process, SQLite file)', () => {
   it('lists sagas with filters and pages, in text and JSON', async () => {
@@ -250,8 +261,10 @@ describe('sagaflow CLI: read-only inspection', () => {
     chmodSync(copyDir, 0o555);
     chmodSync(dir, 0o755);
     const before = statSync(copy).mtimeMs;
-    // Root ignores file modes: run as nobody then, so the modes really apply.
-    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534, env: { HOME: '/tmp' } } : {};
+    // Root ignores file modes: run as nobody then, so the modes really apply — when nobody can
+    // reach the project at all (a clone under a private directory, as mktemp -d makes), the
+    // child stays root (the modes then bind nobody) and the copy's untouched file is what is checked.
+    const as = process.getuid?.() === 0 && nobodyCanRunHere() ? { uid: 65534, gid: 65534, env: { HOME: '/tmp' } } : {};
     try {
       const [list, show, verify, replay] = await Promise.all([
         cli(['list', '--store', `sqlite:${copy}`], as),
