@@ -57,13 +57,16 @@ export class ClaimingRecovery {
 
   /**
    * Claims and drives the first batch; the rest is claimed in the background as room frees.
-   * Returns the first page's position: a subscription from there misses nothing unlisted.
+   * Returns the first page's position: a subscription from there misses nothing unlisted. On an
+   * incomplete index (`complete: false`) it claims nothing and does nothing more.
    */
-  async start(): Promise<{ claimed: number; position: number }> {
+  async start(): Promise<{ complete: boolean; claimed: number; position: number }> {
     const first = await this.claim(0);
+    // An upgraded store whose index is not complete yet: the caller scans the log instead.
+    if (!first.complete) return { complete: false, claimed: 0, position: first.position };
     this.take(first);
     this.busy = this.rest(first.next, first.heldByOthers === true);
-    return { claimed: first.streamIds.length, position: first.position };
+    return { complete: true, claimed: first.streamIds.length, position: first.position };
   }
 
   /** Resolves once no claim is being made (the drives it kicked are the scheduler's). */
@@ -100,23 +103,8 @@ export class ClaimingRecovery {
   }
 
   /** The later batches of the start, each once this engine has room for it; then a sweep if others hold claims. */
-  private async rest(after: number | undefined, heldByOthers: boolean): Promise<void> {
-    let held = heldByOthers;
-    try {
-      for (let cursor = after; cursor !== undefined && !this.deps.stopped.aborted; ) {
-        await this.deps.room(Math.ceil(this.deps.batch / 2));
-        if (this.deps.stopped.aborted) return;
-        const page = await this.claim(cursor);
-        this.take(page);
-        held ||= page.heldByOthers === true;
-        cursor = page.next;
-      }
-    } catch (error) {
-      // The sweep claims what is left.
-      if (!this.deps.stopped.aborted) this.deps.failed(error);
-      held = true;
-    }
-    if (held) this.scheduleSweep();
+  private rest(after: number | undefined, heldByOthers: boolean): Promise<void> {
+    return this.pass(after, { expiredOnly: false, waitForRoom: true, heldByOthers });
   }
 
   /**
@@ -126,22 +114,28 @@ export class ClaimingRecovery {
   private scheduleSweep(): void {
     if (this.deps.stopped.aborted) return;
     this.cancelSweep = scheduleOn(this.deps.clock, Math.max(10, Math.floor(this.deps.claimLeaseMs / 3)), () => {
-      this.busy = this.sweep();
+      // No waiting for room here: a renewal held back by a busy worker would let its claims run out.
+      this.busy = this.pass(0, { expiredOnly: true, waitForRoom: false, heldByOthers: false });
     });
   }
 
-  /** Renews this worker's claims and takes over those that ran out; again later while others hold claims. */
-  private async sweep(): Promise<void> {
-    let held = false;
+  /**
+   * Claims page after page from `after` and drives what it gets; sweeps again later if any page
+   * (or the caller's earlier one) says other workers hold claims, or a claim failed.
+   */
+  private async pass(after: number | undefined, options: { expiredOnly: boolean; waitForRoom: boolean; heldByOthers: boolean }): Promise<void> {
+    let held = options.heldByOthers;
     try {
-      // No waiting for room here: a renewal held back by a busy worker would let its claims run out.
-      for (let cursor: number | undefined = 0; cursor !== undefined && !this.deps.stopped.aborted; ) {
-        const page: OpenStreamsPage = await this.claim(cursor, true);
+      for (let cursor = after; cursor !== undefined && !this.deps.stopped.aborted; ) {
+        if (options.waitForRoom) await this.deps.room(Math.ceil(this.deps.batch / 2));
+        if (this.deps.stopped.aborted) return;
+        const page = await this.claim(cursor, options.expiredOnly);
         this.take(page);
         held ||= page.heldByOthers === true;
         cursor = page.next;
       }
     } catch (error) {
+      // The next sweep claims what is left.
       if (!this.deps.stopped.aborted) this.deps.failed(error);
       held = true;
     }

@@ -325,8 +325,9 @@ export class Engine {
    */
   async resumeUnfinished(): Promise<number> {
     const index = claimingIndex(this.store.openStreams);
-    if (index && this.runSagas && !this.claiming && (await index.list({ streamPrefix: SAGA_STREAM_PREFIX, limit: 1 })).complete) {
-      return this.claimUnfinished(index);
+    if (index && this.runSagas && !this.claiming) {
+      const claimed = await this.claimUnfinished(index);
+      if (claimed !== undefined) return claimed;
     }
     const { sagaIds: ids, lastPosition } = await findUnfinishedSagas(this.store);
     this.scannedTo = Math.max(this.scannedTo ?? 0, lastPosition);
@@ -336,7 +337,8 @@ export class Engine {
     return ids.length;
   }
 
-  private async claimUnfinished(index: ClaimingIndex): Promise<number> {
+  /** The sagas claimed at once; undefined (nothing claimed) when the index must first be completed by a scan. */
+  private async claimUnfinished(index: ClaimingIndex): Promise<number | undefined> {
     const concurrency = this.scheduler.concurrency;
     this.claiming = new ClaimingRecovery({
       index,
@@ -355,7 +357,11 @@ export class Engine {
       },
       failed: (error) => this.log.warn({ err: errorInfo(error) }, 'could not claim unfinished sagas; the next sweep tries again'),
     });
-    const { claimed, position } = await this.claiming.start();
+    const { complete, claimed, position } = await this.claiming.start();
+    if (!complete) {
+      this.claiming = undefined;
+      return undefined;
+    }
     this.scannedTo = Math.max(this.scannedTo ?? 0, position);
     return claimed;
   }

@@ -47,7 +47,7 @@ export interface ExecutorDeps {
    * For a saga whose definition version the engine does not register: migrate, wait, leave or
    * park it first (see versionUpgrade.ts). Undefined when the version is registered.
    */
-  versionPlan?(state: SagaState, now: number, workerAliveUntil?: ReadonlyMap<string, number>): Promise<VersionPlan> | undefined;
+  versionPlan?(state: SagaState, now: number, workerAliveUntil: () => Promise<ReadonlyMap<string, number> | undefined>): Promise<VersionPlan> | undefined;
   /**
    * Every event this engine appended, after the append is durable. Called with a function that
    * makes the records, so that nothing is built when no one listens.
@@ -364,11 +364,11 @@ export class SagaExecutor {
       // A version this engine does not register: migrate, wait, leave or park first (versionUpgrade.ts).
       // Only between attempts: a drive with attempts running is on a registered version already.
       if (running.size === 0 && !isTerminal(state) && this.deps.versionPlan) {
-        const planPeers = await this.peerLiveness(state);
-        if (this.deps.killed.aborted) throw this.deps.killed.reason;
-        const versionPlan = this.deps.versionPlan(state, this.deps.clock.now(), planPeers);
+        // Liveness is read only for a version this engine lacks: a registered one costs no store read.
+        const versionPlan = this.deps.versionPlan(state, this.deps.clock.now(), () => this.peerLiveness(state));
         if (versionPlan) {
           const plan = await versionPlan;
+          if (this.deps.killed.aborted) throw this.deps.killed.reason;
           if (plan.type === 'leave') throw plan.error;
           if (plan.type === 'wait')
             return {

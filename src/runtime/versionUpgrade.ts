@@ -85,17 +85,18 @@ function park(error: SagaError, now: number): VersionPlan {
 
 /**
  * What a worker does with an unfinished saga whose version `registry` lacks; undefined when it
- * registers the version (the common case: no promise, no allocation). `workerAliveUntil` is
- * what the store's liveness says of the worker whose attempt is in flight.
+ * registers the version (the common case: no promise, no allocation, no store read).
+ * `workerAliveUntil` reads what the store's liveness says of the worker whose attempt is in
+ * flight; it is called only for a version that is missing.
  */
 export function planVersion(
   registry: DefinitionRegistry,
   state: SagaState,
   now: number,
-  workerAliveUntil?: ReadonlyMap<string, number>,
+  workerAliveUntil: () => Promise<ReadonlyMap<string, number> | undefined>,
 ): Promise<VersionPlan> | undefined {
   if (registry.get(state.saga, state.version)) return undefined;
-  return planMissingVersion(registry, state, now, workerAliveUntil);
+  return workerAliveUntil().then((alive) => planMissingVersion(registry, state, now, alive));
 }
 
 async function planMissingVersion(
