@@ -66,8 +66,12 @@ export async function sendSignal(deps: SignalDeps, sagaId: string, name: string,
     const state = loaded.state;
     if (!state)
       throw new SagaNotFoundError(`No saga ${sagaId} (stream ${sagaStreamId(sagaId)} is empty): the signal was not recorded.`, { details: { sagaId } });
-    // A repeated send answers as the first did, whatever happened since.
-    if (signalBookOf(state).received.includes(signalId)) return { signalId, duplicate: true };
+    // A repeated send answers as the first did, whatever happened since. It still kicks: when
+    // another sender's append won the race, this engine may run the saga without following the store.
+    if (signalBookOf(state).received.includes(signalId)) {
+      deps.kick?.(sagaId);
+      return { signalId, duplicate: true };
+    }
     if (isTerminal(state)) {
       throw new SagaFinishedError(`Saga ${sagaId} has ended (${state.status}): signal "${name}" was not recorded; nothing will wait for it.`, {
         details: { sagaId, signal: name, status: state.status },
@@ -94,7 +98,10 @@ export async function sendSignal(deps: SignalDeps, sagaId: string, name: string,
     }
     const stored = JSON.parse(JSON.stringify(parsed.value ?? null)) as unknown;
     const events = receiveSignal(definition, state, { signalId, name, payload: stored, now: deps.clock.now() }) ?? [];
-    if (events.length === 0) return { signalId, duplicate: true };
+    if (events.length === 0) {
+      deps.kick?.(sagaId);
+      return { signalId, duplicate: true };
+    }
     try {
       await deps.store.append(sagaStreamId(sagaId), toNewEvents(events, { sagaId, saga: state.saga, worker: deps.workerId }), loaded.revision);
     } catch (error) {

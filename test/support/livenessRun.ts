@@ -76,20 +76,21 @@ export async function killDuringStep(options: {
 }
 
 /**
- * One saga whose only step runs 1 s — eight 120 ms leases — on two workers over two store
- * objects of the same store. Returns its result, how often the step ran and the saga's event types.
+ * One saga whose only step runs 2.4 s — eight 300 ms leases — on two workers over two store
+ * objects of the same store. (120 ms leases made a busy CI machine miss a renewal: a real
+ * expiry, not the defect this guards against.) Returns its result, how often the step ran and the saga's event types.
  */
 export async function longStepOnTwoWorkers(storeA: EventStore, storeB: EventStore): Promise<{ result: SagaResult; runs: number; types: string[] }> {
   let runs = 0;
   const saga = defineSaga({ name: 'long', input: z.object({}) }).step('slow', {
     run: async () => {
       runs++;
-      await new Promise((r) => setTimeout(r, 1_000));
+      await new Promise((r) => setTimeout(r, 2_400));
       return 'done';
     },
   });
-  const a = await createEngine({ store: storeA, sagas: [saga], leaseMs: 120 });
-  const b = await createEngine({ store: storeB, sagas: [saga], leaseMs: 120 });
+  const a = await createEngine({ store: storeA, sagas: [saga], leaseMs: 300 });
+  const b = await createEngine({ store: storeB, sagas: [saga], leaseMs: 300 });
   try {
     await Promise.all([a.startWorker(), b.startWorker()]);
     const { sagaId } = await a.start('long', {});

@@ -217,6 +217,22 @@ describe('engine.signal and .waitFor', () => {
     expect(await second.result(sagaId, { pollMs: 5 })).toMatchObject({ status: 'compensated', failure: { code: 'SIGNAL_TIMEOUT' } });
   });
 
+  it('the engine running a saga drives it when its own send of a signal finds that another sender recorded it first', async () => {
+    // The race two webhook deliveries run: the other sender's append wins, this one reads it back
+    // as a duplicate. This engine does not follow the store, so only its own send can wake the saga.
+    const store = createInMemoryEventStore();
+    const saga = createCardPaymentSaga();
+    const worker = await engineOn(store, [saga], { workerId: 'worker' });
+    const other = await engineOn(store, [saga], { runSagas: false, workerId: 'other' });
+    const { sagaId } = await worker.start(saga, { orderId: 'o1', amountCents: 500 });
+    await settle(worker);
+    const confirmation = { authorizationId: 'auth-1', confirmedBy: 'app' };
+    await expect(other.signal(sagaId, PAYMENT_CONFIRMED, confirmation, { signalId: 'webhook-1' })).resolves.toMatchObject({ duplicate: false });
+    await expect(worker.signal(sagaId, PAYMENT_CONFIRMED, confirmation, { signalId: 'webhook-1' })).resolves.toMatchObject({ duplicate: true });
+    await settle(worker);
+    expect((await worker.state(sagaId)).status).toBe('completed');
+  });
+
   it('a signal sent through a client reaches the worker that runs the saga', async () => {
     const store = createInMemoryEventStore();
     const saga = createCardPaymentSaga();
