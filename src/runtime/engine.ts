@@ -47,6 +47,7 @@ import { SagaScheduler } from './sagaScheduler.js';
 import { SAGA_STREAM_PREFIX, loadSaga, readSagaEvents, sagaIdOf, sagaStreamId, toNewEvents } from './sagaStream.js';
 import { type ClaimingIndex, ClaimingRecovery, claimingIndex } from './claimingRecovery.js';
 import { findUnfinishedSagas, sagaOpenStreamPlanner } from './unfinishedSagas.js';
+import { LivenessReads } from './livenessReads.js';
 import { PeerWatch } from './peerWatch.js';
 import { DefinitionRegistry } from './definitionRegistry.js';
 import { explicitMigration, planVersion } from './versionUpgrade.js';
@@ -272,7 +273,8 @@ export class Engine {
     const leaseMs = options.leaseMs ?? 750;
     this.leaseMs = leaseMs;
     // Only a worker has attempts for its record to cover; a client writes none.
-    const liveness = this.runSagas ? this.store.workerLiveness : undefined;
+    const stored = this.runSagas ? this.store.workerLiveness : undefined;
+    const liveness = stored ? new LivenessReads(stored, this.clock) : undefined;
     this.heartbeat = liveness ? new WorkerHeartbeat(liveness, this.workerId, leaseMs, this.clock, this.log) : undefined;
     this.peerWatch = liveness ? new PeerWatch(liveness, (sagaId) => this.scheduler.kick(sagaId), this.clock) : undefined;
     this.scheduler = new SagaScheduler(

@@ -24,6 +24,7 @@ import {
 } from '../eventStore.js';
 import type { ClaimOpenStreamsOptions, OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from '../openStreamIndex.js';
 import { AppendBatcher } from './appendBatcher.js';
+import { type StreamRead, StreamReadBatcher } from './streamReadBatcher.js';
 import { appendBatch, appendFailure, type AppendOutcome, type AppendRequest, type AppendTarget } from './appendEvents.js';
 import { MAX_EVENTS_PER_TRANSACTION } from './appendFunctionSql.js';
 import { isRetryable, sleep, unavailable, withRetry } from './connectionErrors.js';
@@ -138,6 +139,8 @@ class PgEventStore implements PostgresEventStore {
   /** The open-stream index's planner; appends before `usePlanner` change no entry. */
   private planner: OpenStreamPlanner | undefined;
   readonly openStreams: PostgresOpenStreamIndex;
+  /** Whole-stream reads asked at the same moment, sent as one statement (streamReadBatcher.ts). */
+  private readonly reads: StreamReadBatcher<EventRow>;
   /** One advisory-locked session per worker of this process, and the watches of others (workerLiveness.ts). */
   readonly workerLiveness: PostgresWorkerLiveness;
 
@@ -159,6 +162,29 @@ class PgEventStore implements PostgresEventStore {
       runBatch: (batch) => this.withClient((client) => appendBatch(client, this.target, batch, this.planner)),
       runOne: (request) => this.appendOne(request),
       committed: () => this.notifier.poke(),
+    });
+    this.reads = new StreamReadBatcher<EventRow>({
+      one: async ({ streamId, fromRevision, maxCount, backwards }) =>
+        (
+          await this.pool.query<EventRow>(
+            `SELECT ${COLUMNS} FROM ${this.target.schema}.events
+              WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision ${backwards ? '<=' : '>='} $2)
+              ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
+            [streamId, fromRevision, maxCount],
+          )
+        ).rows,
+      many: async (reads, backwards) =>
+        (
+          await this.pool.query<EventRow & { q: string }>(
+            `SELECT r.q, e.* FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(stream_id, from_revision, max_count, q)
+              CROSS JOIN LATERAL (
+                SELECT ${COLUMNS} FROM ${this.target.schema}.events x
+                 WHERE x.stream_id = r.stream_id AND (r.from_revision IS NULL OR x.revision ${backwards ? '<=' : '>='} r.from_revision)
+                 ORDER BY x.revision ${backwards ? 'DESC' : 'ASC'} LIMIT r.max_count) e
+              ORDER BY r.q, e.revision ${backwards ? 'DESC' : 'ASC'}`,
+            [reads.map((r) => r.streamId), reads.map((r) => r.fromRevision), reads.map((r) => r.maxCount)],
+          )
+        ).rows,
     });
     const run: RunQuery = (text, values) => this.onPrimary(() => this.pool.query(text, values));
     const s = this.target.schema;
@@ -280,17 +306,13 @@ class PgEventStore implements PostgresEventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.ensureOpen();
     assertValidStreamName(streamId);
-    const backwards = options.direction === 'backwards';
-    const { rows } = await this.retrying(`reading ${streamId}`, () =>
-      this.onPrimary(() =>
-        this.pool.query<EventRow>(
-          `SELECT ${COLUMNS} FROM ${this.target.schema}.events
-          WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision ${backwards ? '<=' : '>='} $2)
-          ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
-          [streamId, options.fromRevision ?? null, options.maxCount ?? null],
-        ),
-      ),
-    );
+    const read: StreamRead = {
+      streamId,
+      fromRevision: options.fromRevision ?? null,
+      maxCount: options.maxCount ?? null,
+      backwards: options.direction === 'backwards',
+    };
+    const rows = await this.retrying(`reading ${streamId}`, () => this.onPrimary(() => this.reads.read(read)));
     return rows.map(toRecorded);
   }
 

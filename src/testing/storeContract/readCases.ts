@@ -21,6 +21,23 @@ export function readCases(ctx: ContractContext): void {
       expect(await read({ direction: 'backwards', fromRevision: 50, maxCount: 2 })).toEqual([9, 8]);
     });
 
+    it('reads many streams at once (a worker loading its sagas), each with its own bounds and direction, each getting only its own events in order', async () => {
+      const streams = Array.from({ length: 12 }, () => uniqueStream());
+      await Promise.all(streams.map((stream, i) => ctx.store.append(stream, newEvents(i + 1), 'no_stream')));
+      const asks = streams.flatMap((stream, i) => [
+        { stream, options: {}, want: Array.from({ length: i + 1 }, (_, r) => r) },
+        { stream, options: { direction: 'backwards' as const, maxCount: 2 }, want: [i, i - 1].filter((r) => r >= 0) },
+        { stream, options: { fromRevision: 1, maxCount: 3 }, want: [1, 2, 3].filter((r) => r <= i) },
+      ]);
+      asks.push({ stream: uniqueStream(), options: {}, want: [] });
+      const read = await Promise.all(asks.map((a) => ctx.store.readStream(a.stream, a.options)));
+      read.forEach((events, k) => {
+        const ask = asks[k] as (typeof asks)[number];
+        expect(events.every((e) => e.streamId === ask.stream)).toBe(true);
+        expect(revisions(events)).toEqual(ask.want);
+      });
+    });
+
     it('reads a missing stream as [] in both directions', async () => {
       const stream = uniqueStream();
       expect(await ctx.store.readStream(stream)).toEqual([]);
