@@ -16,6 +16,7 @@
  * per saga: on a busy machine the times stretch, this figure much less.
  * "seed ms/append" (the seeding's average) shows what one durable append cost at that moment;
  * the memory rows show the engine alone (no I/O), i.e. the floor the stores add to.
+ * SAGAFLOW_BENCH_PROFILE=<dir> writes a CPU profile of each recovery phase there.
  * Run: npx tsx bench/restartRecovery.ts [sagas=10000] [concurrencies=32,64] [stores=memory,sqlite,postgres]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +31,7 @@ import { createPostgresEventStore } from '../src/stores/postgres/index.js';
 import { createSqliteEventStore } from '../src/stores/sqlite/index.js';
 import { destroyPostgresServer, startPostgresServer, type PostgresServerInfo } from '../test/support/postgresServer.js';
 import { resumedSaga } from './recoverySagas.js';
-import { cleanupOnSignal, printTable, timed, withTimeout } from './support.js';
+import { cleanupOnSignal, printTable, profilePhase, timed, withTimeout } from './support.js';
 
 const SEED_PARALLELISM = 16;
 
@@ -94,6 +95,7 @@ async function measure(label: string, open: () => Promise<EventStore>, n: number
         if (completed + failed === n) resolve();
       });
     });
+    const stopProfile = await profilePhase(`restart-${label.split(' ')[0]}-${concurrency}`);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const resumed = await engine.resumeUnfinished();
@@ -103,6 +105,7 @@ async function measure(label: string, open: () => Promise<EventStore>, n: number
     await withTimeout(allDone, timeout, `${label}: only ${completed + failed}/${n} sagas ended`);
     const totalMs = lastAt - t0;
     const cpu = process.cpuUsage(cpu0);
+    await stopProfile();
     await engine.close();
     const left = (await findUnfinishedSagas(store)).sagaIds.length;
     return {

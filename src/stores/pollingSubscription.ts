@@ -3,9 +3,9 @@
  * so the switch between them cannot lose or repeat an event. Shared by the inMemory and SQLite
  * stores (and usable by any store whose positions obey the port's no-gap rule).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isSagaError, ErrorCode } from '../core/errors.js';
 import type { RecordedEvent, SubscribeToAllOptions, Subscription } from './eventStore.js';
+import { HandlerScope } from './handlerScope.js';
 
 /** Wakes waiting subscriptions when this store object appended something. */
 export class ChangeSignal {
@@ -59,7 +59,7 @@ const PAGE_SIZE = 500;
 const MAX_READ_RETRIES = 8;
 
 /** Tells whether the code runs inside a handler of a given subscription (to avoid self-deadlock). */
-const inHandler = new AsyncLocalStorage<object>();
+const inHandler = new HandlerScope<object>();
 
 /**
  * Starts the catch-up-then-live loop: read a page after the last delivered position, deliver
@@ -152,7 +152,7 @@ export function startPollingSubscription(
       wake?.();
     }
     // A handler awaiting its own subscription's end would wait for itself forever.
-    if (inHandler.getStore() !== token) await loop;
+    if (!inHandler.isInside(token)) await loop;
   };
 
   const sub: PollingSubscription = { stop, unsubscribe: () => stop(undefined) };

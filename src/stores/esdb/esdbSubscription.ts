@@ -14,9 +14,9 @@
  * handled. It runs once per subscription, not again after a reconnect. Servers before 23.10
  * send no `caught_up`, so there it never runs.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { StoreUnavailableError } from '../../core/errors.js';
 import type { RecordedEvent, SubscribeToAllOptions, Subscription } from '../eventStore.js';
+import { HandlerScope } from '../handlerScope.js';
 import type { AllSubscriptionHandle, EsdbClient, EsdbResolvedEvent } from './clientApi.js';
 import type { EsdbConnection } from './connection.js';
 import { toStoreError, unavailable } from './esdbErrors.js';
@@ -41,7 +41,7 @@ export interface EsdbSubscriptionDeps {
 }
 
 /** Which subscription's handler the current call runs in: unsubscribe() from inside a handler must not wait for itself. */
-const handlerScope = new AsyncLocalStorage<EsdbAllSubscription>();
+const handlerScope = new HandlerScope<EsdbAllSubscription>();
 
 /** Thrown inside the loop to tell a failure of the user's code from a failure of the connection. */
 class HandlerFailure {
@@ -64,14 +64,14 @@ export class EsdbAllSubscription implements Subscription {
   /** Stops delivering; resolves once no handler call is running (at once when called from a handler). */
   async unsubscribe(): Promise<void> {
     this.stop();
-    if (handlerScope.getStore() !== this) await this.loop;
+    if (!handlerScope.isInside(this)) await this.loop;
   }
 
   /** Stops and reports `error` to onError (the store closed under the subscription). */
   async stopWithError(error: unknown): Promise<void> {
     if (this.stopped) return;
     this.stop();
-    if (handlerScope.getStore() !== this) await this.loop;
+    if (!handlerScope.isInside(this)) await this.loop;
     this.deps.options.onError?.(error);
   }
 

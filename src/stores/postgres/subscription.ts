@@ -7,10 +7,10 @@
  * therefore harmless, and so is a duplicate one. Exactly-once follows from every page being a
  * prefix of the final log (the read watermark, see readPage in postgresEventStore.ts).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { StoreClosedError } from '../../core/errors.js';
 import type { RecordedEvent, SubscribeToAllOptions, Subscription } from '../eventStore.js';
+import { HandlerScope } from '../handlerScope.js';
 import { isRetryable, sleep } from './connectionErrors.js';
 
 /** A page of the log, plus how far it was scanned (beyond the last event when filtered). */
@@ -111,7 +111,7 @@ const HELD_BACK_CAUGHT_UP_MS = 1_000;
 const HELD_BACK_MAX_POLL_MS = 100;
 
 /** Which subscription's handler is running, so `unsubscribe()` from inside a handler does not wait for itself. */
-const handlerContext = new AsyncLocalStorage<CatchUpSubscription>();
+const handlerContext = new HandlerScope<CatchUpSubscription>();
 
 /** A running subscription: reads pages, awaits the handler per event, idles when caught up. */
 export class CatchUpSubscription implements Subscription {
@@ -217,7 +217,7 @@ export class CatchUpSubscription implements Subscription {
     this.unregister();
     this.onStopped(this);
     this.wakeWaiter?.();
-    if (handlerContext.getStore() !== this) await this.done;
+    if (!handlerContext.isInside(this)) await this.done;
   }
 
   /** The store is closing: stop, and tell the subscriber it stopped for good. */
