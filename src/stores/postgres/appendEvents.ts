@@ -12,7 +12,7 @@
  */
 import type pg from 'pg';
 import { conflictError } from '../appendCheck.js';
-import type { AppendResult, ExpectedRevision, NewEvent } from '../eventStore.js';
+import type { AppendResult, EncodedEvent, ExpectedRevision, NewEvent } from '../eventStore.js';
 import type { OpenStreamPlanner } from '../openStreamIndex.js';
 
 /** Where to append: the quoted schema, its plain name and its NOTIFY channel. */
@@ -27,6 +27,8 @@ export interface AppendRequest {
   streamId: string;
   events: readonly NewEvent[];
   expected: ExpectedRevision;
+  /** The events' data and metadata as JSON (encodeEvents), made once for the size check and the statement. */
+  encoded: readonly EncodedEvent[];
 }
 
 /** Per append: its result, or the conflict error to reject it with. */
@@ -63,17 +65,18 @@ export async function appendBatch(
   const ids: string[] = [];
   const types: string[] = [];
   const eventStream: number[] = [];
-  const data: unknown[] = [];
-  const metadata: unknown[] = [];
+  const data: string[] = [];
+  const metadata: string[] = [];
   const open = batch.map((request) => planner?.(request.streamId, request.events) ?? null);
   batch.forEach((request, i) => {
-    for (const event of request.events) {
+    request.events.forEach((event, j) => {
+      const json = request.encoded[j] as EncodedEvent;
       ids.push(event.id);
       types.push(event.type);
       eventStream.push(i + 1);
-      data.push(event.data ?? null);
-      metadata.push(event.metadata ?? {});
-    }
+      data.push(json.data);
+      metadata.push(json.metadata);
+    });
   });
   const { rows } = await client.query<OutcomeRow>({
     name: `sagaflow_append_batch`,
@@ -85,8 +88,9 @@ export async function appendBatch(
       ids,
       types,
       eventStream,
-      JSON.stringify(data),
-      JSON.stringify(metadata),
+      // JSON arrays of the events' own JSON: nothing is stringified twice.
+      `[${data.join(',')}]`,
+      `[${metadata.join(',')}]`,
       open,
     ],
   });

@@ -9,6 +9,7 @@ import { StoreClosedError } from '../../core/errors.js';
 import { DEFAULT_INFRASTRUCTURE_POLICY, type InfrastructurePolicy } from '../../core/infrastructurePolicy.js';
 import {
   assertValidAppend,
+  encodeEvents,
   assertValidStreamName,
   type AppendResult,
   type EventStore,
@@ -293,14 +294,16 @@ class PgEventStore implements PostgresEventStore {
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     this.ensureOpen();
-    assertValidAppend(streamId, events, expected, this.options.maxEventBytes);
+    // Encoded once: the size check measures the JSON the statement then sends.
+    const encoded = encodeEvents(events);
+    assertValidAppend(streamId, events, expected, this.options.maxEventBytes, encoded);
     if (events.length > MAX_EVENTS_PER_TRANSACTION) {
       // Positions keep 12 bits for the event's ordinal in its transaction.
       throw new RangeError(
         `Append to ${streamId} has ${events.length} events; the PostgreSQL store takes at most ${MAX_EVENTS_PER_TRANSACTION} in one append. Split it into several appends.`,
       );
     }
-    return this.batcher.append({ streamId, events, expected });
+    return this.batcher.append({ streamId, events, expected, encoded });
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -37,7 +37,7 @@ describe('AppendBatcher', () => {
   it('sends appends issued in one tick to distinct streams as one batch', async () => {
     const fake = fakeRunner();
     const batcher = new AppendBatcher(fake.runner);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.append({ streamId: `s-${i}`, events: ev(), expected: 'any' })));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.append({ streamId: `s-${i}`, events: ev(), encoded: [], expected: 'any' })));
     expect(fake.batches).toEqual([Array.from({ length: 20 }, (_, i) => `s-${i}`)]);
     expect(fake.commits()).toBe(1);
   });
@@ -47,11 +47,11 @@ describe('AppendBatcher', () => {
     const batcher = new AppendBatcher(fake.runner);
     const order: string[] = [];
     await Promise.all([
-      batcher.append({ streamId: 'a', events: ev(), expected: 'any' }).then(() => order.push('a1')),
-      batcher.append({ streamId: 'b', events: ev(), expected: 'any' }).then(() => order.push('b1')),
-      batcher.append({ streamId: 'a', events: ev(), expected: 'any' }).then(() => order.push('a2')),
-      batcher.append({ streamId: 'c', events: ev(), expected: 'any' }).then(() => order.push('c1')),
-      batcher.append({ streamId: 'a', events: ev(), expected: 'any' }).then(() => order.push('a3')),
+      batcher.append({ streamId: 'a', events: ev(), encoded: [], expected: 'any' }).then(() => order.push('a1')),
+      batcher.append({ streamId: 'b', events: ev(), encoded: [], expected: 'any' }).then(() => order.push('b1')),
+      batcher.append({ streamId: 'a', events: ev(), encoded: [], expected: 'any' }).then(() => order.push('a2')),
+      batcher.append({ streamId: 'c', events: ev(), encoded: [], expected: 'any' }).then(() => order.push('c1')),
+      batcher.append({ streamId: 'a', events: ev(), encoded: [], expected: 'any' }).then(() => order.push('a3')),
     ]);
     // a's appends are singles here (batches of one go through runOne); each starts after the previous one settled.
     expect(fake.batches[0]).toEqual(['a', 'b', 'c']);
@@ -64,11 +64,11 @@ describe('AppendBatcher', () => {
     const batcher = new AppendBatcher(fake.runner, 1);
     const shared = ev();
     await Promise.all([
-      batcher.append({ streamId: 'x', events: shared, expected: 'any' }),
-      batcher.append({ streamId: 'y', events: shared, expected: 'any' }),
-      batcher.append({ streamId: 'big-1', events: ev(3000), expected: 'any' }),
-      batcher.append({ streamId: 'big-2', events: ev(3000), expected: 'any' }),
-      batcher.append({ streamId: 'z', events: ev(), expected: 'any' }),
+      batcher.append({ streamId: 'x', events: shared, encoded: [], expected: 'any' }),
+      batcher.append({ streamId: 'y', events: shared, encoded: [], expected: 'any' }),
+      batcher.append({ streamId: 'big-1', events: ev(3000), encoded: [], expected: 'any' }),
+      batcher.append({ streamId: 'big-2', events: ev(3000), encoded: [], expected: 'any' }),
+      batcher.append({ streamId: 'z', events: ev(), encoded: [], expected: 'any' }),
     ]);
     expect(fake.batches[0]).toEqual(['x', 'big-1', 'z']); // big-2 does not fit; z, later in the queue, does
     expect(fake.batches.flat().concat(fake.singles).sort()).toEqual(['big-1', 'big-2', 'x', 'y', 'z']);
@@ -81,7 +81,7 @@ describe('AppendBatcher', () => {
     const writers = Array.from({ length: 10 }, async (_, w) => {
       for (let k = 0; k < 5; k++) {
         await new Promise((resolve) => setTimeout(resolve, (w * 7 + k * 3) % 4));
-        await batcher.append({ streamId: `w-${w}`, events: ev(), expected: 'any' });
+        await batcher.append({ streamId: `w-${w}`, events: ev(), encoded: [], expected: 'any' });
       }
     });
     await Promise.all(writers);
@@ -92,7 +92,9 @@ describe('AppendBatcher', () => {
   it('falls back to one call per append when a batch fails as a whole; each settles on its own', async () => {
     const fake = fakeRunner({ failBatches: true });
     const batcher = new AppendBatcher(fake.runner);
-    const settled = await Promise.allSettled(['ok-1', 'bad-1', 'ok-2'].map((streamId) => batcher.append({ streamId, events: ev(), expected: 'any' })));
+    const settled = await Promise.allSettled(
+      ['ok-1', 'bad-1', 'ok-2'].map((streamId) => batcher.append({ streamId, events: ev(), encoded: [], expected: 'any' })),
+    );
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(fake.singles).toEqual(['ok-1', 'bad-1', 'ok-2']);
     await batcher.drained();
