@@ -12,6 +12,7 @@
  * drive per unfinished saga, `concurrency` at a time) +
  * `startWorker()`, as `sagaflow worker` does. Timed: the scan + resume call, and the time until
  * the last SagaCompleted is durable. Each configuration gets its own freshly seeded store.
+ * "server cpu µs/saga" is the PostgreSQL cluster's (its processes, from /proc) over the same phase.
  * "node cpu µs/saga" is this process's CPU (user + system) from the resume to the last end,
  * per saga: on a busy machine the times stretch, this figure much less.
  * "seed ms/append" (the seeding's average) shows what one durable append cost at that moment;
@@ -31,7 +32,7 @@ import { createPostgresEventStore } from '../src/stores/postgres/index.js';
 import { createSqliteEventStore } from '../src/stores/sqlite/index.js';
 import { destroyPostgresServer, startPostgresServer, type PostgresServerInfo } from '../test/support/postgresServer.js';
 import { resumedSaga } from './recoverySagas.js';
-import { cleanupOnSignal, printTable, profilePhase, timed, withTimeout } from './support.js';
+import { cleanupOnSignal, postgresCpuMs, printTable, profilePhase, timed, withTimeout } from './support.js';
 
 const SEED_PARALLELISM = 16;
 
@@ -76,7 +77,7 @@ export interface RestartRow {
 }
 
 /** `open` gives a new store object on the same data each call, except for memory (one object). */
-async function measure(label: string, open: () => Promise<EventStore>, n: number, concurrency: number): Promise<RestartRow> {
+async function measure(label: string, open: () => Promise<EventStore>, n: number, concurrency: number, pgDataDir?: string): Promise<RestartRow> {
   const seeder = await open();
   const inMemory = label.startsWith('memory');
   const seedMs = await seed(seeder, n).finally(() => (inMemory ? undefined : seeder.close()));
@@ -98,6 +99,7 @@ async function measure(label: string, open: () => Promise<EventStore>, n: number
     const stopProfile = await profilePhase(`restart-${label.split(' ')[0]}-${concurrency}`);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const server0 = pgDataDir ? await postgresCpuMs(pgDataDir) : 0;
     const resumed = await engine.resumeUnfinished();
     const scanMs = performance.now() - t0;
     await engine.startWorker();
@@ -105,6 +107,7 @@ async function measure(label: string, open: () => Promise<EventStore>, n: number
     await withTimeout(allDone, timeout, `${label}: only ${completed + failed}/${n} sagas ended`);
     const totalMs = lastAt - t0;
     const cpu = process.cpuUsage(cpu0);
+    const serverMs = pgDataDir ? (await postgresCpuMs(pgDataDir)) - server0 : 0;
     await stopProfile();
     await engine.close();
     const left = (await findUnfinishedSagas(store)).sagaIds.length;
@@ -120,6 +123,8 @@ async function measure(label: string, open: () => Promise<EventStore>, n: number
       'appends/s': ((3 * n) / totalMs) * 1000,
       // CPU of this process (engine + driver) per saga: unlike the time, hardly moved by other load.
       'node cpu µs/saga': Math.round((cpu.user + cpu.system) / n),
+      // The server's processes over the same phase (0 for the embedded stores).
+      'server cpu µs/saga': Math.round((serverMs * 1000) / n),
       'not completed': failed + left,
     };
   } finally {
@@ -155,7 +160,7 @@ export async function restartRecovery(
     if (pg)
       for (const concurrency of concurrencies) {
         const schema = `restart_${concurrency}`;
-        rows.push(await measure('postgres (private cluster)', () => createPostgresEventStore({ connectionString: url, schema }), n, concurrency));
+        rows.push(await measure('postgres (private cluster)', () => createPostgresEventStore({ connectionString: url, schema }), n, concurrency, pg.dataDir));
       }
   } finally {
     removeHandlers();

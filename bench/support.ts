@@ -94,3 +94,36 @@ export async function profilePhase(label: string): Promise<() => Promise<void>> 
     console.log(`cpu profile: ${file}`);
   };
 }
+
+/**
+ * CPU time (user + system, ms) used so far by a PostgreSQL cluster's processes: its postmaster
+ * (from `<dataDir>/postmaster.pid`) and every child (backends, WAL writer, checkpointer…), read
+ * from /proc. Take the difference over a phase to say how much of it the server was busy;
+ * backends that exit during the phase take their share with them (the store's pool keeps its
+ * connections, so for a bench that is a small part). Linux only; 0 elsewhere.
+ */
+export async function postgresCpuMs(dataDir: string): Promise<number> {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
+  } catch {
+    return 0;
+  }
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command (which may hold spaces), from field 3: state ppid … utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    if (pid !== postmaster && Number(fields[1]) !== postmaster) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux: a tick is 10 ms
+}
