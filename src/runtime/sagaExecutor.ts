@@ -111,6 +111,8 @@ export class SagaExecutor {
   private revision = -1;
   private pending: SagaEvent[] = [];
   private readonly log: Logger;
+  /** `saga-<sagaId>`, made once: a new string per append is hashed and checked again by the store. */
+  private readonly streamId: string;
   /** Metadata the next append adds (the first append of a fresh start only). */
   private startMetadata: Record<string, Json> | undefined;
   /** Appends one at a time: a lease renewal of one branch must not interleave with the outcome of another. */
@@ -121,6 +123,7 @@ export class SagaExecutor {
     private readonly sagaId: string,
   ) {
     this.log = lazyChild(deps.logger, { sagaId });
+    this.streamId = sagaStreamId(sagaId);
   }
 
   /** Runs `fn` after every append under way (and before any later one) has settled. */
@@ -162,12 +165,13 @@ export class SagaExecutor {
 
   /** One append of `pending` at the expected revision, retrying transient store errors. */
   private async appendPending(fresh?: FreshStart): Promise<FlushResult> {
-    const streamId = sagaStreamId(this.sagaId);
-    const base = { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId };
-    const metadata = this.startMetadata ? Object.assign(base, this.startMetadata) : base;
+    const streamId = this.streamId;
+    const metadata: Record<string, Json> = { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId };
+    if (this.startMetadata) Object.assign(metadata, this.startMetadata);
     // `holds`: the appending worker drives the saga on and has a liveness record, so a worker that
     // follows the store need not load the saga; it only watches that worker (engine.ts, follow).
-    const events = toNewEvents(this.pending, this.deps.liveness ? { ...metadata, holds: true } : metadata);
+    if (this.deps.liveness) metadata['holds'] = true;
+    const events = toNewEvents(this.pending, metadata);
     const expected = this.revision < 0 ? 'no_stream' : this.revision;
     for (let attempt = 1; ; attempt++) {
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
