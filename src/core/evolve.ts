@@ -4,9 +4,8 @@
  * corrupt stream).
  *
  * Both run one reducer, `applyEvent`, over a private draft: the draft copies what the reducer
- * changes in place (the steps, outputs, succeeded list, compensation progress, the attempt in
- * flight) once, and
- * replaces everything else. `fold` copies once for the whole stream, so a long stream folds
+ * changes in place (outputs, succeeded list, compensation progress, the attempt in flight, and
+ * each step the first time it is looked up) once, and replaces everything else. `fold` copies once for the whole stream, so a long stream folds
  * without allocating per event (loading a saga is a fold).
  */
 import type { SagaEvent } from './events.js';
@@ -19,27 +18,44 @@ import { applySignalEvent, endWaitIfOver } from './signals.js';
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Draft = Omit<Mutable<SagaState>, 'inFlight'> & { inFlight: Mutable<InFlight> | null };
 
-/** Finds a step of the draft by name: a linear scan for short sagas, a map for long ones. */
+/**
+ * Finds a step of the draft by name, for the reducer to change in place: a linear scan for
+ * short sagas, a map for long ones. A step is copied into the draft the first time it is
+ * looked up (copy on write): most events change one step, and copying every step of every
+ * draft was a tenth of an engine's CPU per saga.
+ */
 type StepLookup = (name: string) => StepState | undefined;
 
-function lookupFor(steps: StepState[]): StepLookup {
-  if (steps.length <= 8) return (name) => steps.find((s) => s.name === name);
-  const byName = new Map(steps.map((s) => [s.name, s]));
-  return (name) => byName.get(name);
+/** `owned`: the draft made the step objects itself (SagaStarted, a migration): nothing to copy. */
+function lookupFor(steps: StepState[], owned: boolean): StepLookup {
+  const copied: boolean[] = steps.map(() => owned);
+  const byName = steps.length <= 8 ? undefined : new Map(steps.map((s, i) => [s.name, i]));
+  return (name) => {
+    const i = byName ? (byName.get(name) ?? -1) : steps.findIndex((s) => s.name === name);
+    if (i < 0) return undefined;
+    if (!copied[i]) {
+      steps[i] = { ...(steps[i] as StepState) };
+      copied[i] = true;
+    }
+    return steps[i];
+  };
 }
 
-/** A copy of `state` that the reducer may change in place; `state` itself is never touched. */
+/**
+ * A copy of `state` that the reducer may change in place; `state` itself is never touched.
+ * Its steps are copied on first lookup (see lookupFor), not here. Built by assignment after
+ * one spread: a spread followed by more properties in one literal is a slow path on Node 20.
+ */
 function draftOf(state: SagaState): Draft {
   const c = state.compensation;
-  return {
-    ...state,
-    steps: state.steps.map((s) => ({ ...s })),
-    outputs: { ...state.outputs },
-    succeeded: [...state.succeeded],
-    compensation: c ? { ...c, done: [...c.done] } : null,
-    inFlight: state.inFlight ? { ...state.inFlight } : null,
-    ...(state.parallel ? { parallel: copyProgress(state.parallel) } : {}),
-  };
+  const d = { ...state } as Draft;
+  d.steps = state.steps.slice();
+  d.outputs = { ...state.outputs };
+  d.succeeded = state.succeeded.slice();
+  d.compensation = c ? { ...c, done: c.done.slice() } : null;
+  d.inFlight = state.inFlight ? { ...state.inFlight } : null;
+  if (state.parallel) d.parallel = copyProgress(state.parallel);
+  return d;
 }
 
 function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): Draft {
@@ -292,20 +308,20 @@ export function evolve(state: SagaState | undefined, event: SagaEvent): SagaStat
 /** Folds events into a state, from `initial` (a snapshot) or from nothing. Pure: `initial` is not mutated. */
 export function fold(events: Iterable<SagaEvent>, initial?: SagaState): SagaState | undefined {
   let draft: Draft | undefined = initial === undefined ? undefined : draftOf(initial);
-  let step: StepLookup | undefined = draft && lookupFor(draft.steps);
+  let step: StepLookup | undefined = draft && lookupFor(draft.steps, false);
   let groups = draft?.steps.some((st) => st.parallel) ?? false;
   for (const event of events) {
     if (draft === undefined || step === undefined) {
       if (event.type !== 'SagaStarted') continue;
       draft = started(event);
-      step = lookupFor(draft.steps);
+      step = lookupFor(draft.steps, true);
       groups = draft.steps.some((st) => st.parallel);
       continue;
     }
     applyAny(draft, event, step, groups);
     // A migration replaces the steps: look them up afresh.
     if (event.type === 'SagaMigrated') {
-      step = lookupFor(draft.steps);
+      step = lookupFor(draft.steps, true);
       groups = draft.steps.some((st) => st.parallel);
     }
   }

@@ -26,6 +26,7 @@ import type { SagaState } from './sagaState.js';
 import { SagaStatus } from './sagaState.js';
 import { receiveSignal, signalCommandEvents } from './signals.js';
 import type { AttemptRef, Effect, Transition, TransitionContext, TransitionInput } from './transitionTypes.js';
+import { remember } from './transitionState.js';
 import { utf8Length } from './utf8Length.js';
 
 export type * from './transitionTypes.js';
@@ -244,7 +245,7 @@ export function transition(model: SagaModel, state: SagaState, input: Transition
   // A group that stops (a branch failed for good, or the saga was cancelled): its other branches' signals fire.
   out.effects.unshift(...branchCancellations(state, out.state));
   wakeAtDeadline(out);
-  return { events: out.events, effects: out.effects };
+  return remember({ events: out.events, effects: out.effects }, out.state);
 }
 
 /** A running saga past its deadline is cancelled: the runtime stops its running step, and it compensates. */

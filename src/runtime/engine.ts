@@ -207,7 +207,7 @@ export class Engine {
   private readonly refused = new Map<string, unknown>();
   private readonly refusals = new Subject<string>();
   /** `result()` calls waiting for a saga this engine is driving, resolved from its in-memory state. */
-  private readonly waiters = new Map<string, Set<(state: SagaState) => void>>();
+  private readonly waiters = new Map<string, Set<(state: SagaState | undefined) => void>>();
   private readonly attempts = new AttemptRegistry();
   private readonly storeHealth: StoreHealth;
   private readonly stopObservingRetries: (() => void) | undefined;
@@ -308,6 +308,8 @@ export class Engine {
         onRefused: (sagaId, error) => {
           this.refused.set(sagaId, error);
           this.refusals.next(sagaId);
+          // Waiters of `settled` wake too (undefined: not settled), and then find the refusal.
+          this.settle(sagaId, undefined);
         },
         onWaiting: (sagaId, worker) => this.peerWatch?.note(sagaId, worker),
       },
@@ -659,18 +661,18 @@ export class Engine {
       }
       const done = (state: SagaState | undefined): void => {
         clearTimeout(timer);
-        refusal.unsubscribe();
         set.delete(done);
         if (set.size === 0 && this.waiters.get(sagaId) === set) this.waiters.delete(sagaId);
         resolve(state);
       };
       const timer = setTimeout(() => done(undefined), ms);
-      const refusal = this.refusals.pipe(filter((id) => id === sagaId)).subscribe(() => done(undefined));
+      // A refusal wakes it through `settle` (onRefused): no subscription per call.
       set.add(done);
     });
   }
 
-  private settle(sagaId: string, state: SagaState): void {
+  /** Wakes the waiters of `settled` with the terminal state, or with undefined (refused: not settled). */
+  private settle(sagaId: string, state: SagaState | undefined): void {
     const waiting = this.waiters.get(sagaId);
     if (!waiting) return;
     this.waiters.delete(sagaId);

@@ -14,6 +14,7 @@ import { attemptsInFlight, findInFlight } from '../core/parallelGroup.js';
 import type { SagaState } from '../core/sagaState.js';
 import { isTerminal } from '../core/sagaState.js';
 import { transition } from '../core/transition.js';
+import { foldedState } from '../core/transitionState.js';
 import type { Effect, Transition, TransitionContext, TransitionInput } from '../core/transition.js';
 import type { SagaDefinition } from '../definition/defineSaga.js';
 import type { Logger } from '../observability/logger.js';
@@ -93,6 +94,7 @@ const OUTCOME_TYPES: ReadonlySet<string> = new Set(['StepSucceeded', 'StepFailed
 
 /** What a first drive starts from when the stream is being created (engine.start). */
 export interface FreshStart {
+  /** What `pending` folds to. */
   state: SagaState;
   pending: SagaEvent[];
   onCreated(result: { created: boolean }): void;
@@ -109,6 +111,8 @@ export class SagaExecutor {
   private revision = -1;
   private pending: SagaEvent[] = [];
   private readonly log: Logger;
+  /** `saga-<sagaId>`, made once: a new string per append is hashed and checked again by the store. */
+  private readonly streamId: string;
   /** Metadata the next append adds (the first append of a fresh start only). */
   private startMetadata: Record<string, Json> | undefined;
   /** Appends one at a time: a lease renewal of one branch must not interleave with the outcome of another. */
@@ -119,6 +123,7 @@ export class SagaExecutor {
     private readonly sagaId: string,
   ) {
     this.log = lazyChild(deps.logger, { sagaId });
+    this.streamId = sagaStreamId(sagaId);
   }
 
   /** Runs `fn` after every append under way (and before any later one) has settled. */
@@ -128,10 +133,12 @@ export class SagaExecutor {
     return run;
   }
 
-  private add(events: SagaEvent[]): void {
+  /** `folded`: what `events` fold to from the current state, when a transition computed it already. */
+  private add(events: SagaEvent[], folded?: SagaState): void {
     this.pending.push(...events);
-    // One fold for the batch: evolve per event would copy the whole state each time.
-    this.state = fold(events, this.state);
+    // One fold for the batch: evolve per event would copy the whole state each time. A
+    // transition folded them on its way: its state saves a second copy per transition.
+    this.state = folded ?? fold(events, this.state);
   }
 
   private reset(loaded: LoadedSaga): void {
@@ -158,12 +165,13 @@ export class SagaExecutor {
 
   /** One append of `pending` at the expected revision, retrying transient store errors. */
   private async appendPending(fresh?: FreshStart): Promise<FlushResult> {
-    const streamId = sagaStreamId(this.sagaId);
-    const base = { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId };
-    const metadata = this.startMetadata ? Object.assign(base, this.startMetadata) : base;
+    const streamId = this.streamId;
+    const metadata: Record<string, Json> = { sagaId: this.sagaId, saga: this.state?.saga ?? '', worker: this.deps.workerId };
+    if (this.startMetadata) Object.assign(metadata, this.startMetadata);
     // `holds`: the appending worker drives the saga on and has a liveness record, so a worker that
     // follows the store need not load the saga; it only watches that worker (engine.ts, follow).
-    const events = toNewEvents(this.pending, this.deps.liveness ? { ...metadata, holds: true } : metadata);
+    if (this.deps.liveness) metadata['holds'] = true;
+    const events = toNewEvents(this.pending, metadata);
     const expected = this.revision < 0 ? 'no_stream' : this.revision;
     for (let attempt = 1; ; attempt++) {
       if (this.deps.killed.aborted) throw this.deps.killed.reason;
@@ -283,11 +291,9 @@ export class SagaExecutor {
     return known.size === 0 ? undefined : known;
   }
 
-  private context(workerAliveUntil?: ReadonlyMap<string, number>, performing?: ReadonlySet<string>): TransitionContext {
-    return {
+  private context(workerAliveUntil?: ReadonlyMap<string, number>, running?: ReadonlyMap<string, unknown>): TransitionContext {
+    const ctx: TransitionContext = {
       workerId: this.deps.workerId,
-      ...(workerAliveUntil ? { workerAliveUntil } : {}),
-      ...(performing && performing.size > 0 ? { performing } : {}),
       leaseMs: this.deps.leaseMs,
       random: this.deps.random,
       // Draining: record the outcomes of running attempts, start nothing new.
@@ -295,6 +301,10 @@ export class SagaExecutor {
       // A snapshot too large for one event is left out: loads then fold the whole stream.
       maxSnapshotBytes: DEFAULT_MAX_EVENT_BYTES / 2,
     };
+    // Added afterwards, not spread into the literal: that is a slow path on Node 20, once per loop turn.
+    if (workerAliveUntil) ctx.workerAliveUntil = workerAliveUntil;
+    if (running && running.size > 0) ctx.performing = new Set(running.keys());
+    return ctx;
   }
 
   /**
@@ -306,9 +316,9 @@ export class SagaExecutor {
     state: SagaState,
     input: TransitionInput,
     workerAliveUntil?: ReadonlyMap<string, number>,
-    performing?: ReadonlySet<string>,
+    running?: ReadonlyMap<string, unknown>,
   ): Transition {
-    const ctx = this.context(workerAliveUntil, performing);
+    const ctx = this.context(workerAliveUntil, running);
     try {
       return transition(definition, state, input, ctx);
     } catch (error) {
@@ -349,7 +359,7 @@ export class SagaExecutor {
       this.revision = -1;
       this.startMetadata = fresh.metadata;
       if (fresh.metadata) this.deps.telemetry?.remember(this.sagaId, fresh.metadata);
-      this.add(fresh.pending);
+      this.add(fresh.pending, fresh.state);
     } else {
       this.reset(await loadSaga(this.deps.store, this.sagaId));
     }
@@ -393,9 +403,9 @@ export class SagaExecutor {
         const current = this.state as SagaState;
         const peers = await this.peerLiveness(current);
         if (this.deps.killed.aborted) throw this.deps.killed.reason;
-        const next = this.transitionOf(definition, current, input, peers, new Set(running.keys()));
+        const next = this.transitionOf(definition, current, input, peers, running);
         this.logTransition(input, next.events, attemptLog);
-        this.add(next.events);
+        this.add(next.events, foldedState(next));
         const flushed = await this.flush(fresh);
         // Someone else wrote (a cancel, an operator, another worker): reload before any lease renewal appends.
         if (flushed === 'conflict' && !fresh) this.reset(await loadSaga(this.deps.store, this.sagaId));
@@ -425,14 +435,17 @@ export class SagaExecutor {
       }
       let reported: { input: TransitionInput; log: Logger | undefined } | undefined;
       // A branch's retry may fall due while its siblings run: wake for it (a Tick) instead of waiting for them.
-      const retryAt = Math.min(...next.effects.flatMap((e) => (e.type === 'SetTimer' && e.reason === 'retry' ? [e.at] : [])));
+      let retryAt = Number.POSITIVE_INFINITY;
+      for (const e of next.effects) if (e.type === 'SetTimer' && e.reason === 'retry' && e.at < retryAt) retryAt = e.at;
       let cancelTimer: (() => void) | undefined;
       const due =
         running.size > 0 && Number.isFinite(retryAt)
           ? new Promise<'due'>((resolve) => (cancelTimer = scheduleOn(this.deps.clock, Math.max(0, retryAt - this.deps.clock.now()), () => resolve('due'))))
           : undefined;
       while (running.size > 0 && !reported) {
-        const first = await Promise.race([...[...running.values()].map((r) => r.done), ...(due ? [due] : [])]);
+        // A sequential saga's one attempt is awaited as it is: a race of one costs two arrays and a promise per step.
+        const only = running.size === 1 && !due ? running.values().next().value : undefined;
+        const first = await (only ? only.done : Promise.race([...[...running.values()].map((r) => r.done), ...(due ? [due] : [])]));
         if (first === 'due') {
           reported = { input: { type: 'Tick', now: this.deps.clock.now() }, log: undefined };
           break;

@@ -47,7 +47,9 @@ export function toNewEvents(events: readonly SagaEvent[], metadata: Record<strin
   const first = newId();
   // `append` is the id of the batch's first event: it tells an auditor (and the tests) which
   // events were made durable together, i.e. which states a crash could have left behind.
-  const shared: Record<string, Json> = Object.assign({}, metadata, { append: first, schemaVersion: EVENT_SCHEMA_VERSION });
+  const shared: Record<string, Json> = Object.assign({}, metadata);
+  shared['append'] = first;
+  shared['schemaVersion'] = EVENT_SCHEMA_VERSION;
   return events.map((event, i) => ({ id: i === 0 ? first : newId(), type: event.type, data: event.data as Json, metadata: shared }));
 }
 

@@ -199,18 +199,29 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 const STREAM_NAME = /^[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,199}$/;
 
 /**
+ * Names that passed the check lately: a saga's stream is checked at every append and read,
+ * and the regular expression was a few per cent of an engine's CPU per saga. Bounded: cleared
+ * when full, so it never holds more than the names of the last few thousand streams.
+ */
+const validStreamNames = new Set<string>();
+const VALID_STREAM_NAMES_KEPT = 4096;
+
+/**
  * Checks a stream name: 1–200 characters from `A-Z a-z 0-9 _ . : @ -`, not starting with `$`
  * or `-`. Shared by every adapter.
  *
  * @throws {@link StreamNameError} (`STREAM_NAME_INVALID`) when `streamId` breaks the rule.
  */
 export function assertValidStreamName(streamId: unknown): asserts streamId is string {
+  if (typeof streamId === 'string' && validStreamNames.has(streamId)) return;
   if (typeof streamId !== 'string' || !STREAM_NAME.test(streamId)) {
     throw new StreamNameError(
       `Invalid stream name ${JSON.stringify(streamId)}: use 1-200 characters from A-Z a-z 0-9 _ . : @ -, not starting with '-' or '$' (saga streams are 'saga-<uuid>').`,
       { details: { streamId } },
     );
   }
+  if (validStreamNames.size >= VALID_STREAM_NAMES_KEPT) validStreamNames.clear();
+  validStreamNames.add(streamId);
 }
 
 /** An event's data and metadata as JSON text: what the SQL and in-memory stores keep. */
@@ -275,15 +286,18 @@ export function assertValidAppend(
   if (!Array.isArray(events) || events.length === 0) {
     throw new TypeError(`Append to ${streamId} has no events: pass at least one.`);
   }
-  const ids = new Set<string>();
-  for (const [i, event] of events.entries()) {
+  // Ids compare case-insensitively. A runtime batch holds a handful of events: a list beats a Set.
+  const ids: string[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i] as NewEvent;
     if (typeof event?.id !== 'string' || !UUID.test(event.id)) {
       throw new TypeError(`Event id ${JSON.stringify(event?.id)} for stream ${streamId} is not a UUID (use v7 from 'uuid').`);
     }
-    if (ids.has(event.id.toLowerCase())) {
+    const id = event.id.toLowerCase();
+    if (ids.includes(id)) {
       throw new TypeError(`Event id ${event.id} appears twice in one append to ${streamId}.`);
     }
-    ids.add(event.id.toLowerCase());
+    ids.push(id);
     if (typeof event.type !== 'string' || event.type.length === 0) {
       throw new TypeError(`Event ${event.id} for stream ${streamId} has no type.`);
     }

@@ -22,6 +22,7 @@ import {
 } from '../eventStore.js';
 import { ChangeSignal, startPollingSubscription, type EventPage, type PollingSubscription } from '../pollingSubscription.js';
 import { createMemoryOpenStreams } from './memoryOpenStreams.js';
+import { recordedAtNow } from '../recordedAt.js';
 
 /** Options of {@link createInMemoryEventStore}. */
 export interface InMemoryEventStoreOptions {
@@ -85,7 +86,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     // Ids are unique across the store, as in the SQL stores (their UNIQUE constraint).
     const reused = ids.find((id) => byId.has(id));
     if (reused) throw conflictError(streamId, expected, stream.length - 1, { reason: 'event_id_in_use', eventId: reused });
-    const recordedAt = new Date().toISOString();
+    const recordedAt = recordedAtNow();
     for (const [i, event] of events.entries()) {
       const stored: StoredEvent = {
         id: event.id,

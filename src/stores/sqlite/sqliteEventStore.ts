@@ -13,6 +13,8 @@ import type { OpenStreamIndex, OpenStreamPlanner, OpenStreamsPage } from '../ope
 import {
   assertValidAppend,
   assertValidStreamName,
+  encodeEvents,
+  type EncodedEvent,
   DEFAULT_MAX_EVENT_BYTES,
   type AppendResult,
   type EventStore,
@@ -26,6 +28,7 @@ import {
   type Subscription,
 } from '../eventStore.js';
 import { ChangeSignal, startPollingSubscription, type EventPage, type PollingSubscription } from '../pollingSubscription.js';
+import { recordedAtNow } from '../recordedAt.js';
 import { createGroupCommit, type AppendOutcome, type AppendRequest } from './sqliteGroupCommit.js';
 import { createSqliteOpenStreamClaims } from './sqliteOpenStreamClaims.js';
 import { openSqliteDatabase, openSqliteDatabaseReadOnly } from './sqliteSchema.js';
@@ -131,35 +134,36 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
 
   // Called inside appendBatch, so better-sqlite3 runs it as a SAVEPOINT: a failed append is
   // rolled back alone and the rest of its batch goes on.
-  const appendOne = db.transaction((streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
-    const lastRevision = (sql.last.get(streamId) as number | undefined) ?? -1;
-    const ids = events.map((event) => event.id);
-    const check = checkAppend(streamId, ids, expected, {
-      lastRevision,
-      at: (revision) => sql.at.get(streamId, revision) as { id: string; position: number } | undefined,
-      revisionOf: (id) => {
-        const found = sql.byId.get(id) as { streamId: string; revision: number } | undefined;
-        return found?.streamId === streamId ? found.revision : undefined;
-      },
-    });
-    if (check.kind === 'idempotent') return check.result;
-    // Checked before inserting so the error can name the id; UNIQUE(event_id) is the backstop.
-    const reused = ids.find((id) => sql.byId.get(id) !== undefined);
-    if (reused) throw conflictError(streamId, expected, lastRevision, { reason: 'event_id_in_use', eventId: reused });
-    const recordedAt = new Date().toISOString();
-    let position = 0;
-    for (const [i, event] of events.entries()) {
-      const data = JSON.stringify(event.data ?? null);
-      const metadata = JSON.stringify(event.metadata ?? {});
-      const info = sql.insert.run(streamId, check.firstRevision + i, event.id, event.type, data, metadata, recordedAt);
-      position = Number(info.lastInsertRowid);
-    }
-    // The open-stream index changes in the append's own transaction, so it never disagrees with the log.
-    const change = planner?.(streamId, events);
-    if (change === 'open') sql.open.run(streamId, position - events.length + 1);
-    else if (change === 'close') sql.close.run(streamId);
-    return { nextRevision: check.firstRevision + events.length - 1, position };
-  });
+  const appendOne = db.transaction(
+    (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, encoded: readonly EncodedEvent[]): AppendResult => {
+      const lastRevision = (sql.last.get(streamId) as number | undefined) ?? -1;
+      const ids = events.map((event) => event.id);
+      const check = checkAppend(streamId, ids, expected, {
+        lastRevision,
+        at: (revision) => sql.at.get(streamId, revision) as { id: string; position: number } | undefined,
+        revisionOf: (id) => {
+          const found = sql.byId.get(id) as { streamId: string; revision: number } | undefined;
+          return found?.streamId === streamId ? found.revision : undefined;
+        },
+      });
+      if (check.kind === 'idempotent') return check.result;
+      // Checked before inserting so the error can name the id; UNIQUE(event_id) is the backstop.
+      const reused = ids.find((id) => sql.byId.get(id) !== undefined);
+      if (reused) throw conflictError(streamId, expected, lastRevision, { reason: 'event_id_in_use', eventId: reused });
+      const recordedAt = recordedAtNow();
+      let position = 0;
+      for (const [i, event] of events.entries()) {
+        const { data, metadata } = encoded[i] as EncodedEvent;
+        const info = sql.insert.run(streamId, check.firstRevision + i, event.id, event.type, data, metadata, recordedAt);
+        position = Number(info.lastInsertRowid);
+      }
+      // The open-stream index changes in the append's own transaction, so it never disagrees with the log.
+      const change = planner?.(streamId, events);
+      if (change === 'open') sql.open.run(streamId, position - events.length + 1);
+      else if (change === 'close') sql.close.run(streamId);
+      return { nextRevision: check.firstRevision + events.length - 1, position };
+    },
+  );
 
   /**
    * One IMMEDIATE transaction for a whole batch. Each append sees the ones before it, so a
@@ -169,9 +173,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
    * whole batch, since nothing of it is committed.
    */
   const appendBatch = db.transaction((requests: readonly AppendRequest[]): AppendOutcome[] =>
-    requests.map(({ streamId, events, expected }): AppendOutcome => {
+    requests.map(({ streamId, events, expected, encoded }): AppendOutcome => {
       try {
-        return { ok: true, result: appendOne(streamId, events, expected) };
+        return { ok: true, result: appendOne(streamId, events, expected, encoded) };
       } catch (error) {
         if (!db.inTransaction || translate(error, path) instanceof StoreUnavailableError) throw error;
         return { ok: false, error };
@@ -243,8 +247,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
         throw new AppendRefusedError(`The SQLite event store ${path} is open read-only: nothing can be appended to ${streamId}.`, {
           details: { path, streamId },
         });
-      assertValidAppend(streamId, events, expected, maxEventBytes);
-      return groupCommit.submit({ streamId, events, expected });
+      // Encoded once, for the size check and the insert; and now, so that a caller changing its
+      // events before the commit cannot change what is stored.
+      const encoded = encodeEvents(events);
+      assertValidAppend(streamId, events, expected, maxEventBytes, encoded);
+      return groupCommit.submit({ streamId, events, expected, encoded });
     },
 
     async readStream(streamId: string, options: ReadStreamOptions = {}) {

@@ -5,13 +5,15 @@
  * can carry is what the process produced since the previous one, and a flush once per turn
  * collects exactly that.
  */
-import type { AppendResult, ExpectedRevision, NewEvent } from '../eventStore.js';
+import type { AppendResult, EncodedEvent, ExpectedRevision, NewEvent } from '../eventStore.js';
 
 /** One append waiting for the next commit. */
 export interface AppendRequest {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
   readonly expected: ExpectedRevision;
+  /** `events` as JSON, one entry per event (encodeEvents). */
+  readonly encoded: readonly EncodedEvent[];
 }
 
 /** What became of one append of a committed batch: its result, or the error that rejects it alone. */
