@@ -74,6 +74,8 @@ function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): Draft {
     compensation: null,
     cancelRequested: null,
     ...(d.deadlineAt === undefined ? {} : { deadlineAt: d.deadlineAt }),
+    ...(d.parent === undefined ? {} : { parent: { ...d.parent } }),
+    ...(d.children === undefined ? {} : { children: d.children.map((c) => ({ ...c })) }),
     needsAttention: false,
     failure: null,
     lastCheckpoint: null,

@@ -34,6 +34,7 @@ import type { WorkerLiveness } from '../stores/eventStore.js';
 import type { Json } from '../stores/eventStore.js';
 import type { AttemptTelemetry } from '../observability/telemetry.js';
 import type { TelemetryLink } from './telemetryLink.js';
+import type { ChildSagas } from './childSagas.js';
 
 export interface ExecutorDeps {
   store: EventStore;
@@ -72,6 +73,8 @@ export interface ExecutorDeps {
   liveness?: { store: WorkerLiveness; heartbeat: WorkerHeartbeat };
   /** Spans and metrics, when the engine was given `telemetry`; absent, nothing is built for them. */
   telemetry?: TelemetryLink;
+  /** Performs `.child` steps and the commit step (childSagas.ts). */
+  children?: ChildSagas;
 }
 
 /** `waitingFor`: the other worker whose attempt in flight the saga waits for (on a store with worker liveness). */
@@ -570,6 +573,7 @@ export class SagaExecutor {
         control,
         now: () => this.deps.clock.now(),
         ...(trace ? { trace } : {}),
+        ...(this.deps.children ? { children: this.deps.children } : {}),
       });
     } catch (error) {
       trace?.end({ outcome: 'released', durationMs: 0 });
