@@ -193,3 +193,15 @@ export function asChildDefinition(definition: AnySagaDefinition, verdictTimeoutM
 export function childStepsOf(definition: { steps: readonly StepDefinition[] }): StepDefinition[] {
   return definition.steps.filter((s) => s.child !== undefined);
 }
+
+/**
+ * The model a saga's state is checked against: a child's (`state.parent` set) has the verdict
+ * steps after its own. For `verify` and the console, which hold models by name and version.
+ */
+export function modelForState<TModel extends { steps: readonly unknown[] }>(
+  model: TModel | undefined,
+  state: { parent?: { verdictTimeoutMs: number } },
+): TModel | undefined {
+  if (!model || !state.parent) return model;
+  return asChildDefinition(model as unknown as AnySagaDefinition, state.parent.verdictTimeoutMs) as unknown as TModel;
+}

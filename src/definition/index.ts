@@ -16,4 +16,5 @@ export {
   DEFAULT_VERDICT_TIMEOUT_MS,
   DEFAULT_CHILD_TIMEOUT_MS,
   asChildDefinition,
+  modelForState,
 } from './childStep.js';
