@@ -9,6 +9,7 @@
  * replaces everything else. `fold` copies once for the whole stream, so a long stream folds
  * without allocating per event (loading a saga is a fold).
  */
+import { pastCancelPoint } from './childPhase.js';
 import type { SagaEvent } from './events.js';
 import { applyBranchEvent, copyProgress } from './parallelGroup.js';
 import { applyMigration } from './migration.js';
@@ -227,8 +228,9 @@ function applyEvent(s: Draft, event: SagaEvent, step: StepLookup): void {
       break;
     }
     case 'SagaCancelRequested':
-      // Only a running saga can be cancelled; later requests are recorded facts without effect.
-      if (s.status === SagaStatus.Running && s.cancelRequested === null) s.cancelRequested = event.data.reason;
+      // Only a running saga can be cancelled; later requests are recorded facts without effect,
+      // and so is one past the saga's verdict or commit (childPhase.ts).
+      if (s.status === SagaStatus.Running && s.cancelRequested === null && !pastCancelPoint(s)) s.cancelRequested = event.data.reason;
       break;
     case 'LeaseExtended': {
       const d = event.data;

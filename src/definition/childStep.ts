@@ -21,15 +21,14 @@ import { DEFAULT_COMPENSATION_RETRY_POLICY, DEFAULT_RETRY_POLICY, type RetryPoli
 import type { AnySagaDefinition, SagaInput, StepDefinition } from './defineSaga.js';
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { StepContext } from './stepContext.js';
+import { COMMIT_CHILDREN_STEP, VERDICT_STEP } from '../core/childPhase.js';
+
+export { COMMIT_CHILDREN_STEP, VERDICT_STEP };
 
 /** The name of the internal signal that carries a parent's verdict to its child. */
 export const PARENT_VERDICT_SIGNAL = 'sagaflow.parent-verdict';
-/** The implicit step of a child saga that waits for its parent's verdict. */
-export const VERDICT_STEP = 'sagaflow.parent-verdict';
 /** The implicit step of a child saga that fails (PARENT_COMPENSATED) when the verdict is `compensate`. */
 export const APPLY_VERDICT_STEP = 'sagaflow.apply-verdict';
-/** The implicit last step of a saga with child steps: it commits every child it kept. */
-export const COMMIT_CHILDREN_STEP = 'sagaflow.commit-children';
 /** Step names starting with this are the engine's own; a definition may not use them. */
 export const RESERVED_STEP_PREFIX = 'sagaflow.';
 

@@ -28,6 +28,7 @@ import { violations } from '../core/invariants.js';
 import { stepShapes } from '../core/sagaModel.js';
 import type { SagaState } from '../core/sagaState.js';
 import { isTerminal } from '../core/sagaState.js';
+import { pastCancelPoint } from '../core/childPhase.js';
 import type { AnySagaDefinition, SagaInput, SagaOutputs } from '../definition/defineSaga.js';
 import { describeIssue, validateWith } from '../definition/standardSchema.js';
 import type { Logger } from '../observability/logger.js';
@@ -768,7 +769,9 @@ export class Engine {
   async cancel(sagaId: string, reason: string): Promise<boolean> {
     this.assertOpen();
     const requested = await this.appendFact(sagaId, (s) =>
-      s.status === 'running' && s.cancelRequested === null ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() }) : undefined,
+      s.status === 'running' && s.cancelRequested === null && !pastCancelPoint(s)
+        ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() })
+        : undefined,
     );
     // A step this engine is running stops now (its signal fires); other workers see the event.
     if (requested) this.attempts.cancelSaga(sagaId, cancelledBecause(sagaId, reason));

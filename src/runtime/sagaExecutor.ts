@@ -539,7 +539,8 @@ export class SagaExecutor {
     // parallel group stops.
     const unregister = this.deps.attempts.add(control, phase === 'step' ? state.sagaId : undefined);
     // A step still running at the saga's deadline is stopped as a cancel would stop it.
-    const deadline = phase === 'step' && state.deadlineAt !== undefined ? state.deadlineAt : undefined;
+    // Not the commit step: past its start the saga commits (childPhase.ts), a deadline comes too late.
+    const deadline = phase === 'step' && state.deadlineAt !== undefined && !step.commitsChildren ? state.deadlineAt : undefined;
     const stopDeadline =
       deadline === undefined
         ? undefined
