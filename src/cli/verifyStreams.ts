@@ -196,7 +196,10 @@ class StreamChecker {
     }
     if (!t.state) t.model = modelForState(this.models.get(`${state.saga}@${state.version}`), state);
     t.state = state;
-    for (const problem of violations(state, t.model)) if (!t.firstSeen.has(problem)) t.firstSeen.set(problem, event.revision);
+    // SignalConsumed and the StepSucceeded that completes it are one append: the state between
+    // them never existed on its own (its step has consumed a signal and not yet succeeded).
+    if (event.type !== 'SignalConsumed')
+      for (const problem of violations(state, t.model)) if (!t.firstSeen.has(problem)) t.firstSeen.set(problem, event.revision);
     if (settle && (state.status === 'completed' || state.status === 'compensated')) {
       // Only the verdict stays: 100,000 ended streams must not hold 100,000 states.
       t.done = this.verdict(t);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShippedOrderSagas, SHIPMENT } from '../../../sagas/index.js';
 import { showCommand } from '../../../src/cli/showCommand.js';
+import { verifyStreams } from '../../../src/cli/verifyStreams.js';
 import { childSagaId, createEngine } from '../../../src/index.js';
 import type { EventStore } from '../../../src/index.js';
 import { createSqliteEventStore } from '../../../src/stores/sqlite/index.js';
@@ -68,5 +69,14 @@ describe('sagaflow show with child sagas', () => {
     expect(JSON.parse(json ?? '{}')).toMatchObject({ parent: null, children: [{ step: 'shipping', saga: SHIPMENT, sagaId: childId }] });
     const [childJson] = await show(childId, { format: 'json' });
     expect(JSON.parse(childJson ?? '{}')).toMatchObject({ parent: { sagaId: parentId, step: 'shipping' }, children: [] });
+  });
+
+  it('verify --sagas checks the child against its definition with the verdict steps: both sound', async () => {
+    const { order, shipment } = createShippedOrderSagas();
+    const verdicts = await verifyStreams(store, undefined, { models: [order, shipment] });
+    expect(verdicts.map((v) => ({ saga: v.saga, valid: v.valid, canContinue: v.canContinue, withDefinition: v.withDefinition, problems: v.problems }))).toEqual([
+      { saga: 'shipped-order', valid: true, canContinue: true, withDefinition: true, problems: [] },
+      { saga: 'shipment', valid: true, canContinue: true, withDefinition: true, problems: [] },
+    ]);
   });
 });
