@@ -74,9 +74,11 @@ describe('sagaflow show with child sagas', () => {
   it('verify --sagas checks the child against its definition with the verdict steps: both sound', async () => {
     const { order, shipment } = createShippedOrderSagas();
     const verdicts = await verifyStreams(store, undefined, { models: [order, shipment] });
-    expect(verdicts.map((v) => ({ saga: v.saga, valid: v.valid, canContinue: v.canContinue, withDefinition: v.withDefinition, problems: v.problems }))).toEqual([
-      { saga: 'shipped-order', valid: true, canContinue: true, withDefinition: true, problems: [] },
-      { saga: 'shipment', valid: true, canContinue: true, withDefinition: true, problems: [] },
-    ]);
+    expect(verdicts.map((v) => ({ saga: v.saga, valid: v.valid, canContinue: v.canContinue, withDefinition: v.withDefinition, problems: v.problems }))).toEqual(
+      [
+        { saga: 'shipped-order', valid: true, canContinue: true, withDefinition: true, problems: [] },
+        { saga: 'shipment', valid: true, canContinue: true, withDefinition: true, problems: [] },
+      ],
+    );
   });
 });
