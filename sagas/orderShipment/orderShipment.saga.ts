@@ -24,6 +24,7 @@ export function createShipmentSaga(services: ShippingServices = createShippingSe
     .step('pack', {
       output: referenceSchema,
       retry: quick,
+      compensationRetry: quick,
       run: (ctx) => services.act('pack', ctx.idempotencyKey),
       compensate: async (ctx) => {
         await services.act('unpack', ctx.idempotencyKey);
@@ -32,6 +33,7 @@ export function createShipmentSaga(services: ShippingServices = createShippingSe
     .step('bookCarrier', {
       output: referenceSchema,
       retry: quick,
+      compensationRetry: quick,
       run: (ctx) => services.act('book', ctx.idempotencyKey),
       compensate: async (ctx) => {
         await services.act('cancelBooking', ctx.idempotencyKey);
@@ -46,6 +48,7 @@ export function createShippedOrderSagas(services: ShippingServices = createShipp
     .step('reserveStock', {
       output: referenceSchema,
       retry: quick,
+      compensationRetry: quick,
       run: (ctx) => services.act('reserve', ctx.idempotencyKey),
       compensate: async (ctx) => {
         await services.act('release', ctx.idempotencyKey);
@@ -54,6 +57,7 @@ export function createShippedOrderSagas(services: ShippingServices = createShipp
     .step('charge', {
       output: referenceSchema,
       retry: quick,
+      compensationRetry: quick,
       run: (ctx) => services.act('charge', ctx.idempotencyKey),
       compensate: async (ctx) => {
         await services.act('refund', ctx.idempotencyKey);
@@ -63,10 +67,12 @@ export function createShippedOrderSagas(services: ShippingServices = createShipp
       saga: shipment,
       input: (ctx) => ({ orderId: ctx.input.orderId, parcels: Math.ceil(ctx.input.quantity / 10), address: ctx.input.address }),
       retry: quick,
+      compensationRetry: quick,
       timeoutMs: 10_000,
     })
     .step('confirm', {
       retry: quick,
+      compensationRetry: quick,
       // The child's outputs, typed: the carrier booking's reference.
       run: (ctx) => services.act('confirm', ctx.outputs.shipping.bookCarrier.ref),
     });

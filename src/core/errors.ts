@@ -82,7 +82,7 @@ export const ErrorCode = {
   SignalNotAwaited: 'SIGNAL_NOT_AWAITED',
   /** {@link SagaFinishedError}: the saga has ended (completed, compensated or parked); nothing was appended. */
   SagaFinished: 'SAGA_FINISHED',
-  /** {@link ChildSagaFailedError}: the child saga of a `.child` step failed (compensated itself) or was parked; the parent's step fails permanently. */
+  /** {@link ChildSagaFailedError}: the child saga of a `.child` step failed (compensated itself); the parent's step fails permanently. */
   ChildSagaFailed: 'CHILD_SAGA_FAILED',
 } as const;
 
@@ -448,9 +448,10 @@ export class SagaFinishedError extends SagaError {
 }
 
 /**
- * The child saga of a `.child` step did not finish its steps: it failed and compensated itself,
- * or it was parked. The parent's step fails permanently (classified so by default). `details`:
- * `childSagaId`, `childSaga`, `status` (`compensated` or `failed`), `failure` (the child's).
+ * The child saga of a `.child` step did not finish its steps: it failed and compensated itself.
+ * The parent's step fails permanently (classified so by default). `details`: `childSagaId`,
+ * `childSaga`, `status` (`compensated`), `failure` (the child's). (A parked child is a
+ * PartialFailure, code `CHILD_SAGA_PARKED`: its effects are not all undone yet.)
  */
 export class ChildSagaFailedError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {

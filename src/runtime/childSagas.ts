@@ -5,7 +5,7 @@
  * step, one verdict signal id per child), so a retried or taken-over attempt just does it again.
  */
 import { v5 as uuidv5 } from 'uuid';
-import { ChildSagaFailedError, isSagaError, PermanentError, TransientError } from '../core/errors.js';
+import { ChildSagaFailedError, isSagaError, PartialFailure, PermanentError, TransientError } from '../core/errors.js';
 import type { ParentLink } from '../core/events.js';
 import type { SagaState } from '../core/sagaState.js';
 import { findStep } from '../core/sagaState.js';
@@ -73,6 +73,13 @@ function failed(state: SagaState, link: ParentLink): ChildSagaFailedError {
   });
 }
 
+function parked(state: SagaState, link: ParentLink): PartialFailure {
+  return new PartialFailure(
+    `child saga ${state.saga} ${state.sagaId} of step ${link.step} is parked (${state.failure?.message ?? 'needs attention'}): resume it (\`sagaflow resume ${state.sagaId}\`)`,
+    { details: { code: 'CHILD_SAGA_PARKED', childSagaId: state.sagaId, childSaga: state.saga, status: state.status, failure: state.failure } },
+  );
+}
+
 /** Performs `.child` steps, their compensations and the commit step. */
 export class ChildSagas {
   constructor(private readonly host: ChildSagaHost) {}
@@ -104,7 +111,10 @@ export class ChildSagas {
     return this.until(id, ctx.signal, (state) => {
       if (!state) return undefined;
       if (finishedItsSteps(state) || state.status === 'completed') return ownOutputs(state);
-      if (state.status === 'compensated' || state.status === 'failed') throw failed(state, link);
+      if (state.status === 'compensated') throw failed(state, link);
+      // Parked: what it did is not all undone yet, so this step counts as partly applied and is
+      // compensated too, which waits (retrying, then parking this saga) until an operator resumes the child.
+      if (state.status === 'failed') throw parked(state, link);
       return undefined;
     });
   }

@@ -93,6 +93,32 @@ export async function failingChildCompensatesParent(c: ChildCaseContext): Promis
 }
 
 /**
+ * The child parks (its own compensation fails for good): the parent's step counts as partly
+ * applied, so the parent compensates it too and parks as well; resumed by an operator, child
+ * first, both end compensated.
+ */
+export async function parkedChildParksParent(c: ChildCaseContext): Promise<void> {
+  const { engine, order: saga, services } = await engineOn(c, await c.store());
+  services.failing.add('book');
+  services.failing.add('unpack');
+  const { sagaId } = await engine.start(saga, order);
+  const childId = childSagaId(sagaId, 'shipping', SHIPMENT);
+  expect(await engine.result(sagaId, { pollMs: 10 })).toMatchObject({ status: 'failed', needsAttention: true });
+  const parent = await engine.state(sagaId);
+  expect(parent.steps.find((s) => s.name === 'shipping')?.lastError).toMatchObject({ code: 'CHILD_SAGA_PARKED' });
+  expect(parent.compensation?.plan).toEqual(['shipping', 'charge', 'reserveStock']);
+  expect(await engine.state(childId)).toMatchObject({ status: 'failed', needsAttention: true });
+  services.failing.delete('unpack');
+  expect(await engine.resume(childId)).toBe(true);
+  expect(await engine.result(childId, { pollMs: 10 })).toMatchObject({ status: 'compensated' });
+  expect(await engine.resume(sagaId)).toBe(true);
+  expect(await engine.result(sagaId, { pollMs: 10 })).toMatchObject({ status: 'compensated', compensated: ['shipping', 'charge', 'reserveStock'] });
+  expect(services.operations()).toEqual(['reserve', 'charge', 'pack', 'unpack', 'refund', 'release']);
+  expectSound(await engine.state(sagaId));
+  expectSound(await engine.state(childId));
+}
+
+/**
  * The engine dies while the child runs (between its start and its end): a new engine finishes
  * both, with one child only, each effect applied once.
  */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createShipmentSaga, createShippedOrderSagas, SHIPMENT } from '../../../sagas/index.js';
 import { childSagaId, createEngine, createInMemoryEventStore, DefinitionError, defineSaga, valid } from '../../../src/index.js';
 import type { Engine, SagaOutputs } from '../../../src/index.js';
-import { bothCommit, crashMidChild, failingChildCompensatesParent, laterStepCompensatesChild } from '../../support/childSagaCases.js';
+import { bothCommit, crashMidChild, failingChildCompensatesParent, laterStepCompensatesChild, parkedChildParksParent } from '../../support/childSagaCases.js';
 
 const engines: Engine[] = [];
 afterEach(async () => {
@@ -22,6 +22,7 @@ describe('child sagas on the memory store', () => {
   it('a failing child compensates itself, and the parent step fails (CHILD_SAGA_FAILED) and compensates the earlier steps', () =>
     failingChildCompensatesParent(c));
   it('an engine killed while the child runs: a new engine finishes both with one child only', () => crashMidChild(c));
+  it('a parked child parks the parent (its step counts as partly applied); resumed child first, both end compensated', () => parkedChildParksParent(c));
 
   it('createEngine refuses a parent whose child saga is not registered, naming it', async () => {
     const { order } = createShippedOrderSagas();
@@ -62,6 +63,33 @@ describe('child sagas on the memory store', () => {
     expect(sagas.services.operations()).toEqual(['reserve', 'charge', 'pack', 'book', 'cancelBooking', 'unpack', 'refund', 'release']);
     expect(valid(child)).toBe(true);
     expect(valid(await engine.state(sagaId))).toBe(true);
+  });
+
+  it('cancelling a child that runs its steps fails the parent step (CHILD_SAGA_FAILED); one that waits for its verdict cannot be cancelled', async () => {
+    const sagas = createShippedOrderSagas();
+    let releaseBook!: () => void;
+    sagas.services.gates.set('book', new Promise<void>((r) => (releaseBook = r)));
+    const engine = await createEngine({ store: createInMemoryEventStore(), sagas: [sagas.order, sagas.shipment] });
+    engines.push(engine);
+    const first = await engine.start(sagas.order, { orderId: 'o1', sku: 's', quantity: 1, address: 'a' });
+    const firstChild = childSagaId(first.sagaId, 'shipping', SHIPMENT);
+    while ((await engine.state(firstChild).catch(() => undefined))?.inFlight?.step !== 'bookCarrier') await new Promise((r) => setTimeout(r, 5));
+    expect(await engine.cancel(firstChild, 'carrier strike')).toBe(true);
+    releaseBook();
+    expect(await engine.result(first.sagaId, { pollMs: 10 })).toMatchObject({
+      status: 'compensated',
+      failure: { step: 'shipping', code: 'CHILD_SAGA_FAILED' },
+    });
+
+    let releaseConfirm!: () => void;
+    sagas.services.gates.set('confirm', new Promise<void>((r) => (releaseConfirm = r)));
+    const second = await engine.start(sagas.order, { orderId: 'o2', sku: 's', quantity: 1, address: 'a' });
+    const secondChild = childSagaId(second.sagaId, 'shipping', SHIPMENT);
+    while ((await engine.state(second.sagaId)).inFlight?.step !== 'confirm') await new Promise((r) => setTimeout(r, 5));
+    expect(await engine.cancel(secondChild, 'too late')).toBe(false);
+    releaseConfirm();
+    expect(await engine.result(second.sagaId, { pollMs: 10 })).toMatchObject({ status: 'completed' });
+    expect((await engine.state(secondChild)).status).toBe('completed');
   });
 
   it('a parent cancelled before its child exists creates the child cancelled: it runs nothing, and no late start runs it', async () => {
