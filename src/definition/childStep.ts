@@ -22,6 +22,7 @@ import type { AnySagaDefinition, SagaInput, StepDefinition } from './defineSaga.
 import type { StandardSchemaV1 } from './standardSchema.js';
 import type { StepContext } from './stepContext.js';
 import { COMMIT_CHILDREN_STEP, VERDICT_STEP } from '../core/childPhase.js';
+import type { SagaModel } from '../core/sagaModel.js';
 
 export { COMMIT_CHILDREN_STEP, VERDICT_STEP };
 
@@ -197,10 +198,7 @@ export function childStepsOf(definition: { steps: readonly StepDefinition[] }): 
  * The model a saga's state is checked against: a child's (`state.parent` set) has the verdict
  * steps after its own. For `verify` and the console, which hold models by name and version.
  */
-export function modelForState<TModel extends { steps: readonly unknown[] }>(
-  model: TModel | undefined,
-  state: { parent?: { verdictTimeoutMs: number } },
-): TModel | undefined {
+export function modelForState<TModel extends SagaModel>(model: TModel | undefined, state: { parent?: { verdictTimeoutMs: number } }): TModel | undefined {
   if (!model || !state.parent) return model;
   return asChildDefinition(model as unknown as AnySagaDefinition, state.parent.verdictTimeoutMs) as unknown as TModel;
 }
