@@ -13,6 +13,7 @@ import { verifyStreams } from '../../../src/cli/verifyStreams.js';
 import { childSagaId, createEngine } from '../../../src/index.js';
 import type { EventStore } from '../../../src/index.js';
 import { createSqliteEventStore } from '../../../src/stores/sqlite/index.js';
+import { runCli } from '../../support/runCli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sagaflow-show-children-'));
 let store: EventStore;
@@ -80,5 +81,15 @@ describe('sagaflow show with child sagas', () => {
         { saga: 'shipment', valid: true, canContinue: true, withDefinition: true, problems: [] },
       ],
     );
+  });
+
+  it('the CLI: `sagaflow show` follows the child, `--no-children` does not', async () => {
+    const url = `sqlite:${join(dir, 'children.db')}`;
+    const [followed, alone] = await Promise.all([runCli(['show', parentId, '--store', url]), runCli(['show', parentId, '--store', url, '--no-children'])]);
+    expect({ code: followed.code, stderr: followed.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(followed.stdout).toContain(`    saga ${childId}  shipment@1  completed`);
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).not.toContain(`    saga ${childId}`);
+    expect(alone.stdout).toContain(`child saga ${childId}`);
   });
 });
