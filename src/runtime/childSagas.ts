@@ -48,6 +48,8 @@ export interface ChildSagaHost {
   signal(sagaId: string, name: string, payload: unknown, options: { signalId: string }): Promise<unknown>;
   /** `engine.cancel`. */
   cancel(sagaId: string, reason: string): Promise<boolean>;
+  /** Runs `wait` without holding one of the engine's drive slots (the child may need it). */
+  outsideSlot<T>(wait: () => Promise<T>): Promise<T>;
   /** Resolves at the next local append to `sagaId`, after `ms` at most, or when `signal` fires. */
   changed(sagaId: string, ms: number, signal: AbortSignal): Promise<void>;
 }
@@ -101,7 +103,12 @@ export class ChildSagas {
   }
 
   /** The step's action: start the child (once), then wait until it finished its steps; its outputs are the step's. */
-  async run(step: StepDefinition, ctx: StepContext<unknown, Record<string, unknown>>): Promise<Record<string, unknown>> {
+  run(step: StepDefinition, ctx: StepContext<unknown, Record<string, unknown>>): Promise<Record<string, unknown>> {
+    // Starting and waiting for a child need no drive slot, and the child's own drive needs one.
+    return this.host.outsideSlot(() => this.startAndWait(step, ctx));
+  }
+
+  private async startAndWait(step: StepDefinition, ctx: StepContext<unknown, Record<string, unknown>>): Promise<Record<string, unknown>> {
     const link = this.link(step, ctx);
     const child = step.child as NonNullable<StepDefinition['child']>;
     const input = await child.input(ctx);
@@ -125,7 +132,11 @@ export class ChildSagas {
    * is cancelled; one that was never started is created cancelled, so a start still under way
    * from an aborted attempt finds it and starts nothing. Then wait until it ended compensated.
    */
-  async compensate(step: StepDefinition, ctx: StepContext<unknown, Record<string, unknown>>): Promise<void> {
+  compensate(step: StepDefinition, ctx: StepContext<unknown, Record<string, unknown>>): Promise<void> {
+    return this.host.outsideSlot(() => this.undo(step, ctx));
+  }
+
+  private async undo(step: StepDefinition, ctx: StepContext<unknown, Record<string, unknown>>): Promise<void> {
     const link = this.link(step, ctx);
     const child = step.child as NonNullable<StepDefinition['child']>;
     const id = childSagaId(ctx.sagaId, step.name, child.saga.name);
@@ -153,7 +164,11 @@ export class ChildSagas {
   }
 
   /** The commit step: every child this saga kept gets `commit`; wait until each has completed. */
-  async commit(definition: AnySagaDefinition, state: SagaState, ctx: StepContext<unknown, Record<string, unknown>>): Promise<null> {
+  commit(definition: AnySagaDefinition, state: SagaState, ctx: StepContext<unknown, Record<string, unknown>>): Promise<null> {
+    return this.host.outsideSlot(() => this.commitAll(definition, state, ctx));
+  }
+
+  private async commitAll(definition: AnySagaDefinition, state: SagaState, ctx: StepContext<unknown, Record<string, unknown>>): Promise<null> {
     for (const step of childStepsOf(definition)) {
       if (!state.succeeded.includes(step.name)) continue; // skipped (optional): the child compensated itself
       const id = childSagaId(ctx.sagaId, step.name, (step.child as NonNullable<StepDefinition['child']>).saga.name);

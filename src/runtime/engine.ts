@@ -587,6 +587,7 @@ export class Engine {
       state: async (sagaId) => (await loadSaga(this.store, sagaId)).state,
       signal: (sagaId, name, payload, options) => this.signal(sagaId, name, payload, options),
       cancel: (sagaId, reason) => this.cancel(sagaId, reason),
+      outsideSlot: (wait) => this.scheduler.outsideSlot(wait),
       changed: (sagaId, ms, signal) =>
         new Promise<void>((resolve) => {
           const finish = (): void => {

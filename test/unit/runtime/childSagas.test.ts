@@ -24,6 +24,20 @@ describe('child sagas on the memory store', () => {
   it('an engine killed while the child runs: a new engine finishes both with one child only', () => crashMidChild(c));
   it('a parked child parks the parent (its step counts as partly applied); resumed child first, both end compensated', () => parkedChildParksParent(c));
 
+  it('parents waiting for their children hold no drive slot: 12 parents on an engine of concurrency 2 all complete', async () => {
+    const sagas = createShippedOrderSagas();
+    const engine = await createEngine({ store: createInMemoryEventStore(), sagas: [sagas.order, sagas.shipment], concurrency: 2 });
+    engines.push(engine);
+    const started = Date.now();
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => (await engine.start(sagas.order, { orderId: `o${i}`, sku: 's', quantity: 1, address: 'a' })).sagaId),
+    );
+    const results = await Promise.all(ids.map((id) => engine.result(id, { pollMs: 10 })));
+    expect(results.map((r) => r.status)).toEqual(Array(12).fill('completed'));
+    // Far below the 10 s a parent's attempt may wait: no attempt timed out waiting for a slot.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('createEngine refuses a parent whose child saga is not registered, naming it', async () => {
     const { order } = createShippedOrderSagas();
     await expect(createEngine({ store: createInMemoryEventStore(), sagas: [order] })).rejects.toThrow(DefinitionError);
