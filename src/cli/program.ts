@@ -107,11 +107,13 @@ export function registerInspectCommands(program: Command, io: CliIo): void {
     .addOption(jsonOption())
     .addOption(new Option('--format <format>', 'output format').choices(SHOW_FORMATS).default('text'))
     .option('--no-color', 'no colour even on a terminal (NO_COLOR=1 does the same)')
-    .action((sagaId: string, o: { store: string; json?: boolean; format: ShowFormat; color: boolean }) =>
+    .option('--no-children', "text format: do not follow the links to child sagas (by default each child's timeline follows, indented)")
+    .action((sagaId: string, o: { store: string; json?: boolean; format: ShowFormat; color: boolean; children: boolean }) =>
       withStore(o.store, { readOnly: true }, io, async (store) =>
         (await import('./showCommand.js')).showCommand(store, sagaId, io, {
           format: o.json ? 'json' : o.format,
           color: o.color && colorEnabled(process.stdout.isTTY),
+          children: o.children,
         }),
       ),
     );

@@ -7,7 +7,7 @@ import type { EventStore } from '../stores/eventStore.js';
 import type { CliIo } from './cliIo.js';
 import { ExitCode } from './cliIo.js';
 import { ansiStyler } from './colors.js';
-import { readSagaStream } from './sagaStreams.js';
+import { readSagaStream, type SagaStream } from './sagaStreams.js';
 import { formatTimeline } from './timeline.js';
 import { outcomeOf, timelineHtml, timelineJson, timelineMermaid } from './timelineFormats.js';
 
@@ -21,7 +21,12 @@ export interface ShowOptions {
   format?: ShowFormat;
   /** Colour the text format (ANSI). @default false */
   color?: boolean;
+  /** Text format: print the timeline of each child saga (of `.child` steps) indented below, and theirs. @default true */
+  children?: boolean;
 }
+
+/** How deep `show` follows children: a chain longer than this is a cycle or a mistake. */
+const MAX_CHILD_DEPTH = 8;
 
 /** Prints one saga's timeline. Exit 2 for an unknown saga; 1 when its stream cannot be read to the end. */
 export async function showCommand(store: EventStore, sagaId: string, io: CliIo, options: ShowOptions = {}): Promise<ExitCode> {
@@ -45,14 +50,44 @@ export async function showCommand(store: EventStore, sagaId: string, io: CliIo, 
       break;
   }
   const style = ansiStyler(options.color === true);
+  printTimeline(stream, io, style, '');
+  if (options.children !== false) await printChildren(store, stream, io, style, '    ', 1);
+  if (stream.error) io.err(`sagaflow: the stream cannot be read to its end: ${stream.error}`);
+  return broken;
+}
+
+/** The header (with the parent, for a child saga) and the timeline of one stream, each line prefixed with `indent`. */
+function printTimeline(stream: SagaStream, io: CliIo, style: ReturnType<typeof ansiStyler>, indent: string): void {
   const state = stream.state;
   const title = state ? `${state.saga}@${state.version}` : 'unknown saga';
   const status = stream.error ? 'UNREADABLE' : !state ? 'no SagaStarted' : state.needsAttention ? `${state.status} (needs attention)` : state.status;
-  io.out(style('header', `saga ${sagaId}  ${title}  ${status}  (${stream.recorded.length} events)`));
-  if (state) io.out(`started ${new Date(state.startedAt).toISOString()}${state.idempotencyKey === null ? '' : `  idempotency key ${state.idempotencyKey}`}`);
-  for (const line of formatTimeline(stream.recorded, { clock: true, sincePrevious: true, worker: true, style })) io.out(line);
+  io.out(style('header', `${indent}saga ${stream.sagaId}  ${title}  ${status}  (${stream.recorded.length} events)`));
+  if (state?.parent) io.out(`${indent}child of saga ${state.parent.sagaId} (${state.parent.saga}), started by its step ${state.parent.step}`);
+  if (state)
+    io.out(`${indent}started ${new Date(state.startedAt).toISOString()}${state.idempotencyKey === null ? '' : `  idempotency key ${state.idempotencyKey}`}`);
+  for (const line of formatTimeline(stream.recorded, { clock: true, sincePrevious: true, worker: true, style, indent })) io.out(line);
   const outcome = outcomeOf(state, stream);
-  if (outcome) io.out(outcome);
-  if (stream.error) io.err(`sagaflow: the stream cannot be read to its end: ${stream.error}`);
-  return broken;
+  if (outcome) io.out(`${indent}${outcome}`);
+}
+
+/** Follows the parent's links to its children: each child's timeline, indented one level more. */
+async function printChildren(
+  store: EventStore,
+  parent: SagaStream,
+  io: CliIo,
+  style: ReturnType<typeof ansiStyler>,
+  indent: string,
+  depth: number,
+): Promise<void> {
+  for (const link of parent.state?.children ?? []) {
+    const child = await readSagaStream(store, link.sagaId);
+    io.out('');
+    if (!child) {
+      io.out(`${indent}child ${link.sagaId} (${link.saga}) of step ${link.step}: not started`);
+      continue;
+    }
+    io.out(`${indent}child of step ${link.step}:`);
+    printTimeline(child, io, style, indent);
+    if (depth < MAX_CHILD_DEPTH) await printChildren(store, child, io, style, `${indent}    `, depth + 1);
+  }
 }

@@ -121,18 +121,28 @@ class AttemptClock {
   }
 }
 
-function details(e: SagaEvent, attempts: AttemptClock): Pick<Row, 'step' | 'attempt' | 'details'> {
+/** The link to another saga a row names: a child saga's parent, or the child a step starts. */
+function links(e: Extract<SagaEvent, { type: 'SagaStarted' }>): string {
+  const parent = e.data.parent ? `  child of saga ${e.data.parent.sagaId} (${e.data.parent.saga}, step ${e.data.parent.step})` : '';
+  const children = (e.data.children ?? []).map((c) => `  step ${c.step} starts child ${c.sagaId} (${c.saga})`).join('');
+  return `${parent}${children}`;
+}
+
+function details(e: SagaEvent, attempts: AttemptClock, children: Map<string, string>): Pick<Row, 'step' | 'attempt' | 'details'> {
   const none = { step: '', attempt: '' };
   switch (e.type) {
     case 'SagaStarted': {
       const steps = e.data.steps.map((s) => `${s.name}${s.optional ? '?' : ''}`).join(' → ');
       const key = e.data.idempotencyKey === null ? '' : `  key ${e.data.idempotencyKey}`;
-      return { ...none, details: `${e.data.saga} v${e.data.version}: ${steps}${key}` };
+      for (const c of e.data.children ?? []) children.set(c.step, c.sagaId);
+      return { ...none, details: `${e.data.saga} v${e.data.version}: ${steps}${key}${links(e)}` };
     }
     case 'StepStarted':
-    case 'CompensationStarted':
+    case 'CompensationStarted': {
       attempts.start(e.type === 'StepStarted' ? 'step' : 'compensation', e.data.step, e.data.attempt, e.data.at);
-      return { step: e.data.step, attempt: String(e.data.attempt), details: '' };
+      const child = children.get(e.data.step);
+      return { step: e.data.step, attempt: String(e.data.attempt), details: child === undefined ? '' : `child saga ${child}` };
+    }
     case 'StepSucceeded':
       return { step: e.data.step, attempt: String(e.data.attempt), details: attempts.took('step', e.data.step, e.data.attempt, e.data.at, e.data.durationMs) };
     case 'CompensationSucceeded':
@@ -224,6 +234,7 @@ function atOf(data: unknown): number | undefined {
 export function timelineRows(events: readonly TimelineEvent[]): TimelineRow[] {
   const origin = events.map((e) => atOf(e.data)).find((at) => at !== undefined);
   const attempts = new AttemptClock();
+  const children = new Map<string, string>();
   let previousAt: number | undefined;
   let previousWorker: string | undefined;
   return events.map((event) => {
@@ -235,7 +246,9 @@ export function timelineRows(events: readonly TimelineEvent[]): TimelineRow[] {
     const shownWorker = worker !== undefined && worker !== previousWorker ? worker : '';
     if (worker !== undefined) previousWorker = worker;
     const parsed = parse(event);
-    const rest = parsed ? details(parsed, attempts) : { step: '', attempt: '', details: `(unrecognised) ${JSON.stringify(event.data)?.slice(0, 200) ?? ''}` };
+    const rest = parsed
+      ? details(parsed, attempts, children)
+      : { step: '', attempt: '', details: `(unrecognised) ${JSON.stringify(event.data)?.slice(0, 200) ?? ''}` };
     const tone: TimelineTone = parsed ? toneOf(event.type) : 'failure';
     return { revision: String(event.revision), clock: at === undefined ? '?' : clockOf(at), time, delta, worker: shownWorker, type: event.type, ...rest, tone };
   });

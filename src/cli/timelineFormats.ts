@@ -70,6 +70,9 @@ export function timelineJson(stream: SagaStream): unknown {
     version: state?.version ?? null,
     status: stream.error || !state ? 'unreadable' : state.status,
     needsAttention: state?.needsAttention ?? false,
+    // The links to other sagas (docs/children.md): the parent of a child saga, the children of a parent.
+    parent: state?.parent ?? null,
+    children: state?.children ?? [],
     result: outcomeOf(state, stream) ?? null,
     problem: stream.error ?? null,
     events,

@@ -10,6 +10,7 @@
  * more events follow its end. An event whose JSON cannot be read is reported at its stream and
  * revision, and the scan goes on after it.
  */
+import { modelForState } from '../definition/childStep.js';
 import { isSagaError } from '../core/errors.js';
 import { parseSagaEvent } from '../core/events.js';
 import { evolve } from '../core/evolve.js';
@@ -193,9 +194,12 @@ class StreamChecker {
       t.problems.push({ revision: event.revision, problem: 'no SagaStarted event: this is not a saga stream' });
       return;
     }
-    if (!t.state) t.model = this.models.get(`${state.saga}@${state.version}`);
+    if (!t.state) t.model = modelForState(this.models.get(`${state.saga}@${state.version}`), state);
     t.state = state;
-    for (const problem of violations(state, t.model)) if (!t.firstSeen.has(problem)) t.firstSeen.set(problem, event.revision);
+    // SignalConsumed and the StepSucceeded that completes it are one append: the state between
+    // them never existed on its own (its step has consumed a signal and not yet succeeded).
+    if (event.type !== 'SignalConsumed')
+      for (const problem of violations(state, t.model)) if (!t.firstSeen.has(problem)) t.firstSeen.set(problem, event.revision);
     if (settle && (state.status === 'completed' || state.status === 'compensated')) {
       // Only the verdict stays: 100,000 ended streams must not hold 100,000 states.
       t.done = this.verdict(t);

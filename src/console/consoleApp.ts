@@ -3,6 +3,7 @@
  * for live updates, and the two operations that change something — resume and cancel — which
  * require the operator token as `Authorization: Bearer <token>`. Read-only routes need none.
  */
+import { modelForState } from '../definition/childStep.js';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
@@ -127,7 +128,7 @@ export function createConsoleApp(options: ConsoleAppOptions): Hono {
     const sagaId = sagaIdParam(c);
     const stream = await readSagaStream(store, sagaId);
     if (!stream) return problem(c, 404, 'SAGA_NOT_FOUND', `No saga ${sagaId} in this store.`);
-    const model = stream.state ? byName.get(`${stream.state.saga}@${stream.state.version}`) : undefined;
+    const model = stream.state ? modelForState(byName.get(`${stream.state.saga}@${stream.state.version}`), stream.state) : undefined;
     return c.json({
       sagaId,
       state: stream.state ?? null,
@@ -154,7 +155,7 @@ export function createConsoleApp(options: ConsoleAppOptions): Hono {
     const started = performance.now();
     const streams = await readAllSagaStreams(store);
     const results = streams.map((stream) => {
-      const model = stream.state ? byName.get(`${stream.state.saga}@${stream.state.version}`) : undefined;
+      const model = stream.state ? modelForState(byName.get(`${stream.state.saga}@${stream.state.version}`), stream.state) : undefined;
       const problems = streamProblems(stream, model);
       return {
         sagaId: stream.sagaId,

@@ -19,6 +19,8 @@ export function defaultClassify(error: unknown): FailureKind {
     case ErrorCode.PayloadTooLarge:
     // A signal that did not come in time: compensate, unless a classifier says to wait again.
     case ErrorCode.SignalTimeout:
+    // A child that compensated itself (or is parked) will not finish its steps on a retry.
+    case ErrorCode.ChildSagaFailed:
       return 'permanent';
     case ErrorCode.PartialFailure:
       return 'partial';

@@ -82,7 +82,12 @@ export const ErrorCode = {
   SignalNotAwaited: 'SIGNAL_NOT_AWAITED',
   /** {@link SagaFinishedError}: the saga has ended (completed, compensated or parked); nothing was appended. */
   SagaFinished: 'SAGA_FINISHED',
+  /** {@link ChildSagaFailedError}: the child saga of a `.child` step failed (compensated itself); the parent's step fails permanently. */
+  ChildSagaFailed: 'CHILD_SAGA_FAILED',
 } as const;
+
+/** The business code (`details.code`) of the failure that makes a child compensate: its parent's verdict was `compensate`. */
+export const PARENT_COMPENSATED = 'PARENT_COMPENSATED';
 /** One of the {@link ErrorCode} values: the `code` of a {@link SagaError}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -439,5 +444,17 @@ export class SignalNotAwaitedError extends SagaError {
 export class SagaFinishedError extends SagaError {
   constructor(message: string, options?: SagaErrorOptions) {
     super(ErrorCode.SagaFinished, message, options);
+  }
+}
+
+/**
+ * The child saga of a `.child` step did not finish its steps: it failed and compensated itself.
+ * The parent's step fails permanently (classified so by default). `details`: `childSagaId`,
+ * `childSaga`, `status` (`compensated`), `failure` (the child's). (A parked child is a
+ * PartialFailure, code `CHILD_SAGA_PARKED`: its effects are not all undone yet.)
+ */
+export class ChildSagaFailedError extends SagaError {
+  constructor(message: string, options?: SagaErrorOptions) {
+    super(ErrorCode.ChildSagaFailed, message, options);
   }
 }

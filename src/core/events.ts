@@ -65,6 +65,40 @@ export const stepShapeSchema = z.object({
  */
 export type StepShape = z.infer<typeof stepShapeSchema>;
 
+/** The zod schema of {@link ParentLink}. */
+export const parentLinkSchema = z.object({
+  /** The parent saga's id. */
+  sagaId: z.string().min(1),
+  /** The parent's definition name. */
+  saga: z.string().min(1),
+  /** The parent's `.child` step that started this saga. */
+  step,
+  /** How long the child waits for its parent's verdict after its last step, in ms. */
+  verdictTimeoutMs: z.number().positive(),
+});
+/**
+ * The parent a child saga records in its `SagaStarted`.
+ * @useDeclaredType
+ */
+export type ParentLink = z.infer<typeof parentLinkSchema>;
+
+/** The zod schema of {@link ChildLink}. */
+export const childLinkSchema = z.object({
+  /** The parent's `.child` step. */
+  step,
+  /** The child's definition name. */
+  saga: z.string().min(1),
+  /** The child's definition version. */
+  version: z.number().int().min(1),
+  /** The child's saga id (its stream is `saga-<sagaId>`): the same on every attempt of the step. */
+  sagaId: z.string().min(1),
+});
+/**
+ * A child a parent records in its `SagaStarted`, one per `.child` step.
+ * @useDeclaredType
+ */
+export type ChildLink = z.infer<typeof childLinkSchema>;
+
 const compensationCause = z.enum(['permanent', 'partial', 'exhausted', 'cancel']);
 /**
  * Why a saga compensates: a permanent step failure, a partial one, a step whose retries ran
@@ -103,6 +137,10 @@ export const eventDataSchemas = {
     inputHash: z.string().optional(),
     /** When the saga must have ended, ms since the epoch: past it a running saga is cancelled (compensates). Absent: no deadline. */
     deadlineAt: z.number().finite().optional(),
+    /** Set for a saga started by a parent's `.child` step: it then waits for its parent's verdict after its last step. Absent: a standalone saga. */
+    parent: parentLinkSchema.optional(),
+    /** The children this saga's `.child` steps start, each with its id fixed here, before any of them exists. Absent: it has no child step. */
+    children: z.array(childLinkSchema).optional(),
     at,
   }),
   /** An attempt of a step's action began (its intent, appended before it runs). */

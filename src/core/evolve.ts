@@ -8,6 +8,7 @@
  * each step the first time it is looked up) once, and replaces everything else. `fold` copies once for the whole stream, so a long stream folds
  * without allocating per event (loading a saga is a fold).
  */
+import { pastCancelPoint } from './childPhase.js';
 import type { SagaEvent } from './events.js';
 import { applyBranchEvent, copyProgress } from './parallelGroup.js';
 import { applyMigration } from './migration.js';
@@ -90,6 +91,8 @@ function started(event: Extract<SagaEvent, { type: 'SagaStarted' }>): Draft {
     compensation: null,
     cancelRequested: null,
     ...(d.deadlineAt === undefined ? {} : { deadlineAt: d.deadlineAt }),
+    ...(d.parent === undefined ? {} : { parent: { ...d.parent } }),
+    ...(d.children === undefined ? {} : { children: d.children.map((c) => ({ ...c })) }),
     needsAttention: false,
     failure: null,
     lastCheckpoint: null,
@@ -241,8 +244,9 @@ function applyEvent(s: Draft, event: SagaEvent, step: StepLookup): void {
       break;
     }
     case 'SagaCancelRequested':
-      // Only a running saga can be cancelled; later requests are recorded facts without effect.
-      if (s.status === SagaStatus.Running && s.cancelRequested === null) s.cancelRequested = event.data.reason;
+      // Only a running saga can be cancelled; later requests are recorded facts without effect,
+      // and so is one past the saga's verdict or commit (childPhase.ts).
+      if (s.status === SagaStatus.Running && s.cancelRequested === null && !pastCancelPoint(s)) s.cancelRequested = event.data.reason;
       break;
     case 'LeaseExtended': {
       const d = event.data;

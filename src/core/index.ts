@@ -15,3 +15,4 @@ export * from './parallelGroup.js';
 export * from './migration.js';
 export * from './versionInvariant.js';
 export * from './signals.js';
+export * from './childPhase.js';

@@ -2,7 +2,7 @@
  * The folded state of one saga. Never stored as the truth: always `fold(events)`. It is plain
  * JSON so a checkpoint can snapshot it verbatim.
  */
-import type { CompensationCause, ErrorInfo, FailureKind, Phase, StepShape } from './events.js';
+import type { ChildLink, CompensationCause, ErrorInfo, FailureKind, ParentLink, Phase, StepShape } from './events.js';
 import type { ParallelProgress } from './parallelGroup.js';
 import type { SignalBook } from './signalTypes.js';
 
@@ -139,6 +139,10 @@ export interface SagaState {
    * saga is cancelled. Absent (or undefined, in snapshots from before deadlines): none.
    */
   deadlineAt?: number;
+  /** The parent that started this saga as a child (`SagaStarted.parent`); absent for a standalone saga. */
+  parent?: ParentLink;
+  /** The children its `.child` steps start (`SagaStarted.children`); absent when it has no child step. */
+  children?: ChildLink[];
   /** Signals received, kept, consumed, and the wait under way (`.waitFor` steps); absent before the first signal event. */
   signals?: SignalBook;
   /** Parked: an operator must look, then resume it. */

@@ -12,6 +12,7 @@
  * returning an error value, keeps the common answer a plain { events, effects } and makes the
  * rejection impossible to ignore by accident.
  */
+import { pastCancelPoint } from './childPhase.js';
 import { decide } from './decide.js';
 import { UnexpectedInputError } from './errors.js';
 import type { ErrorInfo, SagaEvent } from './events.js';
@@ -251,13 +252,13 @@ export function transition(model: SagaModel, state: SagaState, input: Transition
 /** A running saga past its deadline is cancelled: the runtime stops its running step, and it compensates. */
 function cancelPastDeadline(out: Builder, now: number): void {
   const s = out.state;
-  if (s.status !== SagaStatus.Running || s.cancelRequested !== null || s.deadlineAt === undefined || now < s.deadlineAt) return;
+  if (s.status !== SagaStatus.Running || s.cancelRequested !== null || s.deadlineAt === undefined || now < s.deadlineAt || pastCancelPoint(s)) return;
   out.add([sagaEvent('SagaCancelRequested', { reason: `deadline passed: the saga had to end by ${s.deadlineAt} (ms since the epoch)`, at: now })]);
 }
 
 /** A running saga with a deadline to come asks to be woken at it, whatever else it waits for. */
 function wakeAtDeadline(out: Builder): void {
   const s = out.state;
-  if (s.status !== SagaStatus.Running || s.cancelRequested !== null || s.deadlineAt === undefined) return;
+  if (s.status !== SagaStatus.Running || s.cancelRequested !== null || s.deadlineAt === undefined || pastCancelPoint(s)) return;
   out.effects.push({ type: 'SetTimer', at: s.deadlineAt, reason: 'deadline' });
 }

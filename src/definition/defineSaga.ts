@@ -15,6 +15,8 @@ import type { ParallelGroupBuilder, ParallelOptions } from './parallelGroup.js';
 import { buildParallelGroup } from './parallelGroup.js';
 import type { SignalStepDefinition, WaitForConfig } from './waitFor.js';
 import { waitForParts } from './waitFor.js';
+import type { ChildConfig, ChildStepDefinition } from './childStep.js';
+import { childParts, commitChildrenStep, RESERVED_STEP_PREFIX } from './childStep.js';
 
 /**
  * The second argument of `.step(name, config)`: the action, its compensation, and how its
@@ -69,6 +71,10 @@ export interface StepDefinition extends StepModel {
   compensate: ((ctx: CompensationContext<unknown, Record<string, unknown>, unknown>) => Promise<void> | void) | undefined;
   /** Set for a step declared with `.waitFor`: it waits for this signal instead of running an action. */
   signal?: SignalStepDefinition;
+  /** Set for a step declared with `.child`: the engine starts this child saga and waits for it instead of calling `run`. */
+  child?: ChildStepDefinition;
+  /** Set for the implicit last step of a saga with child steps: the engine commits the children instead of calling `run`. */
+  commitsChildren?: true;
 }
 
 /** The argument of {@link defineSaga}: the saga's name, version, input schema and saga-wide settings. */
@@ -143,6 +149,16 @@ export interface SagaDefinition<TInput = unknown, TOutputs extends Record<string
     name: TName extends keyof TOutputs ? DuplicateStepName<TName> : TName,
     config: WaitForConfig<TInput, TOutputs, TPayload> & { optional?: TOptional },
   ): SagaDefinition<TInput, TOutputs & (TOptional extends true ? { [K in TName]?: TPayload } : { [K in TName]: TPayload }), TStartInput>;
+  /**
+   * Adds a step that starts another saga (`config.saga`, registered in the same engine) and
+   * waits until it has finished its steps; later steps see the child's outputs (typed) in
+   * `ctx.outputs`. The child keeps what it did only if this saga completes; compensating this
+   * step compensates the child (docs/children.md).
+   */
+  child<TName extends string, TChild extends AnySagaDefinition, TOptional extends boolean = false>(
+    name: TName extends keyof TOutputs ? DuplicateStepName<TName> : TName,
+    config: ChildConfig<TInput, TOutputs, TChild> & { optional?: TOptional },
+  ): SagaDefinition<TInput, TOutputs & (TOptional extends true ? { [K in TName]?: SagaOutputs<TChild> } : { [K in TName]: SagaOutputs<TChild> }), TStartInput>;
 }
 
 /** The outputs a completed saga returns. */
@@ -186,6 +202,10 @@ function buildStep(sagaName: string, existing: readonly StepDefinition[], name: 
   if (typeof name !== 'string' || !NAME.test(name))
     throw new DefinitionError(`saga "${sagaName}": step name ${JSON.stringify(name)} must be 1-100 characters from A-Z a-z 0-9 _ . -`, {
       details: { field: 'name' },
+    });
+  if (name.startsWith(RESERVED_STEP_PREFIX))
+    throw new DefinitionError(`saga "${sagaName}": step name "${name}" starts with "${RESERVED_STEP_PREFIX}", which the engine reserves for its own steps`, {
+      details: { field: 'name', step: name },
     });
   if (existing.some((s) => s.name === name))
     throw new DefinitionError(`saga "${sagaName}": duplicate step name "${name}"`, { details: { field: 'name', step: name } });
@@ -231,7 +251,8 @@ function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): S
     classify: config.classify,
     checkpointEvery: config.checkpointEvery,
     deadlineMs: config.deadlineMs,
-    steps,
+    // A saga with child steps ends by committing its children (childStep.ts).
+    steps: steps.some((s) => s.child !== undefined) ? Object.freeze([...steps, commitChildrenStep]) : steps,
     step(name: string, stepConfig: StepConfig<TInput, never, unknown>) {
       return build(config, [...steps, buildStep(config.name, steps, name, stepConfig as StepConfig<unknown, never, unknown>)]);
     },
@@ -243,6 +264,11 @@ function build<TInput>(config: BuildConfig, steps: readonly StepDefinition[]): S
       const parts = waitForParts(config.name, name, waitConfig as WaitForConfig<unknown, never, unknown>, config.classify);
       const base = buildStep(config.name, steps, name, parts.step as unknown as StepConfig<unknown, never, unknown>);
       return build(config, [...steps, Object.freeze({ ...base, signal: parts.signal })]);
+    },
+    child(name: string, childConfig: ChildConfig<TInput, never, AnySagaDefinition>) {
+      const parts = childParts(config.name, name, childConfig as ChildConfig<unknown, never, AnySagaDefinition>);
+      const base = buildStep(config.name, steps, name, parts.step as unknown as StepConfig<unknown, never, unknown>);
+      return build(config, [...steps, Object.freeze({ ...base, child: parts.child })]);
     },
   };
   return Object.freeze(definition) as unknown as SagaDefinition<TInput, never>;

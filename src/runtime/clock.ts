@@ -27,23 +27,30 @@ export function scheduleOn(clock: Clock, ms: number, fn: () => void): () => void
 /** A source of numbers in [0, 1) for jitter. */
 export type RandomSource = () => number;
 
+/**
+ * The longest delay `setTimeout` takes (2^31 - 1 ms, 24.8 days): above it Node fires at once.
+ * A longer wait wakes at this bound instead; whoever waits finds it is not due yet and waits again.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function timerDelay(ms: number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(0, ms));
+}
+
 /** The real clock: `Date.now()` and `setTimeout`. The engine's default. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule: (ms, fn) => {
-    const timer = setTimeout(fn, Math.max(0, ms));
+    const timer = setTimeout(fn, timerDelay(ms));
     return () => clearTimeout(timer);
   },
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, timerDelay(ms));
       const onAbort = (): void => {
         clearTimeout(timer);
         reject(signal?.reason);

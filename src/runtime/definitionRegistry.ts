@@ -7,6 +7,8 @@ import { DefinitionError, DefinitionVersionNotRegisteredError, UnknownSagaError 
 import type { AnySagaDefinition } from '../definition/defineSaga.js';
 import { assertRunnable } from '../definition/defineSaga.js';
 import type { SagaMigration } from '../definition/defineMigration.js';
+import { asChildDefinition, childStepsOf } from '../definition/childStep.js';
+import type { ParentLink } from '../core/events.js';
 
 /** Definitions by name and version, and migrations by name and `from`. */
 export class DefinitionRegistry {
@@ -106,6 +108,40 @@ export class DefinitionRegistry {
     const definition = this.get(name, version);
     if (definition) return definition;
     throw this.missing(name, version);
+  }
+
+  /**
+   * The definition a saga's state runs with: a saga started as a child (`parent` set) runs its
+   * definition followed by the verdict steps (childStep.ts); any other runs it as registered.
+   *
+   * @throws as {@link require}.
+   */
+  forState(state: { saga: string; version: number; parent?: ParentLink }): AnySagaDefinition {
+    const definition = this.require(state.saga, state.version);
+    return state.parent ? asChildDefinition(definition, state.parent.verdictTimeoutMs) : definition;
+  }
+
+  /** As {@link forState}, undefined when the definition is not registered. */
+  findForState(state: { saga: string; version: number; parent?: ParentLink }): AnySagaDefinition | undefined {
+    return this.get(state.saga, state.version) ? this.forState(state) : undefined;
+  }
+
+  /**
+   * Checks that the child saga of every `.child` step is registered too, as the very version given.
+   *
+   * @throws {@link DefinitionError} (`DEFINITION_INVALID`) naming the parent, the step and the missing child.
+   */
+  assertChildrenRegistered(): void {
+    for (const definition of this.byKey.values()) {
+      for (const step of childStepsOf(definition)) {
+        const child = step.child?.saga;
+        if (!child || this.get(child.name, child.version) === child) continue;
+        throw new DefinitionError(
+          `saga "${definition.name}" step "${step.name}": its child saga "${child.name}" version ${child.version} is not registered on this engine; add it to createEngine({ sagas: [...] }) (registered: ${this.describe()})`,
+          { details: { field: 'sagas', saga: definition.name, step: step.name, child: child.name } },
+        );
+      }
+    }
   }
 
   /** The error that says `name@version` is not registered, naming the versions that are. */

@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { AttemptTelemetry } from '../observability/telemetry.js';
 import type { AttemptControl } from './attemptControl.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../stores/eventStore.js';
+import type { ChildSagas } from './childSagas.js';
 
 export type EffectOutcome =
   | { ok: true; output: unknown; durationMs: number }
@@ -32,6 +33,26 @@ export interface EffectRequest {
   now(): number;
   /** The attempt's span, when the engine has telemetry: the action runs inside its context. */
   trace?: AttemptTelemetry;
+  /** Performs `.child` steps and the commit step (the engine's; absent in engines built without it). */
+  children?: ChildSagas;
+}
+
+type Context = Parameters<StepDefinition['run']>[0];
+
+/** The action of `step`: its own `run`, or what the engine does for a child step and the commit step. */
+function actionOf(request: EffectRequest, context: Context): () => unknown {
+  const { step, children } = request;
+  if (step.child === undefined && step.commitsChildren === undefined) return () => step.run(context);
+  if (!children) throw new Error(`bug: step ${step.name} needs the engine's child sagas`);
+  return step.child ? () => children.run(step, context) : () => children.commit(request.definition, request.state, context);
+}
+
+/** The compensation of `step`, undefined when it has none. */
+function compensationOf(request: EffectRequest, context: Context): (() => unknown) | undefined {
+  const { step, children } = request;
+  if (step.child && children) return () => children.compensate(step, context);
+  const compensate = step.compensate;
+  return compensate ? () => compensate(context as Parameters<typeof compensate>[0]) : undefined;
 }
 
 /** An output must fit in an event with room to spare for the rest of the event. */
@@ -108,15 +129,15 @@ export async function runEffect(request: EffectRequest): Promise<EffectOutcome> 
   };
   try {
     if (phase === 'step') {
-      const run = trace ? () => trace.run(() => step.run(context)) : () => step.run(context);
+      const action = actionOf(request, context);
+      const run = trace ? () => trace.run(action) : action;
       const raw = await Promise.race([Promise.resolve().then(run), aborted]);
       let output = validateOutput(step, raw);
       if (output instanceof Promise) output = await output;
       return { ok: true, output: storedOutput(step, output), durationMs: request.now() - started };
     }
-    const compensate = step.compensate;
-    if (!compensate) throw new PermanentError(`step ${step.name} has no compensation`);
-    const undo = (): unknown => compensate(context as Parameters<typeof compensate>[0]);
+    const undo = compensationOf(request, context);
+    if (!undo) throw new PermanentError(`step ${step.name} has no compensation`);
     await Promise.race([Promise.resolve().then(trace ? () => trace.run(undo) : undo), aborted]);
     return { ok: true, output: null, durationMs: request.now() - started };
   } catch (error) {

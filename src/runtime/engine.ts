@@ -5,7 +5,6 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { type Observable, Subject, filter } from 'rxjs';
-import { v5 as uuidv5 } from 'uuid';
 import { newId } from './ids.js';
 import { inputHash } from './inputHash.js';
 import {
@@ -23,12 +22,13 @@ import {
 import { TERMINAL_EVENT_TYPES, sagaEvent } from '../core/events.js';
 import { errorInfo } from '../core/classify.js';
 import { DEFAULT_INFRASTRUCTURE_POLICY, infrastructureDelay, type InfrastructurePolicy } from '../core/infrastructurePolicy.js';
-import type { SagaEvent } from '../core/events.js';
+import type { SagaEvent, SagaEventOf } from '../core/events.js';
 import { evolve, fold } from '../core/evolve.js';
 import { violations } from '../core/invariants.js';
 import { stepShapes } from '../core/sagaModel.js';
 import type { SagaState } from '../core/sagaState.js';
 import { isTerminal } from '../core/sagaState.js';
+import { pastCancelPoint } from '../core/childPhase.js';
 import type { AnySagaDefinition, SagaInput, SagaOutputs } from '../definition/defineSaga.js';
 import { describeIssue, validateWith } from '../definition/standardSchema.js';
 import type { Logger } from '../observability/logger.js';
@@ -58,6 +58,9 @@ import { TelemetryLink } from './telemetryLink.js';
 import type { Json } from '../stores/eventStore.js';
 import { type PayloadCodec, withPayloadCodec } from './codec/payloadCodec.js';
 import { sendSignal, type SignalOptions, type SignalResult } from './sendSignal.js';
+import type { ChildLink, ParentLink } from '../core/events.js';
+import { asChildDefinition, childStepsOf } from '../definition/childStep.js';
+import { ChildSagas, childIdempotencyKey, childSagaId, idempotentSagaId } from './childSagas.js';
 
 /** Options of {@link createEngine} and the {@link Engine} constructor. Durations are in ms. */
 export interface EngineOptions {
@@ -190,8 +193,14 @@ export interface ReplayResult {
 /** Longest idempotency key accepted (Stripe's limit). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
-/** Fixed namespace for idempotency-keyed saga ids (UUID v5 of `<saga>:<key>`). */
-const IDEMPOTENCY_NAMESPACE = '6f1c7d0e-53c2-4b8e-9a55-0c6f4b7e2a10';
+/** What `start` prepares before it appends anything. */
+interface PreparedStart {
+  definition: AnySagaDefinition;
+  sagaId: string;
+  started: SagaEventOf<'SagaStarted'>;
+  key: string | null;
+  hash: string | undefined;
+}
 
 /**
  * Runs sagas on a store: starts them, drives their steps and compensations, and answers for
@@ -265,6 +274,7 @@ export class Engine {
     this.stopObservingRetries = this.store.observeRetries?.((retry) => this.storeHealth.failed(retry.doing, retry.error, retry.attempt, retry.delayMs));
     for (const definition of options.sagas) this.registry.register(definition);
     for (const migration of options.migrations ?? []) this.registry.registerMigration(migration);
+    this.registry.assertChildrenRegistered();
     // Append retries listen to these (abortLink.ts) and unlisten when they end.
     setMaxListeners(0, this.draining.signal, this.shutdown.signal, this.killed.signal);
     // The end of the grace period, and a kill, abort every attempt in flight from here.
@@ -286,7 +296,7 @@ export class Engine {
         workerId: this.workerId,
         leaseMs,
         ...(liveness && this.heartbeat ? { liveness: { store: liveness, heartbeat: this.heartbeat } } : {}),
-        definitionOf: (state) => this.registry.require(state.saga, state.version),
+        definitionOf: (state) => this.registry.forState(state),
         versionPlan: (state, now, alive) => planVersion(this.registry, state, now, alive),
         // Records are made only when someone listens: most engines have no subscriber.
         published: (records) => {
@@ -299,6 +309,7 @@ export class Engine {
         infrastructure: this.infrastructure,
         health: this.storeHealth,
         ...(this.telemetry ? { telemetry: this.telemetry } : {}),
+        children: this.childSagas(),
       },
       {
         onCorrupted: (sagaId, error) => this.park(sagaId, error),
@@ -468,41 +479,14 @@ export class Engine {
     input: TSaga extends AnySagaDefinition ? SagaInput<TSaga> : unknown,
     options: StartOptions = {},
   ): Promise<StartResult<TSaga extends AnySagaDefinition ? SagaOutputs<TSaga> : unknown>> {
+    return (await this.startSaga(saga, input, options)) as StartResult<TSaga extends AnySagaDefinition ? SagaOutputs<TSaga> : unknown>;
+  }
+
+  /** `start`, also for a child (`parent` given: its SagaStarted records its parent). */
+  private async startSaga(saga: string | AnySagaDefinition, input: unknown, options: StartOptions, parent?: ParentLink): Promise<StartResult> {
     this.assertOpen();
-    const definition = this.definitionToStart(saga, options.version);
+    const { definition, sagaId, started, key, hash } = await this.prepareStart(saga, input, options, parent);
     const name = definition.name;
-    const parsed = await validateWith(definition.input, input);
-    if (parsed.issues) {
-      const issues = parsed.issues.map(describeIssue).join('; ');
-      throw new InputValidationError(`Invalid input for saga "${name}": ${issues}. Nothing was started.`, { details: { saga: name, issues: parsed.issues } });
-    }
-    const key = options.idempotencyKey ?? null;
-    if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-      throw new IdempotencyKeyInvalidError(
-        `Invalid idempotency key for saga "${name}": use 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${typeof key === 'string' ? `${key.length}` : typeof key}). Nothing was started.`,
-        { details: { saga: name } },
-      );
-    }
-    const deadlineMs = options.deadlineMs ?? definition.deadlineMs;
-    if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
-      throw new InputValidationError(`Invalid deadlineMs for saga "${name}": a positive number of ms (got ${String(deadlineMs)}). Nothing was started.`, {
-        details: { saga: name, field: 'deadlineMs' },
-      });
-    }
-    const storedInput = JSON.parse(JSON.stringify(parsed.value ?? null)) as unknown;
-    const hash = key === null ? undefined : inputHash(storedInput);
-    const sagaId = key === null ? newId() : uuidv5(`${name}:${key}`, IDEMPOTENCY_NAMESPACE);
-    const started = sagaEvent('SagaStarted', {
-      sagaId,
-      saga: definition.name,
-      version: definition.version,
-      input: storedInput,
-      steps: stepShapes(definition),
-      idempotencyKey: key,
-      ...(hash === undefined ? {} : { inputHash: hash }),
-      ...(deadlineMs === undefined ? {} : { deadlineAt: this.clock.now() + deadlineMs }),
-      at: this.clock.now(),
-    });
     const state = evolve(undefined, started) as SagaState;
     const trace = this.telemetry?.port.sagaStarting({ sagaId, saga: name, version: definition.version, drivenHere: this.runSagas });
     const metadata: Record<string, Json> | undefined = trace ? { ...trace.metadata } : undefined;
@@ -537,6 +521,90 @@ export class Engine {
       if (!isTerminal(existing.state) && this.runSagas) this.scheduler.kick(sagaId);
     }
     return { sagaId, streamId: sagaStreamId(sagaId), created };
+  }
+
+  /**
+   * Validates a start and builds its SagaStarted; appends nothing. A child (`parent` given)
+   * records its parent and runs with the verdict steps; a parent records its children's ids.
+   */
+  private async prepareStart(saga: string | AnySagaDefinition, input: unknown, options: StartOptions, parent?: ParentLink): Promise<PreparedStart> {
+    const definition = this.definitionToStart(saga, options.version);
+    const name = definition.name;
+    const parsed = await validateWith(definition.input, input);
+    if (parsed.issues) {
+      const issues = parsed.issues.map(describeIssue).join('; ');
+      throw new InputValidationError(`Invalid input for saga "${name}": ${issues}. Nothing was started.`, { details: { saga: name, issues: parsed.issues } });
+    }
+    const key = options.idempotencyKey ?? null;
+    if (key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      throw new IdempotencyKeyInvalidError(
+        `Invalid idempotency key for saga "${name}": use 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${typeof key === 'string' ? `${key.length}` : typeof key}). Nothing was started.`,
+        { details: { saga: name } },
+      );
+    }
+    const deadlineMs = options.deadlineMs ?? definition.deadlineMs;
+    if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
+      throw new InputValidationError(`Invalid deadlineMs for saga "${name}": a positive number of ms (got ${String(deadlineMs)}). Nothing was started.`, {
+        details: { saga: name, field: 'deadlineMs' },
+      });
+    }
+    const storedInput = JSON.parse(JSON.stringify(parsed.value ?? null)) as unknown;
+    const hash = key === null ? undefined : inputHash(storedInput);
+    const sagaId = key === null ? newId() : idempotentSagaId(name, key);
+    const children: ChildLink[] = childStepsOf(definition).map((step) => {
+      const child = step.child?.saga as AnySagaDefinition;
+      return { step: step.name, saga: child.name, version: child.version, sagaId: childSagaId(sagaId, step.name, child.name) };
+    });
+    const runs = parent ? asChildDefinition(definition, parent.verdictTimeoutMs) : definition;
+    const started = sagaEvent('SagaStarted', {
+      sagaId,
+      saga: definition.name,
+      version: definition.version,
+      input: storedInput,
+      steps: stepShapes(runs),
+      idempotencyKey: key,
+      ...(hash === undefined ? {} : { inputHash: hash }),
+      ...(deadlineMs === undefined ? {} : { deadlineAt: this.clock.now() + deadlineMs }),
+      ...(parent === undefined ? {} : { parent }),
+      ...(children.length === 0 ? {} : { children }),
+      at: this.clock.now(),
+    });
+    return { definition, sagaId, started, key, hash };
+  }
+
+  /** What performs `.child` steps: this engine starts, reads, signals and cancels the children. */
+  private childSagas(): ChildSagas {
+    return new ChildSagas({
+      startChild: async (definition, input, parent) =>
+        (await this.startSaga(definition, input, { idempotencyKey: childIdempotencyKey(parent.sagaId, parent.step) }, parent)).sagaId,
+      startCancelled: async (definition, input, parent, reason) => {
+        const { sagaId, started } = await this.prepareStart(definition, input, { idempotencyKey: childIdempotencyKey(parent.sagaId, parent.step) }, parent);
+        const cancel = sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() });
+        try {
+          await this.store.append(sagaStreamId(sagaId), toNewEvents([started, cancel], { sagaId, saga: definition.name, worker: this.workerId }), 'no_stream');
+        } catch (error) {
+          // It exists after all (a start under way landed first): the compensation's wait handles it.
+          if (!(error instanceof StreamVersionConflictError)) throw error;
+        }
+        if (this.runSagas) this.scheduler.kick(sagaId);
+      },
+      state: async (sagaId) => (await loadSaga(this.store, sagaId)).state,
+      signal: (sagaId, name, payload, options) => this.signal(sagaId, name, payload, options),
+      cancel: (sagaId, reason) => this.cancel(sagaId, reason),
+      outsideSlot: (wait) => this.scheduler.outsideSlot(wait),
+      changed: (sagaId, ms, signal) =>
+        new Promise<void>((resolve) => {
+          const finish = (): void => {
+            clearTimeout(timer);
+            sub.unsubscribe();
+            signal.removeEventListener('abort', finish);
+            resolve();
+          };
+          const timer = setTimeout(finish, ms);
+          const sub = this.subject.pipe(filter((e) => e.sagaId === sagaId)).subscribe(finish);
+          signal.addEventListener('abort', finish, { once: true });
+        }),
+    });
   }
 
   /** The definition `start` runs: the latest version of a name, or the very definition given (registered). */
@@ -706,7 +774,9 @@ export class Engine {
   async cancel(sagaId: string, reason: string): Promise<boolean> {
     this.assertOpen();
     const requested = await this.appendFact(sagaId, (s) =>
-      s.status === 'running' && s.cancelRequested === null ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() }) : undefined,
+      s.status === 'running' && s.cancelRequested === null && !pastCancelPoint(s)
+        ? sagaEvent('SagaCancelRequested', { reason, at: this.clock.now() })
+        : undefined,
     );
     // A step this engine is running stops now (its signal fires); other workers see the event.
     if (requested) this.attempts.cancelSaga(sagaId, cancelledBecause(sagaId, reason));
@@ -733,7 +803,7 @@ export class Engine {
       store: this.store,
       clock: this.clock,
       workerId: this.workerId,
-      definitionOf: (saga: string, version: number) => this.registry.require(saga, version),
+      definitionOf: (state: SagaState) => this.registry.forState(state),
       ...(this.runSagas ? { kick: (id: string) => this.scheduler.kick(id) } : {}),
     };
     return sendSignal(deps, sagaId, name, payload, options);
@@ -800,7 +870,7 @@ export class Engine {
   async replay(sagaId: string, options: { toRevision?: number } = {}): Promise<ReplayResult> {
     const events = await readSagaEvents(this.store, sagaId, options.toRevision);
     const state = fold(events.map((e) => e.event));
-    const definition = state ? this.registry.get(state.saga, state.version) : undefined;
+    const definition = state ? this.registry.findForState(state) : undefined;
     return { state, events: events.map((e) => toSagaEventRecord(e.recorded)), violations: state ? violations(state, definition) : [] };
   }
 

@@ -19,3 +19,4 @@ export {
 } from './codec/payloadCodec.js';
 export { createAesGcmCodec, type AesGcmCodecOptions, type AesKey } from './codec/aesGcmCodec.js';
 export type { SignalOptions, SignalResult } from './sendSignal.js';
+export { childSagaId, childIdempotencyKey, verdictSignalId } from './childSagas.js';

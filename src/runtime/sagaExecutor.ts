@@ -35,6 +35,7 @@ import type { WorkerLiveness } from '../stores/eventStore.js';
 import type { Json } from '../stores/eventStore.js';
 import type { AttemptTelemetry } from '../observability/telemetry.js';
 import type { TelemetryLink } from './telemetryLink.js';
+import type { ChildSagas } from './childSagas.js';
 
 export interface ExecutorDeps {
   store: EventStore;
@@ -73,6 +74,8 @@ export interface ExecutorDeps {
   liveness?: { store: WorkerLiveness; heartbeat: WorkerHeartbeat };
   /** Spans and metrics, when the engine was given `telemetry`; absent, nothing is built for them. */
   telemetry?: TelemetryLink;
+  /** Performs `.child` steps and the commit step (childSagas.ts). */
+  children?: ChildSagas;
 }
 
 /** `waitingFor`: the other worker whose attempt in flight the saga waits for (on a store with worker liveness). */
@@ -549,7 +552,8 @@ export class SagaExecutor {
     // parallel group stops.
     const unregister = this.deps.attempts.add(control, phase === 'step' ? state.sagaId : undefined);
     // A step still running at the saga's deadline is stopped as a cancel would stop it.
-    const deadline = phase === 'step' && state.deadlineAt !== undefined ? state.deadlineAt : undefined;
+    // Not the commit step: past its start the saga commits (childPhase.ts), a deadline comes too late.
+    const deadline = phase === 'step' && state.deadlineAt !== undefined && !step.commitsChildren ? state.deadlineAt : undefined;
     const stopDeadline =
       deadline === undefined
         ? undefined
@@ -583,6 +587,7 @@ export class SagaExecutor {
         control,
         now: () => this.deps.clock.now(),
         ...(trace ? { trace } : {}),
+        ...(this.deps.children ? { children: this.deps.children } : {}),
       });
     } catch (error) {
       trace?.end({ outcome: 'released', durationMs: 0 });

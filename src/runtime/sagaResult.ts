@@ -1,5 +1,12 @@
 /** What `engine.result()` resolves with: a business outcome is data, not an exception. */
 import type { SagaFailure, SagaState } from '../core/sagaState.js';
+import { RESERVED_STEP_PREFIX } from '../definition/childStep.js';
+
+/** The outputs of the saga's own steps: the engine's steps (a child's verdict, the commit step) output nothing of the user's. */
+function userOutputs(state: SagaState): Record<string, unknown> {
+  if (state.parent === undefined && state.children === undefined) return state.outputs;
+  return Object.fromEntries(Object.entries(state.outputs).filter(([name]) => !name.startsWith(RESERVED_STEP_PREFIX)));
+}
 
 /**
  * How a saga ended, discriminated by `status`: `completed` with the steps' outputs,
@@ -40,7 +47,7 @@ export type SagaResult<TOutputs = Record<string, unknown>> =
 export function resultOf<TOutputs>(state: SagaState): SagaResult<TOutputs> | undefined {
   switch (state.status) {
     case 'completed':
-      return { status: 'completed', sagaId: state.sagaId, outputs: state.outputs as TOutputs };
+      return { status: 'completed', sagaId: state.sagaId, outputs: userOutputs(state) as TOutputs };
     case 'compensated':
       return { status: 'compensated', sagaId: state.sagaId, failure: state.failure, compensated: state.compensation?.done ?? [] };
     case 'failed':

@@ -137,6 +137,20 @@ export class SagaScheduler {
     for (const w of waiting) if (size < w.n) w.resolve();
   }
 
+  /**
+   * Runs `wait` without the drive's slot: a parent waiting for its child (childSagas.ts) must
+   * not hold a slot the child needs, or parents that fill every slot wait for children that never
+   * run. The slot is taken back (in turn) before the outcome is recorded. Call only from a drive.
+   */
+  async outsideSlot<T>(wait: () => Promise<T>): Promise<T> {
+    this.semaphore.release();
+    try {
+      return await wait();
+    } finally {
+      await this.semaphore.acquire();
+    }
+  }
+
   /** True while this engine drives the saga or holds a timer for it. */
   isActive(sagaId: string): boolean {
     return this.running.has(sagaId) || this.timers.has(sagaId);

@@ -12,7 +12,7 @@ import {
   SignalPayloadInvalidError,
   StreamVersionConflictError,
 } from '../core/errors.js';
-import { isTerminal } from '../core/sagaState.js';
+import { isTerminal, type SagaState } from '../core/sagaState.js';
 import { receiveSignal, signalBookOf, stepAwaiting } from '../core/signals.js';
 import type { AnySagaDefinition } from '../definition/defineSaga.js';
 import { describeIssue, validateWith } from '../definition/standardSchema.js';
@@ -45,7 +45,7 @@ export interface SignalDeps {
   store: EventStore;
   clock: Clock;
   workerId: string;
-  definitionOf(name: string, version: number): AnySagaDefinition;
+  definitionOf(state: SagaState): AnySagaDefinition;
   /** Drives the saga now, when this engine runs sagas. */
   kick?: (sagaId: string) => void;
 }
@@ -77,7 +77,7 @@ export async function sendSignal(deps: SignalDeps, sagaId: string, name: string,
         details: { sagaId, signal: name, status: state.status },
       });
     }
-    const definition = deps.definitionOf(state.saga, state.version);
+    const definition = deps.definitionOf(state);
     const awaiting = stepAwaiting(definition, state, name);
     const schema = definition.steps.find((s) => s.name === awaiting?.name)?.signal?.payload;
     if (!awaiting || !schema) {

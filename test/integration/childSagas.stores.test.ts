@@ -1,0 +1,46 @@
+/**
+ * Issue 11 item 2, child sagas, on the durable stores: SQLite (a real file) and PostgreSQL (the
+ * private cluster the suite starts). The same cases as on the memory store
+ * (test/support/childSagaCases.ts): both commit; a later parent step compensates the child;
+ * a failing child compensates the parent; an engine killed mid-child leaves one child only.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, it } from 'vitest';
+import type { Engine, EventStore } from '../../src/index.js';
+import { createSqliteEventStore } from '../../src/stores/sqlite/index.js';
+import { bothCommit, crashMidChild, failingChildCompensatesParent, laterStepCompensatesChild, parkedChildParksParent } from '../support/childSagaCases.js';
+import { openTestStore } from '../support/postgresTestStore.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sagaflow-children-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const stores: [string, () => Promise<EventStore>][] = [
+  ['sqlite', async () => createSqliteEventStore({ path: join(dir, `${Math.random().toString(36).slice(2)}.db`) })],
+  ['postgres', () => openTestStore()],
+];
+
+const engines: Engine[] = [];
+const opened: EventStore[] = [];
+afterEach(async () => {
+  for (const e of engines.splice(0)) await e.close({ graceMs: 100 });
+  for (const s of opened.splice(0)) await s.close();
+});
+
+describe.each(stores)('child sagas on %s', (_name, open) => {
+  const c = {
+    engines,
+    store: async () => {
+      const s = await open();
+      opened.push(s);
+      return s;
+    },
+  };
+  it('both commit when the parent completes; each stream names the other', () => bothCommit(c));
+  it('a later parent step failing compensates the child (its steps in reverse, PARENT_COMPENSATED), then the parent', () => laterStepCompensatesChild(c));
+  it('a failing child compensates itself, and the parent step fails (CHILD_SAGA_FAILED) and compensates the earlier steps', () =>
+    failingChildCompensatesParent(c));
+  it('an engine killed while the child runs: a new engine finishes both with one child only', () => crashMidChild(c));
+  it('a parked child parks the parent (its step counts as partly applied); resumed child first, both end compensated', () => parkedChildParksParent(c));
+});
