@@ -28,10 +28,20 @@ interface Summary {
 const failures: { rule: Rule; message: string }[] = [];
 const summaries: Summary[] = [];
 
-function check(steps: number): Summary {
+/**
+ * Lets the test worker's event loop run: exploring every shape takes minutes of CPU on a busy
+ * machine, and a worker that never yields cannot answer the runner's messages (vitest then
+ * fails the run with "Timeout calling onTaskUpdate" although every test passed).
+ */
+function yieldToRunner(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function check(steps: number): Promise<Summary> {
   const started = performance.now();
   const summary: Summary = { steps, shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0 };
   for (const shape of shapesOf(steps)) {
+    await yieldToRunner();
     summary.shapes++;
     let report: ExploreReport;
     try {
@@ -56,8 +66,8 @@ function brokenFor(rule: Rule): string[] {
 }
 
 describe('model check: every saga of up to 3 steps, every input sequence of two workers, crashes and a cancel', () => {
-  beforeAll(() => {
-    for (const steps of [1, 2, 3]) summaries.push(check(steps));
+  beforeAll(async () => {
+    for (const steps of [1, 2, 3]) summaries.push(await check(steps));
     const total: Summary = { steps: 0, shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0 };
     for (const s of summaries) {
       total.shapes += s.shapes;
@@ -115,8 +125,7 @@ describe('model check: a 2-branch parallel group (every pair of step variants, 1
   beforeAll(async () => {
     const started = performance.now();
     for (const shape of parallelShapes()) {
-      // Yield now and then: a busy machine must not starve the test runner's own messages.
-      if (summary.shapes % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+      await yieldToRunner();
       summary.shapes++;
       const model = modelOfParallelShape(shape);
       try {
@@ -165,10 +174,11 @@ describe('model check: a 2-branch parallel group (every pair of step variants, 1
 describe('model check: every 2-step saga with a signal wait, signals before, during and after the wait, sent twice, a second one, timeouts', () => {
   const failed: { rule: Rule; message: string }[] = [];
   let summary: Summary | undefined;
-  beforeAll(() => {
+  beforeAll(async () => {
     const started = performance.now();
     const s: Summary = { steps: 2, shapes: 0, states: 0, transitions: 0, paths: 0n, longestPath: 0, seconds: 0 };
     for (const shape of signalShapes()) {
+      await yieldToRunner();
       s.shapes++;
       try {
         const report = explore(modelOfShape(shape), BOUND_PER_STEP * 2);
