@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, it } from 'vitest';
+import { afterAll, afterEach, describe } from 'vitest';
 import type { Engine, EventStore } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/stores/sqlite/index.js';
-import { bothCommit, crashMidChild, failingChildCompensatesParent, laterStepCompensatesChild, parkedChildParksParent } from '../support/childSagaCases.js';
+import { childSagaCases } from '../support/childSagaCases.js';
 import { openTestStore } from '../support/postgresTestStore.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sagaflow-children-'));
@@ -37,10 +37,5 @@ describe.each(stores)('child sagas on %s', (_name, open) => {
       return s;
     },
   };
-  it('both commit when the parent completes; each stream names the other', () => bothCommit(c));
-  it('a later parent step failing compensates the child (its steps in reverse, PARENT_COMPENSATED), then the parent', () => laterStepCompensatesChild(c));
-  it('a failing child compensates itself, and the parent step fails (CHILD_SAGA_FAILED) and compensates the earlier steps', () =>
-    failingChildCompensatesParent(c));
-  it('an engine killed while the child runs: a new engine finishes both with one child only', () => crashMidChild(c));
-  it('a parked child parks the parent (its step counts as partly applied); resumed child first, both end compensated', () => parkedChildParksParent(c));
+  childSagaCases(c);
 });

@@ -3,7 +3,7 @@
  * test/unit/runtime/childSagas.test.ts, SQLite and PostgreSQL in test/integration. Each case
  * runs the example `shipped-order` saga (sagas/orderShipment) and its child `shipment`.
  */
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { createShippedOrderSagas, createShippingServices, SHIPMENT } from '../../sagas/index.js';
 import type { ShippingServices } from '../../sagas/index.js';
 import { childSagaId, createEngine, valid, violations } from '../../src/index.js';
@@ -171,4 +171,14 @@ async function* readAllStarted(store: EventStore): AsyncGenerator<{ streamId: st
     after = page.at(-1)?.position ?? after;
     if (page.length < 500) return;
   }
+}
+
+/** Declares the cases above as tests on `c`'s store: every store runs the same ones, by the same names. */
+export function childSagaCases(c: ChildCaseContext): void {
+  it('both commit when the parent completes; each stream names the other', () => bothCommit(c));
+  it('a later parent step failing compensates the child (its steps in reverse, PARENT_COMPENSATED), then the parent', () => laterStepCompensatesChild(c));
+  it('a failing child compensates itself, and the parent step fails (CHILD_SAGA_FAILED) and compensates the earlier steps', () =>
+    failingChildCompensatesParent(c));
+  it('an engine killed while the child runs: a new engine finishes both with one child only', () => crashMidChild(c));
+  it('a parked child parks the parent (its step counts as partly applied); resumed child first, both end compensated', () => parkedChildParksParent(c));
 }

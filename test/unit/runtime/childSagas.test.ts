@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createShipmentSaga, createShippedOrderSagas, SHIPMENT } from '../../../sagas/index.js';
 import { childSagaId, createEngine, createInMemoryEventStore, DefinitionError, defineSaga, valid } from '../../../src/index.js';
 import type { Engine, SagaOutputs } from '../../../src/index.js';
-import { bothCommit, crashMidChild, failingChildCompensatesParent, laterStepCompensatesChild, parkedChildParksParent } from '../../support/childSagaCases.js';
+import { childSagaCases } from '../../support/childSagaCases.js';
 
 const engines: Engine[] = [];
 afterEach(async () => {
@@ -17,12 +17,7 @@ afterEach(async () => {
 const c = { store: async () => createInMemoryEventStore(), engines };
 
 describe('child sagas on the memory store', () => {
-  it('both commit when the parent completes; each stream names the other', () => bothCommit(c));
-  it('a later parent step failing compensates the child (its steps in reverse, PARENT_COMPENSATED), then the parent', () => laterStepCompensatesChild(c));
-  it('a failing child compensates itself, and the parent step fails (CHILD_SAGA_FAILED) and compensates the earlier steps', () =>
-    failingChildCompensatesParent(c));
-  it('an engine killed while the child runs: a new engine finishes both with one child only', () => crashMidChild(c));
-  it('a parked child parks the parent (its step counts as partly applied); resumed child first, both end compensated', () => parkedChildParksParent(c));
+  childSagaCases(c);
 
   it('parents waiting for their children hold no drive slot: 12 parents on an engine of concurrency 2 all complete', async () => {
     const sagas = createShippedOrderSagas();
