@@ -51,7 +51,7 @@ describe('postgres store: upgrades in place', () => {
       );
       await client.query(`INSERT INTO ${s}.streams VALUES ('saga-old', 0)`);
 
-      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 1; this version needs 3\. Apply postgresMigrationSql/);
+      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 1; this version needs 4\. Apply postgresMigrationSql/);
 
       const store = await openTestStore({ schema });
       try {
@@ -82,7 +82,42 @@ describe('postgres store: upgrades in place', () => {
     }
   });
 
-  it('upgrades version 2 to 3: the running rows of `sagas` complete the open-stream index, and `sagas` is dropped', async () => {
+  it('upgrades version 3 to 4: the set-based append_batch replaces the per-stream one, and appends keep their outcomes', async () => {
+    const seeded = await openTestStore();
+    const schema = seeded.schema;
+    const s = `"${schema}"`;
+    await seeded.append('kept', events(2), 'no_stream');
+    await seeded.close();
+    const client = await rawClient();
+    try {
+      // Version 3: the same tables; its append_batch had no set-based path (a stand-in body marks it).
+      const { rows: fn } = await client.query(
+        `SELECT pg_get_functiondef(p.oid) AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_batch'`,
+        [schema],
+      );
+      await client.query(`DELETE FROM ${s}.schema_version WHERE version = 4`);
+      await client.query(String(fn[0].def).replace('IF v_existing = 0 THEN', 'IF false THEN'));
+      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 3; this version needs 4/);
+
+      const store = await openTestStore({ schema });
+      try {
+        const { rows } = await client.query(
+          `SELECT pg_get_functiondef(p.oid) AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_batch'`,
+          [schema],
+        );
+        expect(String(rows[0].def)).toContain('IF v_existing = 0 THEN');
+        expect((await store.append('kept', events(1), 1)).nextRevision).toBe(2);
+        await expect(store.append('kept', events(1), 1)).rejects.toMatchObject({ code: 'STREAM_VERSION_CONFLICT' });
+        expect((await store.readStream('kept')).map((e) => e.revision)).toEqual([0, 1, 2]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('upgrades version 2 to the current one: the running rows of `sagas` complete the open-stream index, and `sagas` is dropped', async () => {
     const seeded = await openTestStore();
     const schema = seeded.schema;
     const s = `"${schema}"`;
@@ -94,13 +129,13 @@ describe('postgres store: upgrades in place', () => {
     await seeded.close();
     const client = await rawClient();
     try {
-      await client.query(`DROP TABLE ${s}.open_streams, ${s}.meta; DELETE FROM ${s}.schema_version WHERE version = 3;
+      await client.query(`DROP TABLE ${s}.open_streams, ${s}.meta; DELETE FROM ${s}.schema_version WHERE version >= 3;
         CREATE TABLE ${s}.sagas (saga_id text PRIMARY KEY, stream_id text NOT NULL UNIQUE, status text NOT NULL, next_run_at timestamptz,
           lease_owner text, lease_until timestamptz, updated_at timestamptz NOT NULL DEFAULT now());
         INSERT INTO ${s}.sagas (saga_id, stream_id, status) VALUES ('running', 'saga-running', 'running'), ('parked', 'saga-parked', 'parked');
         CREATE FUNCTION ${s}.append_batch(text[], bigint[], integer[], uuid[], text[], integer[], jsonb, jsonb, text[], text[], text[], text[], timestamptz[], text[], timestamptz[])
           RETURNS void LANGUAGE sql AS 'SELECT'`);
-      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 2; this version needs 3/);
+      await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 2; this version needs 4/);
 
       const store = await openTestStore({ schema });
       try {

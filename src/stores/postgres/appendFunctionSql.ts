@@ -80,6 +80,52 @@ BEGIN
   -- Taken after the locks (a new snapshot per statement): sees every commit that released them.
   SELECT count(*) INTO v_existing FROM ${s}.events e WHERE e.event_id = ANY (p_ids);
 
+  IF v_existing = 0 THEN
+    -- The usual case: none of the ids is stored, so no append is idempotent and no id is in use;
+    -- each outcome follows from its stream row alone (a 'check' that finds none of its ids is a
+    -- conflict). Set-based, so the cost per batch is a few statements, not a few per stream.
+    SELECT u.s INTO v_stream
+      FROM unnest(p_streams, p_expected) AS u(s, e) JOIN ${s}.streams t ON t.stream_id = u.s
+     WHERE (u.e = -2 OR u.e = t.revision) AND t.last_position >= v_base
+     LIMIT 1;
+    IF FOUND THEN
+      -- See the same check in the loop below.
+      RAISE EXCEPTION 'sagaflow: stream % moved to a later position while this append waited for it; retry', v_stream
+        USING ERRCODE = 'serialization_failure';
+    END IF;
+    RETURN QUERY
+    WITH r AS MATERIALIZED (
+      SELECT (u.k - 1)::integer AS k, u.s, u.c, u.o, t.revision AS cur, (u.e = -2 OR u.e = t.revision) AS ok,
+             sum(u.c) OVER (ORDER BY u.k) - u.c AS before
+        FROM unnest(p_streams, p_expected, p_counts, p_open) WITH ORDINALITY AS u(s, e, c, o, k)
+        JOIN ${s}.streams t ON t.stream_id = u.s
+    ), moved AS (
+      UPDATE ${s}.streams t SET revision = r.cur + r.c, last_position = v_base + r.before + r.c - 1
+        FROM r WHERE r.ok AND t.stream_id = r.s
+    ), opened AS (
+      INSERT INTO ${s}.open_streams (stream_id, opened_at)
+      SELECT r.s, v_base + r.before FROM r WHERE r.ok AND r.o = 'open'
+      ON CONFLICT DO NOTHING
+    ), closed AS (
+      DELETE FROM ${s}.open_streams o USING r WHERE r.ok AND r.o = 'close' AND o.stream_id = r.s
+    ), stored AS (
+      INSERT INTO ${s}.events (position, event_id, stream_id, revision, type, data, metadata)
+      SELECT v_base + x.n - 1, x.id, r.s, r.cur + (x.n - r.before), x.type,
+             coalesce(p_data -> (x.n::integer - 1), 'null'::jsonb), coalesce(p_metadata -> (x.n::integer - 1), '{}'::jsonb)
+        FROM unnest(p_ids, p_types, p_event_stream) WITH ORDINALITY AS x(id, type, si, n)
+        JOIN r ON r.k = x.si - 1
+       WHERE r.ok
+       ORDER BY x.n
+    )
+    SELECT r.k, CASE WHEN r.ok THEN 'appended' ELSE 'conflict' END,
+           CASE WHEN r.ok THEN r.cur + r.c END, CASE WHEN r.ok THEN v_base + r.before + r.c - 1 END,
+           r.cur, NULL::uuid
+      FROM r ORDER BY r.k;
+    RETURN;
+  END IF;
+
+  -- Some id is stored already: the general check, stream by stream.
+
   FOR i IN 1 .. v_n LOOP
     v_stream := p_streams[i];
     v_exp := p_expected[i];

@@ -12,8 +12,9 @@ import { appendFunctionSql } from './appendFunctionSql.js';
  * The schema version this code needs; the script upgrades versions 1 and 2 to it in place.
  * 1: identity positions. 2: xid positions, append_batch, the saga-aware `sagas` table.
  * 3: the generic open-stream index (`open_streams`, `meta`) replaces `sagas`.
+ * 4: append_batch answers a batch of new ids set-based (same outcomes, fewer statements).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** append_batch's parameters at version 2 (with the `sagas` table's), dropped by the upgrade. */
 const VERSION_2_APPEND_SIGNATURE =
@@ -56,7 +57,7 @@ function realignPositionsSql(s: string): string {
 
 /**
  * The migration script for `schema` (default `sagaflow`): tables, indexes, the append function
- * and read-model views, at schema version 3. Idempotent, and upgrades a version 1 or 2 schema
+ * and read-model views, at schema version 4. Idempotent, and upgrades a version 1, 2 or 3 schema
  * in place (stop older writers first: version 1 ones need the identity column this drops,
  * version 2 ones the append_batch signature and `sagas` table it drops); one transaction.
  */
@@ -193,7 +194,7 @@ SELECT substr(e.stream_id, 6)                                  AS saga_id,
   FROM ${s}.events e
  WHERE e.type IN ('StepFailed', 'CompensationFailed', 'SagaFailed') AND e.stream_id LIKE 'saga-%';
 
-INSERT INTO ${s}.schema_version (version) VALUES (1), (2), (${SCHEMA_VERSION}) ON CONFLICT DO NOTHING;
+INSERT INTO ${s}.schema_version (version) VALUES (1), (2), (3), (${SCHEMA_VERSION}) ON CONFLICT DO NOTHING;
 ${realignPositionsSql(s)}
 COMMIT;
 `;
