@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../src/stores/sqlite/index.js';
 import { killDuringStep, longStepOnTwoWorkers } from '../support/livenessRun.js';
@@ -47,7 +48,15 @@ describe('worker liveness on SQLite', () => {
     const store = createSqliteEventStore({ path });
     const leaseMs = 400;
     try {
-      const run = await killDuringStep({ url: `sqlite:${path}`, store, hangFile: join(dir, 'stop-hang'), leaseMs, signal: 'SIGSTOP', tag: 'stop' });
+      const run = await killDuringStep({
+        url: `sqlite:${path}`,
+        store,
+        hangFile: join(dir, 'stop-hang'),
+        leaseMs,
+        signal: 'SIGSTOP',
+        tag: 'stop',
+        writeLockFree: () => writeLockFree(path),
+      });
       const takeover = run.events.find((e) => e.type === 'StepStarted' && e.data.attempt === 2);
       expect(takeover?.worker).toBe(run.survivorId);
       // Its process lives, so only the record's expiry (the last renewal + the lease) let it go.
@@ -58,3 +67,18 @@ describe('worker liveness on SQLite', () => {
     }
   });
 });
+
+/** Takes and gives back the file's write lock without waiting: false when another connection holds it. */
+function writeLockFree(path: string): boolean {
+  const db = new Database(path, { timeout: 0 });
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false;
+    throw error;
+  } finally {
+    db.close();
+  }
+}

@@ -41,6 +41,13 @@ export async function killDuringStep(options: {
   leaseMs: number;
   signal: 'SIGKILL' | 'SIGSTOP';
   tag: string;
+  /**
+   * SIGSTOP only: whether the store's write lock is free right now. A process stopped inside a
+   * write transaction (SQLite: an append or a renewal, microseconds long) blocks every writer
+   * until it runs again — no lease can end that (docs/failures.md) — so such a stop is
+   * undone (SIGCONT) and sent again: the test is about a hang outside the store.
+   */
+  writeLockFree?: () => boolean;
 }): Promise<TakeoverRun> {
   const { url, store, hangFile, leaseMs, signal, tag } = options;
   for (const f of [hangFile, `${hangFile}.1`, `${hangFile}.2`]) rmSync(f, { force: true });
@@ -59,8 +66,15 @@ export async function killDuringStep(options: {
     // The survivor must have seen the attempt start (and be waiting for its worker) before the kill.
     await new Promise((r) => setTimeout(r, 100));
     rmSync(hangFile);
-    const signalledAt = Date.now();
+    let signalledAt = Date.now();
     child.kill(signal);
+    for (let tries = 1; signal === 'SIGSTOP' && options.writeLockFree && !options.writeLockFree(); tries++) {
+      if (tries > 50) throw new Error('the stopped worker held the write lock at each of 50 stops');
+      child.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 5));
+      signalledAt = Date.now();
+      child.kill('SIGSTOP');
+    }
     const result = await survivor.result(sagaId, { pollMs: 5 });
     if (result.status !== 'completed') throw new Error(`saga ended ${result.status}`);
     const events = (await store.readStream(`saga-${sagaId}`)).map((e) => ({ ...parseSagaEvent(e, e), worker: e.metadata['worker'] }));
