@@ -91,21 +91,14 @@ describe('postgres store: upgrades in place', () => {
     const client = await rawClient();
     try {
       // Version 3: the same tables; its append_batch had no set-based path (a stand-in body marks it).
-      const { rows: fn } = await client.query(
-        `SELECT pg_get_functiondef(p.oid) AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_batch'`,
-        [schema],
-      );
+      const before = await appendBatchDefinition(client, schema);
       await client.query(`DELETE FROM ${s}.schema_version WHERE version = 4`);
-      await client.query(String(fn[0].def).replace('IF v_existing = 0 THEN', 'IF false THEN'));
+      await client.query(before.replace('IF v_existing = 0 THEN', 'IF false THEN'));
       await expect(openTestStore({ schema, migrate: false })).rejects.toThrow(/schema version 3; this version needs 4/);
 
       const store = await openTestStore({ schema });
       try {
-        const { rows } = await client.query(
-          `SELECT pg_get_functiondef(p.oid) AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_batch'`,
-          [schema],
-        );
-        expect(String(rows[0].def)).toContain('IF v_existing = 0 THEN');
+        expect(await appendBatchDefinition(client, schema)).toContain('IF v_existing = 0 THEN');
         expect((await store.append('kept', events(1), 1)).nextRevision).toBe(2);
         await expect(store.append('kept', events(1), 1)).rejects.toMatchObject({ code: 'STREAM_VERSION_CONFLICT' });
         expect((await store.readStream('kept')).map((e) => e.revision)).toEqual([0, 1, 2]);
@@ -190,3 +183,15 @@ describe('postgres store: upgrades in place', () => {
     }
   });
 });
+
+/** The installed append_batch's source (pg_get_functiondef). */
+async function appendBatchDefinition(
+  client: { query(text: string, values: unknown[]): Promise<{ rows: { def: string }[] }> },
+  schema: string,
+): Promise<string> {
+  const { rows } = await client.query(
+    `SELECT pg_get_functiondef(p.oid) AS def FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_batch'`,
+    [schema],
+  );
+  return String(rows[0]?.def);
+}
